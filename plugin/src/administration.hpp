@@ -1,0 +1,27 @@
+// One completed measure: who answered what, when, in which session, and how it
+// scored. This is what the store keeps and what the FHIR mapping will turn into a
+// QuestionnaireResponse and Observations.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "scoring.hpp"
+
+namespace alliance {
+
+struct Administration {
+  std::string administration_id;  // random UUID; also the FHIR identifier value
+  std::string session_id;          // host's session id
+  std::string client_key;          // whose trajectory this belongs to (see client_key_for)
+  std::string participant_id;
+  std::string patient_reference;       // "Patient/…" or empty
+  std::string practitioner_reference;  // the session's clinician, or empty
+  std::string encounter_reference;     // or empty
+  std::string questionnaire;           // canonical "url|version"
+  std::string authored_at;             // RFC 3339 UTC, when it was submitted
+  int age_years = -1;
+  ScoredMeasure scored;
+};
+
+}  // namespace alliance

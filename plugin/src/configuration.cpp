@@ -1,0 +1,158 @@
+#include "configuration.hpp"
+
+#include <cmath>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+
+
+namespace alliance {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaximumConfigurationBytes = 256 * 1024;
+
+class Reader {
+ public:
+  explicit Reader(std::vector<ConfigurationProblem>& problems) : problems_(problems) {}
+
+  void problem(std::string key, std::string reason) { problems_.push_back({std::move(key), std::move(reason)}); }
+
+  // Reports keys of `object` that are not in `known`.
+  void check_keys(const json& object, const std::string& prefix, std::initializer_list<const char*> known) {
+    for (const auto& [key, value] : object.items()) {
+      bool found = false;
+      for (const char* name : known) found = found || key == name;
+      if (!found) problem(prefix + key, "unknown key");
+    }
+  }
+
+  const json* object(const json& parent, const char* key, const std::string& full_key, bool required) {
+    const auto found = parent.find(key);
+    if (found == parent.end()) {
+      if (required) problem(full_key, "required");
+      return nullptr;
+    }
+    if (!found->is_object()) {
+      problem(full_key, "must be an object");
+      return nullptr;
+    }
+    return &*found;
+  }
+
+  std::optional<std::string> text(const json& parent, const char* key, const std::string& full_key, bool required) {
+    const auto found = parent.find(key);
+    if (found == parent.end()) {
+      if (required) problem(full_key, "required");
+      return std::nullopt;
+    }
+    if (!found->is_string() || found->get_ref<const std::string&>().empty()) {
+      problem(full_key, "must be non-empty text");
+      return std::nullopt;
+    }
+    return found->get<std::string>();
+  }
+
+  // A score in points (one decimal) within [minimum, maximum], stored in tenths.
+  void score(const json& parent, const char* key, const std::string& full_key, Tenths minimum, Tenths maximum,
+             Tenths& out) {
+    const auto found = parent.find(key);
+    if (found == parent.end()) return;
+    const std::string range = "must be a number from " + format_tenths(minimum) + " to " + format_tenths(maximum) +
+                              " with at most one decimal";
+    if (!found->is_number()) {
+      problem(full_key, range);
+      return;
+    }
+    const double points = found->get<double>();
+    const double scaled = points * 10.0;
+    if (!std::isfinite(scaled) || std::fabs(scaled - std::round(scaled)) > 1e-6 ||
+        scaled < static_cast<double>(minimum) - 1e-6 || scaled > static_cast<double>(maximum) + 1e-6) {
+      problem(full_key, range);
+      return;
+    }
+    out = static_cast<Tenths>(std::round(scaled));
+  }
+
+ private:
+  std::vector<ConfigurationProblem>& problems_;
+};
+
+std::filesystem::path resolve(const std::string& value, const std::filesystem::path& origin) {
+  std::filesystem::path path(value);
+  if (path.is_absolute() || origin.empty()) return path;
+  return origin.parent_path() / path;
+}
+
+}  // namespace
+
+ConfigurationResult parse_configuration(std::string_view text, const std::filesystem::path& origin) {
+  ConfigurationResult result;
+  Reader reader(result.problems);
+  if (text.size() > kMaximumConfigurationBytes) {
+    reader.problem("(file)", "larger than 256 KiB");
+    return result;
+  }
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& error) {
+    // nlohmann's message names the line and column, which is what IT needs.
+    reader.problem("(file)", std::string("not valid JSON: ") + error.what());
+    return result;
+  }
+  if (!root.is_object()) {
+    reader.problem("(file)", "must be a JSON object");
+    return result;
+  }
+  reader.check_keys(root, "", {"store", "measures", "scoring", "log_level"});
+
+  Configuration configuration;
+  if (const json* store = reader.object(root, "store", "store", true)) {
+    reader.check_keys(*store, "store.", {"path"});
+    if (auto path = reader.text(*store, "path", "store.path", true)) configuration.store_path = resolve(*path, origin);
+  }
+  if (const json* measures = reader.object(root, "measures", "measures", true)) {
+    reader.check_keys(*measures, "measures.", {"questionnaire_folder"});
+    if (auto folder = reader.text(*measures, "questionnaire_folder", "measures.questionnaire_folder", true)) {
+      configuration.questionnaire_folder = resolve(*folder, origin);
+    }
+  }
+  if (const json* scoring = reader.object(root, "scoring", "scoring", false)) {
+    reader.check_keys(*scoring, "scoring.",
+                      {"ors_clinical_cutoff", "reliable_change", "srs_alliance_cutoff", "srs_item_cutoff",
+                       "srs_alliance_drop"});
+    ScoringRules& rules = configuration.scoring;
+    if (const json* cutoffs = reader.object(*scoring, "ors_clinical_cutoff", "scoring.ors_clinical_cutoff", false)) {
+      reader.check_keys(*cutoffs, "scoring.ors_clinical_cutoff.", {"adult", "adolescent", "child"});
+      reader.score(*cutoffs, "adult", "scoring.ors_clinical_cutoff.adult", 0, 400, rules.adult_cutoff);
+      reader.score(*cutoffs, "adolescent", "scoring.ors_clinical_cutoff.adolescent", 0, 400, rules.adolescent_cutoff);
+      reader.score(*cutoffs, "child", "scoring.ors_clinical_cutoff.child", 0, 400, rules.child_cutoff);
+    }
+    reader.score(*scoring, "reliable_change", "scoring.reliable_change", 1, 400, rules.reliable_change);
+    reader.score(*scoring, "srs_alliance_cutoff", "scoring.srs_alliance_cutoff", 0, 400, rules.alliance_cutoff);
+    reader.score(*scoring, "srs_item_cutoff", "scoring.srs_item_cutoff", 0, 100, rules.item_cutoff);
+    reader.score(*scoring, "srs_alliance_drop", "scoring.srs_alliance_drop", 1, 400, rules.alliance_drop);
+  }
+  if (auto level = reader.text(root, "log_level", "log_level", false)) {
+    if (*level == "debug") configuration.log_level = LogLevel::debug;
+    else if (*level == "info") configuration.log_level = LogLevel::info;
+    else if (*level == "warning") configuration.log_level = LogLevel::warning;
+    else if (*level == "error") configuration.log_level = LogLevel::error;
+    else reader.problem("log_level", "must be one of debug, info, warning, error");
+  }
+  if (result.problems.empty()) result.configuration = std::move(configuration);
+  return result;
+}
+
+std::string describe(const std::vector<ConfigurationProblem>& problems) {
+  std::string text;
+  for (const auto& problem : problems) {
+    if (!text.empty()) text += "; ";
+    text += problem.key + ": " + problem.reason;
+  }
+  return text;
+}
+
+}  // namespace alliance

@@ -1,0 +1,52 @@
+// The plugin's one configuration file (JSON). Every key is optional except where
+// noted; unknown keys are errors (they are usually typos that would otherwise be
+// silently ignored). The README's configuration reference lists every key.
+//
+//   {
+//     "store":    { "path": "/var/lib/alliance/alliance.db" },        (required)
+//     "measures": { "questionnaire_folder": "/usr/lib/.../measures" }, (required)
+//     "scoring":  { "ors_clinical_cutoff": { "adult": 25, "adolescent": 28, "child": 32 },
+//                   "reliable_change": 5, "srs_alliance_cutoff": 36,
+//                   "srs_item_cutoff": 9, "srs_alliance_drop": 1 },
+//     "log_level": "info"
+//   }
+//
+// Relative paths are resolved against the folder of the configuration file.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "log_level.hpp"
+#include "scoring.hpp"
+
+namespace alliance {
+
+struct Configuration {
+  std::filesystem::path store_path;
+  std::filesystem::path questionnaire_folder;
+  ScoringRules scoring;
+  LogLevel log_level = LogLevel::info;
+};
+
+struct ConfigurationProblem {
+  std::string key;     // "scoring.reliable_change"
+  std::string reason;  // "must be a number from 0.1 to 40"
+};
+
+struct ConfigurationResult {
+  std::optional<Configuration> configuration;  // set when there are no problems
+  std::vector<ConfigurationProblem> problems;
+};
+
+// `origin` is the file the text came from (may be empty: then relative paths are
+// taken from the current folder).
+ConfigurationResult parse_configuration(std::string_view text, const std::filesystem::path& origin);
+
+// "key: reason" lines joined with "; ", for error buffers and logs.
+std::string describe(const std::vector<ConfigurationProblem>& problems);
+
+}  // namespace alliance

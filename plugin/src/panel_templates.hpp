@@ -1,0 +1,9 @@
+// The panel pages, embedded from plugin/panels/*.html at build time.
+#pragma once
+
+namespace alliance {
+
+extern const char* const kPanelTemplate_measure;
+extern const char* const kPanelTemplate_clinician;
+
+}  // namespace alliance

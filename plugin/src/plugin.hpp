@@ -1,0 +1,52 @@
+// One running instance of the plugin: its configuration, measures, store, worker
+// thread and session workflow. The hooks (called on the host's thread) copy and check
+// their arguments, post the work to the worker and return at once.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "configuration.hpp"
+#include "host_gateway.hpp"
+#include "measure_library.hpp"
+#include "session_workflow.hpp"
+#include "store.hpp"
+#include "telehealth/plugin_abi.h"
+#include "utc_clock.hpp"
+#include "worker.hpp"
+
+namespace alliance {
+
+class Plugin {
+ public:
+  // Throws std::runtime_error (or StoreError) with a reason for IT when it cannot start.
+  Plugin(const thp_host_api& host, Configuration configuration, MeasureLibrary measures);
+  ~Plugin();
+  Plugin(const Plugin&) = delete;
+  Plugin& operator=(const Plugin&) = delete;
+
+  thp_status session_started(const thp_session* session);
+  thp_status session_ended(thp_str session_id);
+  thp_status participant_joined(thp_str session_id, const thp_participant* participant);
+  thp_status participant_left(thp_str session_id, thp_str participant_id);
+  thp_status panel_message(thp_panel_id panel, thp_str json);
+  thp_status panel_closed(thp_panel_id panel, thp_panel_close_reason reason);
+  // Waits at most `timeout_ms` for queued work; true when it all ran.
+  bool drain(uint32_t timeout_ms);
+
+  HostGateway& host() { return host_; }
+
+ private:
+  // Queues `work` for the worker thread; exceptions inside it are logged, never thrown.
+  thp_status post(const char* event, std::function<void()> work);
+  thp_status refuse(const char* event, const std::string& reason);
+
+  Configuration configuration_;
+  MeasureLibrary measures_;
+  std::unique_ptr<Store> store_;
+  Worker worker_;  // constructed before the gateway that posts to it; stopped in ~Plugin
+  HostGateway host_;
+  SessionWorkflow workflow_;
+};
+
+}  // namespace alliance

@@ -1,0 +1,70 @@
+// Scoring of the ORS and SRS: totals, the ORS clinical cutoff by age, change against
+// intake and the previous session, and the SRS alliance alerts. Pure functions: the
+// history they compare against is handed in by the caller (from the store).
+// Sources for every default: ../shared/domain/pcoms.md, summarised in the README.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "measure_definition.hpp"
+#include "scores.hpp"
+
+namespace alliance {
+
+struct ScoringRules {
+  // ORS clinical cutoffs by age band. A total strictly below the cutoff is in the
+  // clinical range (sources disagree on exactly-at-cutoff; we follow "below").
+  Tenths adult_cutoff = 250;       // 18 and over
+  Tenths adolescent_cutoff = 280;  // 13 to 17 (not confirmed by a primary source)
+  Tenths child_cutoff = 320;       // 6 to 12
+  // 5 and under: no cutoff (the young child ORS has no psychometric norms).
+  Tenths reliable_change = 50;     // ORS change that counts as reliable
+  Tenths alliance_cutoff = 360;    // SRS total below this is an alliance concern
+  Tenths item_cutoff = 90;         // an SRS item below this calls for a check-in
+  Tenths alliance_drop = 10;       // SRS drop from the previous session that alerts
+};
+
+enum class AgeBand { adult, adolescent, child, young_child, unknown };
+
+AgeBand age_band_for(int age_years);  // age_years < 0 means unknown
+const char* describe(AgeBand band);
+
+// The ORS cutoff for the band; unknown age falls back to the adult cutoff (and the
+// result says so); young children have none.
+std::optional<Tenths> outcome_cutoff_for(AgeBand band, const ScoringRules& rules);
+
+// What the store knows about a client's earlier administrations of one measure.
+struct MeasureHistory {
+  int earlier_sessions = 0;              // sessions with any administration before this one
+  std::optional<Tenths> intake_total;    // the first administration of this measure
+  std::optional<Tenths> previous_total;  // the most recent earlier administration
+};
+
+// A finding a therapist can say aloud. `code` is stable (for the chart and tests);
+// `text` is plain words.
+struct Flag {
+  std::string code;
+  std::string text;
+};
+
+struct ScoredMeasure {
+  MeasureKind kind = MeasureKind::outcome_rating_scale;
+  std::vector<Tenths> item_scores;  // in the measure's item order
+  Tenths total = 0;
+  int session_number = 1;  // 1 = intake
+  AgeBand age_band = AgeBand::unknown;
+  std::optional<Tenths> cutoff;  // ORS clinical cutoff or SRS alliance cutoff
+  bool in_concern_range = false;  // ORS below cutoff, or SRS below the alliance cutoff
+  std::optional<Tenths> change_since_intake;
+  std::optional<Tenths> change_since_previous;
+  std::vector<Flag> flags;
+  std::string summary;  // one sentence for the therapist
+};
+
+// `item_scores` must already be validated (0..100 each, one per item).
+ScoredMeasure score_measure(const MeasureDefinition& measure, const std::vector<Tenths>& item_scores,
+                            int age_years, const MeasureHistory& history, const ScoringRules& rules);
+
+}  // namespace alliance

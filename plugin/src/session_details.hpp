@@ -1,0 +1,55 @@
+// Owned copies of what the host tells the plugin about a session. The ABI's structs
+// are borrowed for the duration of a hook; the hook copies them into these (after
+// bounding and checking them) and hands the copies to the worker thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "telehealth/plugin_abi.h"
+
+namespace alliance {
+
+enum class ParticipantRole { client, clinician, other_rater };
+enum class AppointmentKind { individual, couple, family, group };
+enum class SessionMedium { video, audio, in_person };
+
+struct Participant {
+  std::string participant_id;
+  ParticipantRole role = ParticipantRole::client;
+  std::string display_name;
+  int age_years = -1;
+  std::string birth_date;  // YYYY-MM-DD or empty
+  std::string preferred_language;
+  std::string fhir_reference;
+};
+
+struct SessionDetails {
+  std::string session_id;
+  AppointmentKind appointment_kind = AppointmentKind::individual;
+  SessionMedium medium = SessionMedium::video;
+  std::string start_time;  // RFC 3339 or empty
+  std::string encounter_reference;
+  std::vector<Participant> participants;
+};
+
+// Bounds on host data: far above real values, low enough that a broken host cannot
+// make the plugin allocate without limit.
+constexpr size_t kMaximumIdentifierBytes = 256;
+constexpr size_t kMaximumTextBytes = 512;
+constexpr size_t kMaximumParticipants = 64;
+
+// Each returns nothing and sets `error` (no PHI in it) when the data is unusable.
+std::optional<std::string> copy_identifier(thp_str text, const char* what, std::string& error);
+std::optional<Participant> copy_participant(const thp_participant* participant, std::string& error);
+std::optional<SessionDetails> copy_session(const thp_session* session, std::string& error);
+
+// Age in whole years on `on_date` (both "YYYY-MM-DD..."), or -1 if either is unusable.
+int age_on(const std::string& birth_date, const std::string& on_date);
+
+// The participant's age: as given by the host, else from the birth date on the
+// session's date, else -1.
+int effective_age(const Participant& participant, const std::string& session_date);
+
+}  // namespace alliance

@@ -1,0 +1,371 @@
+#include "session_workflow.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "panel_message.hpp"
+#include "panels.hpp"
+#include "utc_clock.hpp"
+#include "uuid.hpp"
+
+namespace alliance {
+
+using nlohmann::json;
+
+std::string client_key_for(const Participant& participant) {
+  if (!participant.fhir_reference.empty()) return participant.fhir_reference;
+  return "participant:" + participant.participant_id;
+}
+
+namespace {
+
+const char* describe(thp_panel_close_reason reason) {
+  switch (reason) {
+    case THP_PANEL_SUBMITTED: return "submitted";
+    case THP_PANEL_DISMISSED: return "dismissed";
+    case THP_PANEL_PARTICIPANT_LEFT: return "participant_left";
+    default: return "unknown";
+  }
+}
+
+json problems_message(const InvalidMessage& invalid) {
+  json problems = json::array();
+  for (const MessageProblem& problem : invalid.problems) {
+    problems.push_back({{"field", problem.field}, {"message", problem.message}});
+  }
+  return {{"type", "invalid"}, {"problems", problems}};
+}
+
+}  // namespace
+
+SessionWorkflow::SessionWorkflow(const Configuration& configuration, const MeasureLibrary& measures, Store& store,
+                                 HostGateway& host, std::function<std::string()> now)
+    : configuration_(configuration), measures_(measures), store_(store), host_(host), now_(std::move(now)) {}
+
+SessionWorkflow::SessionState* SessionWorkflow::find_session(const std::string& session_id, const char* event) {
+  const auto found = sessions_.find(session_id);
+  if (found == sessions_.end()) {
+    log(LogLevel::warning, std::string("event=") + event + " outcome=ignored reason=unknown_session");
+    return nullptr;
+  }
+  return &found->second;
+}
+
+void SessionWorkflow::session_started(SessionDetails details) {
+  const EventScope scope(event_depth_);
+  if (sessions_.count(details.session_id) != 0) {
+    log(LogLevel::warning, "event=session_started outcome=ignored reason=duplicate_start session=" +
+                               sessions_[details.session_id].tag);
+    return;
+  }
+  SessionState& session = sessions_[details.session_id];
+  session.tag = "s" + std::to_string(++sessions_seen_);
+  session.collects_measures = details.medium == SessionMedium::video;
+  std::vector<Participant> participants = std::move(details.participants);
+  session.details = std::move(details);
+  const std::string session_date = session.details.start_time.empty() ? now_() : session.details.start_time;
+  log(LogLevel::info, "event=session_started session=" + session.tag + " participants=" +
+                          std::to_string(participants.size()) + " collects_measures=" +
+                          (session.collects_measures ? "yes" : "no"));
+  for (Participant& participant : participants) {
+    ParticipantState state;
+    state.age_years = effective_age(participant, session_date);
+    state.details = std::move(participant);
+    const std::string id = state.details.participant_id;
+    admit(session, session.participants.emplace(id, std::move(state)).first->second);
+  }
+}
+
+void SessionWorkflow::admit(SessionState& session, ParticipantState& participant) {
+  if (!session.collects_measures) return;
+  switch (participant.details.role) {
+    case ParticipantRole::client:
+      if (!participant.outcome_offered) open_measure_panel(session, participant, MeasureKind::outcome_rating_scale);
+      break;
+    case ParticipantRole::clinician:
+      if (!participant.clinician_panel_offered) open_clinician_panel(session, participant);
+      break;
+    case ParticipantRole::other_rater:
+      // Other-rater forms (a parent for a child) come with the child measures.
+      log(LogLevel::info, "event=participant_admitted session=" + session.tag + " role=other_rater measures=none");
+      break;
+  }
+}
+
+void SessionWorkflow::open_measure_panel(SessionState& session, ParticipantState& participant, MeasureKind kind) {
+  const MeasureDefinition& measure = measures_.get(kind);
+  (kind == MeasureKind::outcome_rating_scale ? participant.outcome_offered : participant.session_rating_offered) = true;
+  ++session.open_panels;  // counted from the request, so the session is kept until the answer
+  const std::string session_id = session.details.session_id;
+  const std::string participant_id = participant.details.participant_id;
+  host_.open_panel(session_id, participant_id, measure.title, render_measure_panel(measure),
+                   [this, session_id, participant_id, kind](thp_status status, thp_panel_id panel) {
+                     const auto found = sessions_.find(session_id);
+                     if (status != THP_OK || panel == 0) {
+                       log(LogLevel::warning, std::string("event=panel_open_failed measure=") + measure_code(kind) +
+                                                  " status=" + std::to_string(status));
+                       if (found != sessions_.end()) --found->second.open_panels;
+                       if (event_depth_ == 0) forget_if_finished(session_id);
+                       return;
+                     }
+                     panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::measure, kind, false};
+                     if (found != sessions_.end()) {
+                       log(LogLevel::info, "event=panel_opened session=" + found->second.tag + " measure=" +
+                                               measure_code(kind) + " panel=" + std::to_string(panel));
+                     }
+                   });
+}
+
+void SessionWorkflow::open_clinician_panel(SessionState& session, ParticipantState& participant) {
+  participant.clinician_panel_offered = true;
+  ++session.open_panels;
+  const std::string session_id = session.details.session_id;
+  const std::string participant_id = participant.details.participant_id;
+  host_.open_panel(session_id, participant_id, "Alliance: client feedback",
+                   render_clinician_panel("Alliance: client feedback"),
+                   [this, session_id, participant_id](thp_status status, thp_panel_id panel) {
+                     const auto found = sessions_.find(session_id);
+                     if (status != THP_OK || panel == 0) {
+                       log(LogLevel::warning, "event=panel_open_failed panel_kind=clinician status=" +
+                                                  std::to_string(status));
+                       if (found != sessions_.end()) --found->second.open_panels;
+                       if (event_depth_ == 0) forget_if_finished(session_id);
+                       return;
+                     }
+                     panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::clinician,
+                                                   MeasureKind::outcome_rating_scale, false};
+                     if (found == sessions_.end()) return;
+                     found->second.clinician_panels.push_back(panel);
+                     // A therapist who joins late still sees what was already answered.
+                     for (const std::string& result : found->second.results) host_.post_to_panel(panel, result);
+                     log(LogLevel::info, "event=panel_opened session=" + found->second.tag +
+                                             " panel_kind=clinician panel=" + std::to_string(panel));
+                   });
+}
+
+void SessionWorkflow::session_ended(const std::string& session_id) {
+  const EventScope scope(event_depth_);
+  SessionState* session = find_session(session_id, "session_ended");
+  if (session == nullptr) return;
+  if (session->ended) {
+    log(LogLevel::warning, "event=session_ended outcome=ignored reason=duplicate_end session=" + session->tag);
+    return;
+  }
+  session->ended = true;
+  int offered = 0;
+  int absent = 0;
+  if (session->collects_measures) {
+    for (auto& [id, participant] : session->participants) {
+      if (participant.details.role != ParticipantRole::client) continue;
+      if (!participant.present) {
+        ++absent;  // left before the end: no SRS to ask for
+        continue;
+      }
+      if (!participant.session_rating_offered) {
+        open_measure_panel(*session, participant, MeasureKind::session_rating_scale);
+        ++offered;
+      }
+    }
+  }
+  log(LogLevel::info, "event=session_ended session=" + session->tag + " srs_offered=" + std::to_string(offered) +
+                          " clients_already_left=" + std::to_string(absent));
+  forget_if_finished(session_id);
+}
+
+void SessionWorkflow::participant_joined(const std::string& session_id, Participant participant) {
+  const EventScope scope(event_depth_);
+  SessionState* session = find_session(session_id, "participant_joined");
+  if (session == nullptr) return;
+  const auto existing = session->participants.find(participant.participant_id);
+  if (existing != session->participants.end()) {
+    if (existing->second.present) {
+      log(LogLevel::warning, "event=participant_joined outcome=ignored reason=already_present session=" +
+                                 session->tag);
+      return;
+    }
+    existing->second.present = true;  // back after a dropped connection
+    log(LogLevel::info, "event=participant_rejoined session=" + session->tag);
+    if (!session->ended) admit(*session, existing->second);
+    return;
+  }
+  ParticipantState state;
+  state.age_years = effective_age(participant, session->details.start_time.empty() ? now_() : session->details.start_time);
+  state.details = std::move(participant);
+  const std::string id = state.details.participant_id;
+  ParticipantState& added = session->participants.emplace(id, std::move(state)).first->second;
+  log(LogLevel::info, "event=participant_joined session=" + session->tag);
+  // Someone who arrives after the call has ended gets nothing new to fill in.
+  if (!session->ended) admit(*session, added);
+}
+
+void SessionWorkflow::participant_left(const std::string& session_id, const std::string& participant_id) {
+  const EventScope scope(event_depth_);
+  SessionState* session = find_session(session_id, "participant_left");
+  if (session == nullptr) return;
+  const auto participant = session->participants.find(participant_id);
+  if (participant == session->participants.end() || !participant->second.present) {
+    log(LogLevel::warning, "event=participant_left outcome=ignored reason=unknown_participant session=" +
+                               session->tag);
+    return;
+  }
+  participant->second.present = false;
+  log(LogLevel::info, "event=participant_left session=" + session->tag);
+}
+
+void SessionWorkflow::panel_message(thp_panel_id panel, const std::string& text, size_t received_bytes) {
+  const EventScope scope(event_depth_);
+  const auto binding = panels_.find(panel);
+  if (binding == panels_.end()) {
+    log(LogLevel::warning, "event=panel_message outcome=ignored reason=unknown_or_closed_panel panel=" +
+                               std::to_string(panel));
+    return;
+  }
+  if (binding->second.purpose != PanelPurpose::measure) {
+    log(LogLevel::debug, "event=panel_message outcome=ignored reason=clinician_panel");
+    return;
+  }
+  const auto session = sessions_.find(binding->second.session_id);
+  if (session == sessions_.end()) return;
+  const auto participant = session->second.participants.find(binding->second.participant_id);
+  if (participant == session->second.participants.end()) return;
+  const MeasureDefinition& measure = measures_.get(binding->second.measure);
+  const char* code = measure_code(measure.kind);
+
+  if (binding->second.saved) {
+    // A repeated click or a retried message: the first answer stands.
+    host_.post_to_panel(panel, json({{"type", "saved"}, {"measure", code}, {"duplicate", true}}).dump());
+    return;
+  }
+  const PanelMessage parsed =
+      received_bytes > kMaximumPanelMessageBytes
+          ? PanelMessage(InvalidMessage{{{"", "The message is too large (" + std::to_string(received_bytes) +
+                                                  " bytes; at most " + std::to_string(kMaximumPanelMessageBytes) +
+                                                  ")."}}})
+          : parse_panel_message(text, measure);
+  if (const auto* invalid = std::get_if<InvalidMessage>(&parsed)) {
+    log(LogLevel::info, "event=submission_refused session=" + session->second.tag + " measure=" + code +
+                            " problems=" + std::to_string(invalid->problems.size()));
+    host_.post_to_panel(panel, problems_message(*invalid).dump());
+    return;
+  }
+  if (std::holds_alternative<DeclinedMeasure>(parsed)) {
+    log(LogLevel::info, "event=measure_declined session=" + session->second.tag + " measure=" + code);
+    host_.post_to_panel(panel, json({{"type", "declined"}, {"measure", code}}).dump());
+    return;
+  }
+  submit(panel, binding->second, session->second, participant->second,
+         std::get<SubmittedAnswers>(parsed).item_scores);
+}
+
+void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionState& session,
+                             ParticipantState& participant, const std::vector<Tenths>& item_scores) {
+  const MeasureDefinition& measure = measures_.get(binding.measure);
+  const char* code = measure_code(measure.kind);
+  Administration administration;
+  try {
+    administration.administration_id = new_uuid();
+    administration.session_id = session.details.session_id;
+    administration.client_key = client_key_for(participant.details);
+    administration.participant_id = participant.details.participant_id;
+    administration.patient_reference = participant.details.fhir_reference;
+    administration.practitioner_reference = practitioner_reference(session);
+    administration.encounter_reference = session.details.encounter_reference;
+    administration.questionnaire = measure.canonical();
+    administration.authored_at = now_();
+    administration.age_years = participant.age_years;
+    const MeasureHistory history = store_.history(administration.client_key, measure.kind, session.details.session_id);
+    administration.scored = score_measure(measure, item_scores, participant.age_years, history, configuration_.scoring);
+    // Committed to disk before the client hears "saved".
+    if (store_.save(administration) == SaveOutcome::already_saved) {
+      log(LogLevel::warning, "event=submission_duplicate session=" + session.tag + " measure=" + code);
+    }
+  } catch (const std::exception& error) {
+    // The reason may name the database file but never the client or the answers.
+    log(LogLevel::error, "event=save_failed session=" + session.tag + " measure=" + code + " reason=\"" +
+                             error.what() + "\"");
+    host_.post_to_panel(panel, json({{"type", "error"},
+                                     {"measure", code},
+                                     {"message", "Your answers could not be saved. Please try again, or tell "
+                                                 "your therapist."}})
+                                   .dump());
+    return;
+  }
+  binding.saved = true;
+  log(LogLevel::info, "event=measure_saved session=" + session.tag + " measure=" + code + " flags=" +
+                          std::to_string(administration.scored.flags.size()));
+  host_.post_to_panel(panel, json({{"type", "saved"}, {"measure", code}}).dump());
+
+  const std::string result = result_message(participant, measure, administration.scored);
+  session.results.push_back(result);
+  for (thp_panel_id clinician_panel : session.clinician_panels) host_.post_to_panel(clinician_panel, result);
+}
+
+std::string SessionWorkflow::result_message(const ParticipantState& participant, const MeasureDefinition& measure,
+                                            const ScoredMeasure& scored) const {
+  json items = json::array();
+  for (size_t index = 0; index < scored.item_scores.size() && index < measure.items.size(); ++index) {
+    items.push_back({{"link_id", measure.items[index].link_id},
+                     {"text", measure.items[index].text},
+                     {"score", tenths_to_points(scored.item_scores[index])}});
+  }
+  json flags = json::array();
+  for (const Flag& flag : scored.flags) flags.push_back({{"code", flag.code}, {"text", flag.text}});
+  const std::string client =
+      participant.details.display_name.empty() ? std::string("Client") : participant.details.display_name;
+  json message = {{"type", "result"},
+                  {"participant_id", participant.details.participant_id},
+                  {"client", client},
+                  {"measure", measure_code(measure.kind)},
+                  {"measure_title", measure.title},
+                  {"total", tenths_to_points(scored.total)},
+                  {"session_number", scored.session_number},
+                  {"concern", scored.in_concern_range},
+                  {"items", items},
+                  {"flags", flags},
+                  {"summary", client + ": " + scored.summary}};
+  message["cutoff"] = scored.cutoff ? json(tenths_to_points(*scored.cutoff)) : json(nullptr);
+  message["change_since_intake"] =
+      scored.change_since_intake ? json(tenths_to_points(*scored.change_since_intake)) : json(nullptr);
+  message["change_since_previous"] =
+      scored.change_since_previous ? json(tenths_to_points(*scored.change_since_previous)) : json(nullptr);
+  return message.dump();
+}
+
+void SessionWorkflow::panel_closed(thp_panel_id panel, thp_panel_close_reason reason) {
+  const EventScope scope(event_depth_);
+  const auto binding = panels_.find(panel);
+  if (binding == panels_.end()) {
+    log(LogLevel::warning, "event=panel_closed outcome=ignored reason=unknown_panel panel=" + std::to_string(panel));
+    return;
+  }
+  const PanelBinding closed = binding->second;
+  panels_.erase(binding);
+  const auto session = sessions_.find(closed.session_id);
+  if (session == sessions_.end()) return;
+  --session->second.open_panels;
+  auto& clinician_panels = session->second.clinician_panels;
+  std::erase(clinician_panels, panel);
+  if (closed.purpose == PanelPurpose::measure && !closed.saved) {
+    log(LogLevel::info, "event=measure_not_completed session=" + session->second.tag + " measure=" +
+                            measure_code(closed.measure) + " reason=" + describe(reason));
+  }
+  forget_if_finished(closed.session_id);
+}
+
+void SessionWorkflow::forget_if_finished(const std::string& session_id) {
+  const auto session = sessions_.find(session_id);
+  if (session == sessions_.end() || !session->second.ended || session->second.open_panels > 0) return;
+  log(LogLevel::debug, "event=session_finished session=" + session->second.tag);
+  sessions_.erase(session);
+}
+
+std::string SessionWorkflow::practitioner_reference(const SessionState& session) const {
+  for (const auto& [id, participant] : session.participants) {
+    if (participant.details.role == ParticipantRole::clinician && !participant.details.fhir_reference.empty()) {
+      return participant.details.fhir_reference;
+    }
+  }
+  return {};
+}
+
+}  // namespace alliance

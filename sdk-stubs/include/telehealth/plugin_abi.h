@@ -1,0 +1,295 @@
+/*
+ * Telehealth host platform: plugin ABI, version 1.0.
+ *
+ * This header is the whole contract between a host (the telehealth/EHR platform)
+ * and a plugin (a shared library it loads). It is plain C11 so that any toolchain
+ * can build either side, and it is also valid C++.
+ *
+ * Shape of the contract (after SQLite's sqlite3ext.h and Envoy's dynamic modules):
+ *   - A plugin exports exactly one symbol, thp_plugin_entry (THP_ENTRY_SYMBOL).
+ *   - The host hands the plugin a table of host functions (thp_host_api); the plugin
+ *     fills in a table of its own hooks (thp_plugin_api).
+ *   - Every table and every struct starts with struct_size. Tables and structs only
+ *     grow at their end (append-only). A reader checks struct_size before touching
+ *     a member added in a later minor version (THP_HAS_MEMBER).
+ *   - abi_major changes only when the layout breaks; a host and a plugin with
+ *     different majors refuse each other. A higher minor on either side is fine.
+ *   - Strings cross as thp_str views {ptr, len}: UTF-8, NOT NUL-terminated, borrowed.
+ *     The owner and lifetime are stated at each declaration. A view with len 0 is the
+ *     empty string; its ptr may be NULL.
+ *   - Results come back as a thp_status; values come back through out-parameters.
+ *
+ * Threading model:
+ *   - The host calls every plugin hook on one thread at a time ("the host thread").
+ *     Hooks are never called concurrently with each other.
+ *   - Hooks must return quickly (microseconds): they take note of the event and hand
+ *     the work to the plugin's own threads. They must not block on I/O or on locks
+ *     held across I/O, and they must not call back into the host's panel functions
+ *     re-entrantly expecting synchronous effects.
+ *   - Host functions: log and run_on_host_thread may be called from any thread at any
+ *     time between a successful entry call and the return of shutdown. The panel
+ *     functions may be called from any thread only when the host sets
+ *     THP_HOST_FLAG_PANEL_CALLS_FROM_ANY_THREAD in thp_host_api.flags; otherwise the
+ *     plugin must call them on the host thread, by way of run_on_host_thread.
+ *
+ * Panels: a panel is a piece of self-contained HTML that the host shows to one
+ * participant, in a sandboxed frame. The only channel between the page and the plugin
+ * is JSON text messages:
+ *   - The page sends with window.parent.postMessage(text, "*"); the host delivers the
+ *     text to the plugin's panel_message hook, unchanged and untrusted.
+ *   - The plugin sends with panel_post; the page receives a "message" event whose
+ *     data is the JSON text.
+ *   - The host, never the page, decides who the viewer of a panel is.
+ */
+#ifndef TELEHEALTH_PLUGIN_ABI_H
+#define TELEHEALTH_PLUGIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define THP_ABI_MAJOR 1
+#define THP_ABI_MINOR 0
+
+/* The one symbol a plugin exports. A host looks it up with dlsym(THP_ENTRY_SYMBOL). */
+#define THP_ENTRY_SYMBOL "thp_plugin_entry"
+
+#if defined(_WIN32)
+#define THP_EXPORT __declspec(dllexport)
+#else
+#define THP_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* True when the struct pointed to by `s` (whose first member is struct_size) is
+ * large enough to contain `member`. Use before reading any member added after 1.0. */
+#define THP_HAS_MEMBER(s, type, member) \
+  ((s)->struct_size >= offsetof(type, member) + sizeof(((type*)0)->member))
+
+/* ---------------------------------------------------------------------------------
+ * Basic types
+ * ------------------------------------------------------------------------------- */
+
+/* A borrowed UTF-8 string view. Not NUL-terminated. Owner and lifetime: see each use. */
+typedef struct thp_str {
+  const char* ptr;
+  size_t len;
+} thp_str;
+
+/* Status codes. Fixed-width so that the ABI does not depend on enum sizes.
+ * New codes may be added in minor versions; treat unknown non-zero codes as errors. */
+typedef int32_t thp_status;
+#define THP_OK 0
+#define THP_ERROR_INVALID_ARGUMENT 1  /* malformed, out of range or oversized input */
+#define THP_ERROR_INCOMPATIBLE_ABI 2  /* abi_major differs, or a table is too small */
+#define THP_ERROR_CONFIGURATION 3     /* the plugin's configuration is invalid */
+#define THP_ERROR_NOT_FOUND 4         /* unknown session, participant or panel */
+#define THP_ERROR_UNAVAILABLE 5       /* shutting down, or the call is not allowed now */
+#define THP_ERROR_WRONG_THREAD 6      /* a host function was called from a thread it forbids */
+#define THP_ERROR_INTERNAL 7          /* an unexpected failure; details went to the log */
+
+typedef int32_t thp_log_level;
+#define THP_LOG_DEBUG 0
+#define THP_LOG_INFO 1
+#define THP_LOG_WARNING 2
+#define THP_LOG_ERROR 3
+
+typedef int32_t thp_participant_role;
+#define THP_ROLE_CLIENT 0      /* the person receiving care */
+#define THP_ROLE_CLINICIAN 1   /* the therapist */
+#define THP_ROLE_OTHER_RATER 2 /* someone who rates for a client, e.g. a parent */
+
+typedef int32_t thp_appointment_kind;
+#define THP_APPOINTMENT_INDIVIDUAL 0
+#define THP_APPOINTMENT_COUPLE 1
+#define THP_APPOINTMENT_FAMILY 2
+#define THP_APPOINTMENT_GROUP 3
+
+typedef int32_t thp_session_medium;
+#define THP_MEDIUM_VIDEO 0
+#define THP_MEDIUM_AUDIO 1
+#define THP_MEDIUM_IN_PERSON 2
+
+/* Why a panel went away. Reported by the host through panel_closed. A panel closed
+ * by the plugin itself (panel_close) is not reported back. */
+typedef int32_t thp_panel_close_reason;
+#define THP_PANEL_SUBMITTED 0        /* the participant finished and closed it */
+#define THP_PANEL_DISMISSED 1        /* the participant closed it without finishing */
+#define THP_PANEL_PARTICIPANT_LEFT 2 /* the participant left; the host removed it */
+
+/* Host-chosen panel handle. 0 is never a valid panel. */
+typedef uint64_t thp_panel_id;
+
+/* Opaque handles: each side's own state, passed back to its functions. */
+typedef struct thp_host thp_host;
+typedef struct thp_plugin thp_plugin;
+
+/* ---------------------------------------------------------------------------------
+ * Session data (host -> plugin). Borrowed: valid only during the hook call that
+ * receives it. A plugin that needs any of it later copies it.
+ * ------------------------------------------------------------------------------- */
+
+typedef struct thp_participant {
+  uint32_t struct_size;          /* sizeof(thp_participant) as the host built it */
+  thp_str participant_id;        /* host's id, unique within the session; required */
+  thp_participant_role role;
+  thp_str display_name;          /* as shown in the call; PHI */
+  int32_t age_years;             /* age on the session date, or -1 when unknown */
+  thp_str birth_date;            /* "YYYY-MM-DD", or empty when unknown; PHI */
+  thp_str preferred_language;    /* BCP 47 tag such as "en" or "es-MX", or empty */
+  thp_str fhir_reference;        /* "Patient/123" for a client, "Practitioner/…" for a
+                                    clinician, "RelatedPerson/…" for a rater; or empty */
+} thp_participant;
+
+typedef struct thp_session {
+  uint32_t struct_size;               /* sizeof(thp_session) as the host built it */
+  thp_str session_id;                 /* host's id, unique per session; required */
+  thp_appointment_kind appointment_kind;
+  thp_session_medium medium;
+  thp_str start_time;                 /* RFC 3339 UTC, e.g. "2026-11-02T15:00:00Z" */
+  thp_str encounter_reference;        /* "Encounter/…", or empty */
+  /* Array of pointers (not of structs) so that each participant can carry its own
+   * struct_size. `participant_count` pointers, none NULL. */
+  const thp_participant* const* participants;
+  size_t participant_count;
+} thp_session;
+
+/* ---------------------------------------------------------------------------------
+ * Host -> plugin table of host functions, filled in by the host.
+ * ------------------------------------------------------------------------------- */
+
+/* Panel functions may be called from any thread (otherwise: host thread only). */
+#define THP_HOST_FLAG_PANEL_CALLS_FROM_ANY_THREAD 0x1u
+
+/* What run_on_host_thread tells the task. */
+typedef int32_t thp_task_disposition;
+#define THP_TASK_RUN 0       /* run the work now; this is the host thread */
+#define THP_TASK_CANCELLED 1 /* the host is stopping: do not call the host, free user_data */
+
+typedef void (*thp_host_task)(void* user_data, thp_task_disposition disposition);
+
+typedef struct thp_host_api {
+  uint32_t struct_size; /* sizeof(thp_host_api) as the host built it */
+  uint16_t abi_major;   /* THP_ABI_MAJOR the host was built with */
+  uint16_t abi_minor;   /* THP_ABI_MINOR the host was built with */
+  thp_host* host;       /* passed back as the first argument of every function below */
+  uint32_t flags;       /* THP_HOST_FLAG_* */
+
+  /* Writes one log line. Any thread. `message` is borrowed for the call. The host
+   * adds time and plugin name. Never fails; the host may drop lines under load. */
+  void (*log)(thp_host* host, thp_log_level level, thp_str message);
+
+  /* Opens a panel for one participant of a running session. All strings are borrowed
+   * for the call; the host copies what it keeps. `html` is a complete, self-contained
+   * document. On THP_OK, *out_panel receives a new non-zero id.
+   * Errors: THP_ERROR_NOT_FOUND (unknown session or participant, or the participant
+   * has left), THP_ERROR_INVALID_ARGUMENT (empty or oversized html, NULL out_panel),
+   * THP_ERROR_WRONG_THREAD, THP_ERROR_UNAVAILABLE. */
+  thp_status (*panel_open)(thp_host* host, thp_str session_id, thp_str participant_id,
+                           thp_str title, thp_str html, thp_panel_id* out_panel);
+
+  /* Sends one JSON text message to a panel's page. `json` is borrowed for the call.
+   * Errors: THP_ERROR_NOT_FOUND (no such open panel), THP_ERROR_INVALID_ARGUMENT,
+   * THP_ERROR_WRONG_THREAD, THP_ERROR_UNAVAILABLE. */
+  thp_status (*panel_post)(thp_host* host, thp_panel_id panel, thp_str json);
+
+  /* Closes a panel. The host does not report this closing back through panel_closed.
+   * Errors: THP_ERROR_NOT_FOUND, THP_ERROR_WRONG_THREAD, THP_ERROR_UNAVAILABLE. */
+  thp_status (*panel_close)(thp_host* host, thp_panel_id panel);
+
+  /* Hands `task` to the host thread. Any thread. On THP_OK the host calls the task
+   * exactly once: with THP_TASK_RUN on the host thread, or with THP_TASK_CANCELLED
+   * (on any thread, after the plugin's shutdown has returned) if the host stops
+   * first. `task` must stay callable until then; `user_data` is the plugin's to free
+   * inside the task. A plugin must never block waiting for a task to run: the host
+   * thread may be inside a plugin hook at that moment.
+   * Errors: THP_ERROR_UNAVAILABLE (the host is stopping; the task will not be called),
+   * THP_ERROR_INVALID_ARGUMENT (NULL task). */
+  thp_status (*run_on_host_thread)(thp_host* host, thp_host_task task, void* user_data);
+} thp_host_api;
+
+/* ---------------------------------------------------------------------------------
+ * Plugin -> host table of hooks, filled in by the plugin during thp_plugin_entry.
+ * Every hook is called on the host thread, never concurrently, and must return
+ * within microseconds. Every borrowed argument is valid only during the call.
+ * A hook never throws or aborts; it returns a status and logs the reason.
+ * ------------------------------------------------------------------------------- */
+
+typedef struct thp_plugin_api {
+  uint32_t struct_size; /* set by the HOST before the entry call: the size of the table
+                           it allocated; the plugin then sets it to the size it filled */
+  uint16_t abi_major;   /* set by the plugin */
+  uint16_t abi_minor;   /* set by the plugin */
+  thp_plugin* plugin;   /* passed back as the first argument of every hook below */
+
+  /* Stops the plugin: it stops accepting events, finishes or persists what it has
+   * within `timeout_ms` milliseconds, stops its threads and frees itself. Called
+   * once, last; no other hook and no use of `plugin` follows. Returns THP_OK, or
+   * THP_ERROR_UNAVAILABLE if it had to abandon work after the timeout (nothing that
+   * was acknowledged as saved is lost either way). */
+  thp_status (*shutdown)(thp_plugin* plugin, uint32_t timeout_ms);
+
+  /* A session has started (the call is live). `session` is borrowed for the call.
+   * Errors: THP_ERROR_INVALID_ARGUMENT (missing ids, oversized fields). A repeated
+   * start of a known session is logged and ignored (THP_OK). */
+  thp_status (*session_started)(thp_plugin* plugin, const thp_session* session);
+
+  /* The call has ended. Participants' panels stay on screen until closed.
+   * Unknown sessions are logged and ignored (THP_OK). */
+  thp_status (*session_ended)(thp_plugin* plugin, thp_str session_id);
+
+  /* Someone joined a running session. `participant` is borrowed for the call. */
+  thp_status (*participant_joined)(thp_plugin* plugin, thp_str session_id,
+                                   const thp_participant* participant);
+
+  /* Someone left. The host closes their panels and reports each through panel_closed
+   * with THP_PANEL_PARTICIPANT_LEFT. */
+  thp_status (*participant_left)(thp_plugin* plugin, thp_str session_id,
+                                 thp_str participant_id);
+
+  /* A panel's page sent a message. `json` is untrusted text from the page, borrowed
+   * for the call; the plugin bounds and validates it. */
+  thp_status (*panel_message)(thp_plugin* plugin, thp_panel_id panel, thp_str json);
+
+  /* A panel went away for `reason`. Messages for it after this are ignored. */
+  thp_status (*panel_closed)(thp_plugin* plugin, thp_panel_id panel,
+                             thp_panel_close_reason reason);
+} thp_plugin_api;
+
+/* ---------------------------------------------------------------------------------
+ * The entry point. Type of the one exported symbol.
+ *
+ * Called once, on the host thread, after dlopen. The host passes:
+ *   host                  its function table; it must stay valid until shutdown returns.
+ *   configuration         the plugin's configuration text (JSON), borrowed for the call.
+ *   configuration_origin  where that text came from (a file path), borrowed; used in
+ *                         messages and to resolve relative paths; may be empty.
+ *   out_api               a table the host allocated and zeroed, with struct_size set
+ *                         to its size. The plugin fills at most struct_size bytes.
+ *   error, error_capacity a buffer for a NUL-terminated, human-readable reason on
+ *                         failure (truncated to fit). The plugin writes nothing else.
+ * Returns THP_OK with out_api filled, or an error with the reason in `error`:
+ *   THP_ERROR_INCOMPATIBLE_ABI (different abi_major, or a table too small),
+ *   THP_ERROR_CONFIGURATION (every problem, each with its key and reason),
+ *   THP_ERROR_INVALID_ARGUMENT, THP_ERROR_INTERNAL.
+ * On failure the plugin leaves no threads running and holds no resources; the host
+ * must not call shutdown.
+ * ------------------------------------------------------------------------------- */
+typedef thp_status (*thp_plugin_entry_fn)(const thp_host_api* host, thp_str configuration,
+                                          thp_str configuration_origin,
+                                          thp_plugin_api* out_api, char* error,
+                                          size_t error_capacity);
+
+/* The plugin defines this function (and exports nothing else). */
+THP_EXPORT thp_status thp_plugin_entry(const thp_host_api* host, thp_str configuration,
+                                       thp_str configuration_origin,
+                                       thp_plugin_api* out_api, char* error,
+                                       size_t error_capacity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TELEHEALTH_PLUGIN_ABI_H */
