@@ -1,0 +1,16 @@
+# Fails unless LIBRARY's dynamic symbol table defines exactly thp_plugin_entry.
+execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
+  OUTPUT_VARIABLE symbols RESULT_VARIABLE status)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${LIBRARY}")
+endif()
+string(REGEX MATCHALL "[^\n]+" lines "${symbols}")
+set(exported "")
+foreach(line IN LISTS lines)
+  string(REGEX REPLACE "^[0-9a-fA-F]* *[A-Za-z] " "" name "${line}")
+  list(APPEND exported "${name}")
+endforeach()
+message(STATUS "exported: ${exported}")
+if(NOT exported STREQUAL "thp_plugin_entry")
+  message(FATAL_ERROR "the plugin must export thp_plugin_entry only; it exports: ${exported}")
+endif()
