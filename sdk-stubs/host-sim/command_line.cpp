@@ -1,0 +1,120 @@
+#include "command_line.hpp"
+
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace host_sim {
+namespace {
+
+// Timeouts go to the plugin as uint32_t milliseconds.
+constexpr std::int64_t longest_timeout_ms = std::numeric_limits<std::uint32_t>::max();
+
+std::optional<std::chrono::milliseconds> parse_milliseconds(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 1 ||
+      value > longest_timeout_ms) {
+    return std::nullopt;
+  }
+  return std::chrono::milliseconds(value);
+}
+
+}  // namespace
+
+std::string_view usage_text() {
+  return "usage: host-sim --plugin PATH.so --config PLUGIN_CONFIG.json --scenario SCENARIO.json\n"
+         "                [--record RECORD.json] [--save-panels DIR]\n"
+         "                [--panel-calls host-thread|any-thread] [--step-timeout-ms N]\n"
+         "                [--shutdown-timeout-ms N] [--verbose]\n"
+         "exit status: 0 all steps passed, 1 a step or the plugin failed, 2 usage or\n"
+         "             scenario file error, 3 the plugin could not be loaded or refused to start\n";
+}
+
+CommandLineResult parse_command_line(int argument_count, const char* const* arguments) {
+  CommandLineResult result;
+  CommandLine command_line;
+  bool have_plugin = false;
+  bool have_config = false;
+  bool have_scenario = false;
+
+  std::vector<std::string_view> words(arguments + 1, arguments + argument_count);
+  for (std::size_t index = 0; index < words.size(); ++index) {
+    std::string_view option = words[index];
+    if (option == "--help" || option == "-h") {
+      result.help_requested = true;
+      return result;
+    }
+    if (option == "--verbose") {
+      command_line.verbose = true;
+      continue;
+    }
+    // Every other option takes a value, as "--option value" or "--option=value".
+    std::optional<std::string_view> value;
+    if (std::size_t equals = option.find('='); option.starts_with("--") && equals != option.npos) {
+      value = option.substr(equals + 1);
+      option = option.substr(0, equals);
+    } else if (index + 1 < words.size()) {
+      value = words[++index];
+    }
+    auto missing_value = [&] {
+      result.error = std::string(option) + " needs a value";
+      return result;
+    };
+    if (option == "--plugin" || option == "--config" || option == "--scenario" ||
+        option == "--record" || option == "--save-panels" || option == "--panel-calls" ||
+        option == "--step-timeout-ms" || option == "--shutdown-timeout-ms") {
+      if (!value || value->empty()) return missing_value();
+    } else {
+      result.error = "unknown option " + std::string(option);
+      return result;
+    }
+
+    if (option == "--plugin") {
+      command_line.plugin_path = std::string(*value);
+      have_plugin = true;
+    } else if (option == "--config") {
+      command_line.config_path = std::string(*value);
+      have_config = true;
+    } else if (option == "--scenario") {
+      command_line.scenario_path = std::string(*value);
+      have_scenario = true;
+    } else if (option == "--record") {
+      command_line.record_path = std::string(*value);
+    } else if (option == "--save-panels") {
+      command_line.save_panels_directory = std::string(*value);
+    } else if (option == "--panel-calls") {
+      if (*value == "host-thread") {
+        command_line.panel_calls = PanelCallPolicy::HostThreadOnly;
+      } else if (*value == "any-thread") {
+        command_line.panel_calls = PanelCallPolicy::AnyThread;
+      } else {
+        result.error = "--panel-calls must be host-thread or any-thread, not " + std::string(*value);
+        return result;
+      }
+    } else {
+      std::optional<std::chrono::milliseconds> milliseconds = parse_milliseconds(*value);
+      if (!milliseconds) {
+        result.error = std::string(option) + " must be a whole number of milliseconds from 1 to " +
+                       std::to_string(longest_timeout_ms) + ", not " + std::string(*value);
+        return result;
+      }
+      (option == "--step-timeout-ms" ? command_line.step_timeout : command_line.shutdown_timeout) =
+          *milliseconds;
+    }
+  }
+
+  if (!have_plugin || !have_config || !have_scenario) {
+    std::string missing;
+    if (!have_plugin) missing += " --plugin";
+    if (!have_config) missing += " --config";
+    if (!have_scenario) missing += " --scenario";
+    result.error = "missing" + missing;
+    return result;
+  }
+  result.command_line = std::move(command_line);
+  return result;
+}
+
+}  // namespace host_sim

@@ -1,0 +1,119 @@
+// host-sim: a reference telehealth host. It loads one plugin library, plays a
+// scenario of sessions against it on its host thread, checks the scenario's
+// expectations, and writes what happened as a transcript (stdout) and optionally as
+// a record (JSON) for tests. It knows the plugin only through the ABI header.
+
+#include "command_line.hpp"
+#include "hook_watchdog.hpp"
+#include "host.hpp"
+#include "panel_files.hpp"
+#include "plugin_loader.hpp"
+#include "record.hpp"
+#include "run_clock.hpp"
+#include "scenario.hpp"
+#include "scenario_runner.hpp"
+#include "text_file.hpp"
+#include "transcript.hpp"
+
+#include <exception>
+#include <filesystem>
+#include <iostream>
+
+namespace {
+
+enum ExitStatus : int {
+  all_steps_passed = 0,
+  some_step_failed = 1,
+  usage_or_scenario_error = 2,
+  plugin_not_started = 3,
+};
+
+int run_host_sim(int argument_count, const char* const* arguments) {
+  using namespace host_sim;
+
+  CommandLineResult parsed = parse_command_line(argument_count, arguments);
+  if (parsed.help_requested) {
+    std::cout << usage_text();
+    return all_steps_passed;
+  }
+  if (!parsed.command_line) {
+    std::cerr << "host-sim: " << parsed.error << "\n" << usage_text();
+    return usage_or_scenario_error;
+  }
+  const CommandLine& options = *parsed.command_line;
+
+  TextFile configuration = read_text_file(options.config_path);
+  if (!configuration.text) {
+    std::cerr << "host-sim: cannot read plugin configuration " << options.config_path << ": "
+              << configuration.error << "\n";
+    return usage_or_scenario_error;
+  }
+  TextFile scenario_file = read_text_file(options.scenario_path);
+  if (!scenario_file.text) {
+    std::cerr << "host-sim: cannot read scenario " << options.scenario_path << ": "
+              << scenario_file.error << "\n";
+    return usage_or_scenario_error;
+  }
+  ScenarioParseResult scenario = parse_scenario(
+      *scenario_file.text, std::filesystem::path(options.scenario_path).stem().string());
+  if (!scenario.scenario) {
+    for (const std::string& error : scenario.errors) {
+      std::cerr << "host-sim: scenario " << options.scenario_path << ": " << error << "\n";
+    }
+    return usage_or_scenario_error;
+  }
+
+  RunClock clock;
+  Transcript transcript(std::cout, clock);
+  HookWatchdog watchdog;
+  Host host(HostOptions{options.panel_calls, options.verbose, options.step_timeout}, clock,
+            transcript, watchdog);
+
+  LoadedPlugin plugin =
+      load_plugin(options.plugin_path, *host.api(), *configuration.text, options.config_path);
+  if (!plugin.loaded) {
+    std::cerr << "host-sim: " << plugin.error << "\n";
+    return plugin_not_started;
+  }
+
+  ScenarioRunner runner(*scenario.scenario, plugin.api, host, transcript, watchdog,
+                        RunSettings{options.step_timeout, options.shutdown_timeout});
+  RunOutcome outcome = runner.run();
+
+  RecordContents contents;
+  contents.scenario_name = scenario.scenario->name;
+  contents.plugin_abi = plugin.abi_version;
+  contents.state = host.snapshot();
+  contents.hook_calls.push_back({"thp_plugin_entry", plugin.entry_status, plugin.entry_micros});
+  contents.hook_calls.insert(contents.hook_calls.end(), outcome.hook_calls.begin(),
+                             outcome.hook_calls.end());
+  contents.shutdown_status = outcome.shutdown_status;
+  contents.cancelled_tasks = outcome.cancelled_tasks;
+
+  int exit_status = contents.state.failures.empty() ? all_steps_passed : some_step_failed;
+  if (options.record_path) {
+    if (auto error = write_record(*options.record_path, build_record(contents))) {
+      std::cerr << "host-sim: cannot write record " << *options.record_path << ": " << *error
+                << "\n";
+      exit_status = usage_or_scenario_error;
+    }
+  }
+  if (options.save_panels_directory) {
+    if (auto error = save_panel_html(*options.save_panels_directory, contents.state)) {
+      std::cerr << "host-sim: " << *error << "\n";
+      exit_status = usage_or_scenario_error;
+    }
+  }
+  return exit_status;
+}
+
+}  // namespace
+
+int main(int argument_count, char** arguments) {
+  try {
+    return run_host_sim(argument_count, arguments);
+  } catch (const std::exception& error) {
+    std::cerr << "host-sim: internal error: " << error.what() << "\n";
+    return usage_or_scenario_error;
+  }
+}

@@ -1,0 +1,84 @@
+#include "host_sim_process.hpp"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace host_sim_test {
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+}  // namespace
+
+std::filesystem::path output_path(std::string_view name) {
+  // ctest may run test cases in parallel processes; the pid keeps their files apart.
+  static int next_number = 0;
+  std::filesystem::path directory = TEST_OUTPUT_DIRECTORY;
+  std::filesystem::create_directories(directory);
+  return directory / (std::to_string(getpid()) + "-" + std::to_string(next_number++) + "-" +
+                      std::string(name));
+}
+
+std::filesystem::path write_output_file(std::string_view name, std::string_view contents) {
+  std::filesystem::path path = output_path(name);
+  std::ofstream out(path, std::ios::binary);
+  out << contents;
+  return path;
+}
+
+std::filesystem::path fixture_path(std::string_view name) {
+  return std::filesystem::path(FIXTURE_DIRECTORY) / name;
+}
+
+nlohmann::json read_json(const std::filesystem::path& path) {
+  return nlohmann::json::parse(read_file(path));
+}
+
+HostSimRun run_host_sim(const std::vector<std::string>& arguments) {
+  std::filesystem::path stdout_path = output_path("stdout.txt");
+  std::filesystem::path stderr_path = output_path("stderr.txt");
+
+  std::vector<std::string> words{HOST_SIM_EXECUTABLE};
+  words.insert(words.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t child = 0;
+  int spawn_error = posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawn_error != 0) throw std::runtime_error("cannot start " HOST_SIM_EXECUTABLE);
+
+  int wait_status = 0;
+  while (waitpid(child, &wait_status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error("cannot wait for host-sim");
+  }
+  HostSimRun run;
+  if (WIFEXITED(wait_status)) run.exit_status = WEXITSTATUS(wait_status);
+  run.standard_output = read_file(stdout_path);
+  run.standard_error = read_file(stderr_path);
+  return run;
+}
+
+}  // namespace host_sim_test

@@ -1,0 +1,39 @@
+// Runs one scenario file through host-sim with the built plugin, in a fresh folder
+// with its own configuration and store, and collects everything a test asserts on.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "host_sim_process.hpp"
+
+namespace alliance::integration {
+
+struct ScenarioRun {
+  host_sim_test::HostSimRun process;
+  nlohmann::json record;                  // host-sim's --record file
+  std::vector<nlohmann::json> rows;       // the store's administrations, oldest first
+  std::filesystem::path folder;           // configuration, store and record live here
+
+  // The panels opened for a participant, in order.
+  std::vector<nlohmann::json> panels_of(const std::string& participant_id) const;
+  // Every message the plugin posted to a participant's panels whose "type" is `type`.
+  std::vector<nlohmann::json> messages_to(const std::string& participant_id, const std::string& type) const;
+  std::vector<nlohmann::json> rows_of(const std::string& patient_reference) const;
+  std::string all_log_text() const;
+};
+
+// `extra_arguments` are appended to host-sim's command line (e.g. --panel-calls).
+ScenarioRun run_scenario(const std::string& scenario_file, const std::vector<std::string>& extra_arguments = {});
+
+// Writes a configuration for one run (store at state-NAME/alliance.db beside it,
+// debug logging) and returns its path.
+std::filesystem::path write_run_configuration(const std::string& name);
+
+// The administrations table as JSON rows, read with SQLite directly (not through the
+// plugin's own code), oldest first.
+std::vector<nlohmann::json> read_administrations(const std::filesystem::path& database);
+
+}  // namespace alliance::integration
