@@ -46,8 +46,7 @@ void score_outcome(ScoredMeasure& scored, const MeasureHistory& history, const S
     const std::string cutoff_words = format_tenths(*scored.cutoff) + " (" + describe(scored.age_band) +
                                      (scored.age_band == AgeBand::unknown ? ", adult cutoff used" : "") + ")";
     if (scored.in_concern_range) {
-      scored.flags.push_back({"clinical-range", "In the clinical range: below the cutoff of " + cutoff_words +
-                                                    ". Things are hard right now."});
+      scored.flags.push_back({"clinical-range", "In the clinical range: below the cutoff of " + cutoff_words + "."});
       summary += ", below the clinical cutoff of " + format_tenths(*scored.cutoff);
     } else {
       summary += ", at or above the clinical cutoff of " + format_tenths(*scored.cutoff);
@@ -72,7 +71,9 @@ void score_outcome(ScoredMeasure& scored, const MeasureHistory& history, const S
     const Tenths change = scored.total - *history.previous_total;
     scored.change_since_previous = change;
     summary += ", " + format_tenths(change, true) + " since last time";
-    if (std::abs(change) >= rules.reliable_change) {
+    // When the previous administration was the intake, the change since intake has
+    // said it already.
+    if (history.earlier_administrations >= 2 && std::abs(change) >= rules.reliable_change) {
       scored.flags.push_back({change > 0 ? "reliable-change-up" : "reliable-change-down",
                               std::string("A reliable change since last session: ") +
                                   format_tenths(change, true) + " points."});

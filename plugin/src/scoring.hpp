@@ -38,6 +38,7 @@ std::optional<Tenths> outcome_cutoff_for(AgeBand band, const ScoringRules& rules
 // What the store knows about a client's earlier administrations of one measure.
 struct MeasureHistory {
   int earlier_sessions = 0;              // sessions with any administration before this one
+  int earlier_administrations = 0;       // earlier administrations of this measure
   std::optional<Tenths> intake_total;    // the first administration of this measure
   std::optional<Tenths> previous_total;  // the most recent earlier administration
 };

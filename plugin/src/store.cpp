@@ -161,6 +161,7 @@ MeasureHistory Store::history(const std::string& client_key, MeasureKind kind, c
     const Tenths total = totals.column_int(0);
     if (!history.intake_total) history.intake_total = total;
     history.previous_total = total;
+    ++history.earlier_administrations;
   }
   return history;
 }

@@ -53,7 +53,9 @@ ScenarioRun run_scenario(const std::string& scenario_file, const std::vector<std
   const std::filesystem::path record = host_sim_test::output_path(name + "-record.json");
   std::vector<std::string> arguments{"--plugin",   ALLIANCE_PLUGIN_PATH,
                                      "--config",   configuration.string(),
-                                     "--scenario", std::string(ALLIANCE_SCENARIO_DIR) + "/" + scenario_file,
+                                     "--scenario", std::filesystem::path(scenario_file).is_absolute()
+                                                     ? scenario_file
+                                                     : std::string(ALLIANCE_SCENARIO_DIR) + "/" + scenario_file,
                                      "--record",   record.string()};
   arguments.insert(arguments.end(), extra_arguments.begin(), extra_arguments.end());
   ScenarioRun run;

@@ -25,6 +25,7 @@ struct ScenarioRun {
   std::string all_log_text() const;
 };
 
+// `scenario_file` is a name in tests/scenarios or an absolute path.
 // `extra_arguments` are appended to host-sim's command line (e.g. --panel-calls).
 ScenarioRun run_scenario(const std::string& scenario_file, const std::vector<std::string>& extra_arguments = {});
 

@@ -167,6 +167,23 @@ TEST_SUITE("integration") {
     CHECK(run.rows[0]["total_tenths"] == 220);
   }
 
+  TEST_CASE("a one megabyte message from a page is refused and the panel stays open") {
+    json scenario = host_sim_test::read_json(std::string(ALLIANCE_SCENARIO_DIR) + "/normal_session.json");
+    json& steps = scenario["sessions"][0]["steps"];
+    json huge = {{"type", "submit"}, {"measure", "ORS"}, {"padding", std::string(1024 * 1024, 'x')}};
+    steps.insert(steps.begin() + 2, json{{"action", "send"}, {"participant", "client-alex"},
+                                         {"panel", "Outcome Rating"}, {"message", huge}});
+    steps.insert(steps.begin() + 3, json{{"action", "expect"}, {"participant", "client-alex"},
+                                         {"panel", "Outcome Rating"}, {"message_type", "invalid"}});
+    const auto file = host_sim_test::write_output_file("huge-message.json", scenario.dump());
+    const ScenarioRun run = run_scenario(file.string());
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    const auto refusals = run.messages_to("client-alex", "invalid");
+    REQUIRE(refusals.size() == 1);
+    CHECK(refusals[0]["problems"][0]["message"].get<std::string>().find("too large") != std::string::npos);
+    CHECK(run.rows.size() == 2);  // the real answers that followed were saved
+  }
+
   TEST_CASE("no names or identifiers or scores reach the log at debug level") {
     for (const char* scenario : {"normal_session.json", "couple_session.json", "demo_two_sessions.json",
                                  "out_of_order_events.json"}) {

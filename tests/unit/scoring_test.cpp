@@ -91,6 +91,7 @@ TEST_SUITE("scoring") {
   TEST_CASE("reliable change is exactly 5.0 points or more in either direction") {
     MeasureHistory history;
     history.earlier_sessions = 2;
+    history.earlier_administrations = 2;
     history.intake_total = 200;
     history.previous_total = 230;
 
@@ -111,6 +112,18 @@ TEST_SUITE("scoring") {
     history.previous_total = 300;
     CHECK(has_flag(five_down, "reliable-change-down") == false);  // previous was 23.0 then
     CHECK(has_flag(outcome({63, 63, 62, 62}, 40, history), "reliable-change-down"));
+  }
+
+  TEST_CASE("when the previous session was the intake only the change since intake is flagged") {
+    MeasureHistory history;
+    history.earlier_sessions = 1;
+    history.earlier_administrations = 1;
+    history.intake_total = 150;
+    history.previous_total = 150;
+    const ScoredMeasure second = outcome({60, 60, 60, 60}, 40, history);  // +9.0
+    CHECK(has_flag(second, "reliable-improvement"));
+    CHECK_FALSE(has_flag(second, "reliable-change-up"));
+    CHECK(second.change_since_previous == 90);
   }
 
   TEST_CASE("an SRS below 36 is an alliance concern and exactly 36 is not") {

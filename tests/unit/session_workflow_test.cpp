@@ -165,6 +165,17 @@ TEST_SUITE("session_workflow") {
     CHECK(fixture.store->administrations_for("Patient/p1").at(0).scored.total == 265);
   }
 
+  TEST_CASE("a message too large to copy is refused from its size alone") {
+    Fixture fixture;
+    fixture.workflow.session_started(session("s1", {person("c1", ParticipantRole::client, "Patient/p1")}));
+    const thp_panel_id ors = fixture.host.find("c1", "Outcome");
+    fixture.workflow.panel_message(ors, "", 1024 * 1024);
+    REQUIRE(fixture.host.panels[ors].received.size() == 1);
+    CHECK(fixture.host.panels[ors].received[0]["type"] == "invalid");
+    CHECK(fixture.host.panels[ors].received[0]["problems"][0]["message"].get<std::string>().find("too large") !=
+          std::string::npos);
+  }
+
   TEST_CASE("the end of the session opens the SRS only for clients still there") {
     Fixture fixture;
     fixture.workflow.session_started(session("s1", {person("c1", ParticipantRole::client, "Patient/p1"),

@@ -87,6 +87,7 @@ TEST_SUITE("store") {
     CHECK(history.earlier_sessions == 2);
     CHECK(history.intake_total == 180);
     CHECK(history.previous_total == 220);
+    CHECK(history.earlier_administrations == 2);
     // The current session's own rows do not count as history.
     const MeasureHistory during_s2 = store->history("Patient/pat-1", MeasureKind::outcome_rating_scale, "s2");
     CHECK(during_s2.earlier_sessions == 1);
