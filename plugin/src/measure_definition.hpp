@@ -19,6 +19,7 @@ const char* measure_code(MeasureKind kind);
 struct MeasureItem {
   std::string link_id;  // Questionnaire item linkId; the key of the answer in messages
   std::string text;     // what the client reads next to the line
+  std::string short_name;  // "Goals and Topics": item.code.display, else the text
 };
 
 struct MeasureDefinition {

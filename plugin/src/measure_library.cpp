@@ -89,7 +89,12 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
     }
     const std::string item_text = string_field(item, "text");
     if (item_text.empty()) problems.push_back(where + ".text: required");
-    measure.items.push_back({link_id, item_text});
+    std::string short_name;
+    if (const auto codes = item.find("code"); codes != item.end() && codes->is_array() && !codes->empty() &&
+                                              (*codes)[0].is_object()) {
+      short_name = string_field((*codes)[0], "display");
+    }
+    measure.items.push_back({link_id, item_text, short_name.empty() ? item_text : short_name});
   }
   if (measure.items.size() != 4) {
     problems.push_back(source + ": item: the measure needs 4 scale items (decimal, not readOnly); found " +

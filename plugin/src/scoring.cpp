@@ -94,7 +94,7 @@ void score_session_rating(ScoredMeasure& scored, const MeasureDefinition& measur
   }
   for (size_t index = 0; index < scored.item_scores.size() && index < measure.items.size(); ++index) {
     if (scored.item_scores[index] < rules.item_cutoff) {
-      scored.flags.push_back({"item-check-in", "Check in about \"" + measure.items[index].text + "\": rated " +
+      scored.flags.push_back({"item-check-in", "Check in about " + measure.items[index].short_name + ": rated " +
                                                    format_tenths(scored.item_scores[index]) + "."});
     }
   }

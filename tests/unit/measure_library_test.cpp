@@ -40,6 +40,7 @@ TEST_SUITE("measure_library") {
     CHECK(library->outcome.canonical() == "https://fhir.alliance-plugin.org/Questionnaire/ors|1.0.0");
     CHECK(library->session_rating.kind == MeasureKind::session_rating_scale);
     CHECK(library->session_rating.items[0].text.find("Relationship") == 0);
+    CHECK(library->session_rating.items[1].short_name == "Goals and Topics");
   }
 
   TEST_CASE("a measure is recognised by its SNOMED CT code and not its file name") {
