@@ -21,6 +21,7 @@ struct Administration {
   std::string questionnaire;           // canonical "url|version"
   std::string authored_at;             // RFC 3339 UTC, when it was submitted
   int age_years = -1;
+  std::vector<std::string> item_link_ids;  // the Questionnaire's linkIds, in item order
   ScoredMeasure scored;
 };
 

@@ -16,6 +16,13 @@ enum class MeasureKind {
 // "ORS" or "SRS": the short code used in panel messages and in the store.
 const char* measure_code(MeasureKind kind);
 
+// A FHIR Coding as read from the Questionnaire.
+struct Coding {
+  std::string system;
+  std::string code;
+  std::string display;
+};
+
 struct MeasureItem {
   std::string link_id;  // Questionnaire item linkId; the key of the answer in messages
   std::string text;     // what the client reads next to the line
@@ -30,6 +37,9 @@ struct MeasureDefinition {
   std::string instructions;  // Questionnaire.description: shown above the lines
   std::vector<MeasureItem> items;  // the scales, in order
   std::string total_link_id;       // the readOnly calculated total item
+  std::string total_text;          // its text ("ORS total score")
+  Coding measure_coding;           // the SNOMED CT code of the total (Questionnaire.code)
+  Coding total_coding;             // the total item's own code (the project's code system)
   std::string source_file;         // where it was loaded from, for messages
 
   // "url|version": how a QuestionnaireResponse refers to it.

@@ -21,14 +21,26 @@ std::string string_field(const json& object, const char* key) {
   return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
 }
 
-std::optional<MeasureKind> kind_from_codes(const json& questionnaire) {
+Coding coding_from(const json& coding) {
+  return {string_field(coding, "system"), string_field(coding, "code"), string_field(coding, "display")};
+}
+
+// The first Coding of an element's `code` list, or an empty one.
+Coding first_coding(const json& element) {
+  const auto codes = element.find("code");
+  if (codes == element.end() || !codes->is_array() || codes->empty() || !(*codes)[0].is_object()) return {};
+  return coding_from((*codes)[0]);
+}
+
+// The measure's kind and its SNOMED CT coding, from Questionnaire.code.
+std::optional<std::pair<MeasureKind, Coding>> kind_from_codes(const json& questionnaire) {
   const auto codes = questionnaire.find("code");
   if (codes == questionnaire.end() || !codes->is_array()) return std::nullopt;
   for (const json& coding : *codes) {
     if (!coding.is_object() || string_field(coding, "system") != kSnomedSystem) continue;
     const std::string code = string_field(coding, "code");
-    if (code == kOutcomeRatingScaleSnomed) return MeasureKind::outcome_rating_scale;
-    if (code == kSessionRatingScaleSnomed) return MeasureKind::session_rating_scale;
+    if (code == kOutcomeRatingScaleSnomed) return std::pair{MeasureKind::outcome_rating_scale, coding_from(coding)};
+    if (code == kSessionRatingScaleSnomed) return std::pair{MeasureKind::session_rating_scale, coding_from(coding)};
   }
   return std::nullopt;
 }
@@ -55,7 +67,8 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
                        kSessionRatingScaleSnomed + " (SRS)");
     return std::nullopt;
   }
-  measure.kind = *kind;
+  measure.kind = kind->first;
+  measure.measure_coding = kind->second;
   measure.url = string_field(questionnaire, "url");
   measure.version = string_field(questionnaire, "version");
   measure.title = string_field(questionnaire, "title");
@@ -85,15 +98,14 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
     if (item.value("readOnly", false)) {
       if (!measure.total_link_id.empty()) problems.push_back(where + ": a second readOnly total item");
       measure.total_link_id = link_id;
+      measure.total_text = string_field(item, "text");
+      measure.total_coding = first_coding(item);
+      if (measure.total_coding.code.empty()) problems.push_back(where + ".code: the total item needs a code");
       continue;
     }
     const std::string item_text = string_field(item, "text");
     if (item_text.empty()) problems.push_back(where + ".text: required");
-    std::string short_name;
-    if (const auto codes = item.find("code"); codes != item.end() && codes->is_array() && !codes->empty() &&
-                                              (*codes)[0].is_object()) {
-      short_name = string_field((*codes)[0], "display");
-    }
+    const std::string short_name = first_coding(item).display;
     measure.items.push_back({link_id, item_text, short_name.empty() ? item_text : short_name});
   }
   if (measure.items.size() != 4) {

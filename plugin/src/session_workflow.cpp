@@ -273,6 +273,7 @@ void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionS
     administration.questionnaire = measure.canonical();
     administration.authored_at = now_();
     administration.age_years = participant.age_years;
+    for (const MeasureItem& item : measure.items) administration.item_link_ids.push_back(item.link_id);
     const MeasureHistory history = store_.history(administration.client_key, measure.kind, session.details.session_id);
     administration.scored = score_measure(measure, item_scores, participant.age_years, history, configuration_.scoring);
     // Committed to disk before the client hears "saved".

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS administrations (
   questionnaire          TEXT NOT NULL,
   authored_at            TEXT NOT NULL,
   age_years              INTEGER NOT NULL,
+  item_link_ids          TEXT NOT NULL,
   item_scores_tenths     TEXT NOT NULL,
   total_tenths           INTEGER NOT NULL CHECK (total_tenths BETWEEN 0 AND 400),
   cutoff_tenths          INTEGER,
@@ -38,12 +39,16 @@ CREATE TABLE IF NOT EXISTS administrations (
   delivery_state         TEXT NOT NULL DEFAULT 'pending'
                          CHECK (delivery_state IN ('pending', 'in_flight', 'delivered', 'failed')),
   delivery_attempts      INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at        TEXT NOT NULL DEFAULT '',
+  last_error             TEXT NOT NULL DEFAULT '',
+  server_resources       TEXT NOT NULL DEFAULT '',
+  delivered_at           TEXT NOT NULL DEFAULT '',
   UNIQUE (session_id, participant_id, measure)
 );
 CREATE INDEX IF NOT EXISTS administrations_by_client
   ON administrations (client_key, measure, authored_at);
 CREATE INDEX IF NOT EXISTS administrations_by_delivery_state
-  ON administrations (delivery_state);
+  ON administrations (delivery_state, next_attempt_at);
 PRAGMA user_version = 1;
 )SQL";
 
@@ -173,8 +178,8 @@ SaveOutcome Store::save(const Administration& administration) {
   Statement insert(database_, R"SQL(
     INSERT INTO administrations (administration_id, session_id, client_key, participant_id, patient_reference,
       practitioner_reference, encounter_reference, measure, questionnaire, authored_at, age_years,
-      item_scores_tenths, total_tenths, cutoff_tenths, session_number, flags)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+      item_scores_tenths, total_tenths, cutoff_tenths, session_number, flags, item_link_ids)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
     ON CONFLICT (session_id, participant_id, measure) DO NOTHING)SQL");
   insert.bind(1, administration.administration_id)
       .bind(2, administration.session_id)
@@ -194,45 +199,126 @@ SaveOutcome Store::save(const Administration& administration) {
   } else {
     insert.bind_null(14);
   }
-  insert.bind(15, scored.session_number).bind(16, flags.dump());
+  insert.bind(15, scored.session_number).bind(16, flags.dump()).bind(17, json(administration.item_link_ids).dump());
   insert.step();
   return sqlite3_changes(database_) == 1 ? SaveOutcome::saved : SaveOutcome::already_saved;
 }
 
+namespace {
+
+constexpr const char* kAdministrationColumns = R"SQL(
+    administration_id, session_id, client_key, participant_id, patient_reference, practitioner_reference,
+    encounter_reference, measure, questionnaire, authored_at, age_years, item_scores_tenths, total_tenths,
+    cutoff_tenths, session_number, item_link_ids, delivery_state, delivery_attempts, last_error, server_resources)SQL";
+
+// One row (selected with kAdministrationColumns) as an administration. Derived fields
+// (age band, concern range) are recomputed from the stored facts.
+StoredAdministration read_row(Statement& row) {
+  StoredAdministration stored;
+  Administration& administration = stored.administration;
+  administration.administration_id = row.column_text(0);
+  administration.session_id = row.column_text(1);
+  administration.client_key = row.column_text(2);
+  administration.participant_id = row.column_text(3);
+  administration.patient_reference = row.column_text(4);
+  administration.practitioner_reference = row.column_text(5);
+  administration.encounter_reference = row.column_text(6);
+  ScoredMeasure& scored = administration.scored;
+  scored.kind = row.column_text(7) == "ORS" ? MeasureKind::outcome_rating_scale : MeasureKind::session_rating_scale;
+  administration.questionnaire = row.column_text(8);
+  administration.authored_at = row.column_text(9);
+  administration.age_years = row.column_int(10);
+  const json items = json::parse(row.column_text(11), nullptr, false);
+  if (items.is_array()) {
+    for (const json& item : items) {
+      if (item.is_number_integer()) scored.item_scores.push_back(item.get<Tenths>());
+    }
+  }
+  scored.total = row.column_int(12);
+  if (!row.column_is_null(13)) scored.cutoff = row.column_int(13);
+  scored.session_number = row.column_int(14);
+  const json link_ids = json::parse(row.column_text(15), nullptr, false);
+  if (link_ids.is_array()) {
+    for (const json& link_id : link_ids) {
+      if (link_id.is_string()) administration.item_link_ids.push_back(link_id.get<std::string>());
+    }
+  }
+  scored.age_band = age_band_for(administration.age_years);
+  scored.in_concern_range = scored.cutoff.has_value() && scored.total < *scored.cutoff;
+  stored.delivery_state = row.column_text(16);
+  stored.delivery_attempts = row.column_int(17);
+  stored.last_error = row.column_text(18);
+  stored.server_resources = row.column_text(19);
+  return stored;
+}
+
+}  // namespace
+
 std::vector<Administration> Store::administrations_for(const std::string& client_key) {
-  Statement select(database_, R"SQL(
-    SELECT administration_id, session_id, participant_id, patient_reference, practitioner_reference,
-      encounter_reference, measure, questionnaire, authored_at, age_years, item_scores_tenths, total_tenths,
-      cutoff_tenths, session_number
-    FROM administrations WHERE client_key = ?1 ORDER BY authored_at, rowid)SQL");
+  Statement select(database_, (std::string("SELECT") + kAdministrationColumns +
+                               " FROM administrations WHERE client_key = ?1 ORDER BY authored_at, rowid").c_str());
   select.bind(1, client_key);
   std::vector<Administration> result;
-  while (select.step()) {
-    Administration administration;
-    administration.administration_id = select.column_text(0);
-    administration.session_id = select.column_text(1);
-    administration.client_key = client_key;
-    administration.participant_id = select.column_text(2);
-    administration.patient_reference = select.column_text(3);
-    administration.practitioner_reference = select.column_text(4);
-    administration.encounter_reference = select.column_text(5);
-    administration.scored.kind =
-        select.column_text(6) == "ORS" ? MeasureKind::outcome_rating_scale : MeasureKind::session_rating_scale;
-    administration.questionnaire = select.column_text(7);
-    administration.authored_at = select.column_text(8);
-    administration.age_years = select.column_int(9);
-    const json items = json::parse(select.column_text(10), nullptr, false);
-    if (items.is_array()) {
-      for (const json& item : items) {
-        if (item.is_number_integer()) administration.scored.item_scores.push_back(item.get<Tenths>());
-      }
-    }
-    administration.scored.total = select.column_int(11);
-    if (!select.column_is_null(12)) administration.scored.cutoff = select.column_int(12);
-    administration.scored.session_number = select.column_int(13);
-    result.push_back(std::move(administration));
-  }
+  while (select.step()) result.push_back(read_row(select).administration);
   return result;
+}
+
+std::optional<StoredAdministration> Store::find(const std::string& administration_id) {
+  Statement select(database_, (std::string("SELECT") + kAdministrationColumns +
+                               " FROM administrations WHERE administration_id = ?1").c_str());
+  select.bind(1, administration_id);
+  if (!select.step()) return std::nullopt;
+  return read_row(select);
+}
+
+void Store::reset_in_flight() {
+  Statement update(database_, "UPDATE administrations SET delivery_state = 'pending' WHERE delivery_state = 'in_flight'");
+  update.step();
+}
+
+std::optional<StoredAdministration> Store::next_due(const std::string& now) {
+  Statement select(database_, (std::string("SELECT") + kAdministrationColumns +
+                               " FROM administrations WHERE delivery_state = 'pending' AND next_attempt_at <= ?1"
+                               " ORDER BY next_attempt_at, authored_at, rowid LIMIT 1").c_str());
+  select.bind(1, now);
+  if (!select.step()) return std::nullopt;
+  return read_row(select);
+}
+
+std::optional<std::string> Store::next_attempt_time() {
+  Statement select(database_,
+                   "SELECT MIN(next_attempt_at) FROM administrations WHERE delivery_state = 'pending'");
+  if (!select.step() || select.column_is_null(0)) return std::nullopt;
+  return select.column_text(0);
+}
+
+void Store::mark_in_flight(const std::string& administration_id) {
+  Statement update(database_,
+                   "UPDATE administrations SET delivery_state = 'in_flight', delivery_attempts = delivery_attempts + 1 "
+                   "WHERE administration_id = ?1");
+  update.bind(1, administration_id).step();
+}
+
+void Store::mark_delivered(const std::string& administration_id, const std::string& server_resources,
+                           const std::string& delivered_at) {
+  Statement update(database_,
+                   "UPDATE administrations SET delivery_state = 'delivered', server_resources = ?2, delivered_at = ?3, "
+                   "last_error = '' WHERE administration_id = ?1");
+  update.bind(1, administration_id).bind(2, server_resources).bind(3, delivered_at).step();
+}
+
+void Store::mark_for_retry(const std::string& administration_id, const std::string& next_attempt_at,
+                           const std::string& error) {
+  Statement update(database_,
+                   "UPDATE administrations SET delivery_state = 'pending', next_attempt_at = ?2, last_error = ?3 "
+                   "WHERE administration_id = ?1");
+  update.bind(1, administration_id).bind(2, next_attempt_at).bind(3, error).step();
+}
+
+void Store::mark_failed(const std::string& administration_id, const std::string& error) {
+  Statement update(database_,
+                   "UPDATE administrations SET delivery_state = 'failed', last_error = ?2 WHERE administration_id = ?1");
+  update.bind(1, administration_id).bind(2, error).step();
 }
 
 int Store::count_in_state(const std::string& delivery_state) {

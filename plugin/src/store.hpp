@@ -25,6 +25,15 @@ class StoreError : public std::runtime_error {
 
 enum class SaveOutcome { saved, already_saved };
 
+// An administration with where it is on its way to the chart.
+struct StoredAdministration {
+  Administration administration;
+  std::string delivery_state;  // pending, in_flight, delivered, failed
+  int delivery_attempts = 0;
+  std::string last_error;        // why the last attempt did not deliver (may quote the server)
+  std::string server_resources;  // JSON: the server's ids of the created resources
+};
+
 class Store {
  public:
   // Opens or creates the database (file mode 0600, parent folder 0700 if created)
@@ -46,6 +55,22 @@ class Store {
 
   // Counts by delivery state ("pending", ...), for status reports.
   int count_in_state(const std::string& delivery_state);
+
+  std::optional<StoredAdministration> find(const std::string& administration_id);
+
+  // Delivery to the chart. Times are RFC 3339 UTC text (utc_now), compared as text.
+  // At start: anything left in flight by a stopped process is pending again.
+  void reset_in_flight();
+  // The oldest pending administration whose next attempt is due at `now`.
+  std::optional<StoredAdministration> next_due(const std::string& now);
+  // The earliest next attempt among pending administrations ("" = now), if any.
+  std::optional<std::string> next_attempt_time();
+  void mark_in_flight(const std::string& administration_id);
+  void mark_delivered(const std::string& administration_id, const std::string& server_resources,
+                      const std::string& delivered_at);
+  void mark_for_retry(const std::string& administration_id, const std::string& next_attempt_at,
+                      const std::string& error);
+  void mark_failed(const std::string& administration_id, const std::string& error);
 
  private:
   explicit Store(sqlite3* database);

@@ -1,0 +1,97 @@
+#include "transaction_response.hpp"
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+namespace alliance::fhir {
+
+using nlohmann::json;
+
+namespace {
+
+std::string text_of(const json& object, const char* key) {
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+// "QuestionnaireResponse/123/_history/1", possibly absolute: the type and the id.
+bool split_location(const std::string& location, std::string& type, std::string& id) {
+  std::string path = location;
+  if (const size_t history = path.find("/_history/"); history != std::string::npos) path.resize(history);
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == path.size()) return false;
+  id = path.substr(slash + 1);
+  const size_t type_start = path.rfind('/', slash - 1);
+  type = path.substr(type_start == std::string::npos ? 0 : type_start + 1, slash - (type_start == std::string::npos ? 0 : type_start + 1));
+  return !type.empty() && id.size() <= 64;
+}
+
+}  // namespace
+
+TransactionResult read_transaction_response(std::string_view body, size_t expected_entries) {
+  TransactionResult result;
+  const json bundle = json::parse(body, nullptr, false);
+  if (bundle.is_discarded() || !bundle.is_object()) {
+    result.error = "the server's answer is not JSON";
+    return result;
+  }
+  if (text_of(bundle, "resourceType") != "Bundle" || text_of(bundle, "type") != "transaction-response") {
+    result.error = "the server's answer is not a transaction-response Bundle";
+    return result;
+  }
+  const auto entries = bundle.find("entry");
+  if (entries == bundle.end() || !entries->is_array() || entries->size() != expected_entries) {
+    result.error = "the transaction-response does not have one entry per request";
+    return result;
+  }
+  for (const json& entry : *entries) {
+    const auto response = entry.is_object() ? entry.find("response") : entry.end();
+    if (response == entry.end() || !response->is_object()) {
+      result.error = "a transaction-response entry has no response";
+      return result;
+    }
+    ServerResource resource;
+    resource.status = std::atoi(text_of(*response, "status").c_str());
+    std::string location = text_of(*response, "location");
+    // Some servers give the resource but no location: take type and id from it.
+    if (location.empty() && entry.contains("resource") && entry["resource"].is_object()) {
+      location = text_of(entry["resource"], "resourceType") + "/" + text_of(entry["resource"], "id");
+    }
+    if ((resource.status != 200 && resource.status != 201) || !split_location(location, resource.type, resource.id)) {
+      result.error = "a transaction-response entry did not succeed (status " + std::to_string(resource.status) + ")";
+      return result;
+    }
+    result.resources.push_back(std::move(resource));
+  }
+  return result;
+}
+
+std::string describe_operation_outcome(std::string_view body, size_t maximum_bytes) {
+  const json outcome = json::parse(body, nullptr, false);
+  std::string text;
+  if (outcome.is_object() && text_of(outcome, "resourceType") == "OperationOutcome" && outcome.contains("issue") &&
+      outcome["issue"].is_array()) {
+    for (const json& issue : outcome["issue"]) {
+      if (!issue.is_object()) continue;
+      if (!text.empty()) text += "; ";
+      text += text_of(issue, "severity") + " " + text_of(issue, "code");
+      std::string detail = text_of(issue, "diagnostics");
+      if (detail.empty() && issue.contains("details") && issue["details"].is_object()) {
+        detail = text_of(issue["details"], "text");
+      }
+      if (!detail.empty()) text += ": " + detail;
+      if (issue.contains("expression") && issue["expression"].is_array()) {
+        std::string expressions;
+        for (const json& expression : issue["expression"]) {
+          if (expression.is_string()) expressions += (expressions.empty() ? "" : ", ") + expression.get<std::string>();
+        }
+        if (!expressions.empty()) text += " (" + expressions + ")";
+      }
+    }
+  }
+  if (text.empty()) text = "no OperationOutcome in the answer (" + std::to_string(body.size()) + " bytes)";
+  if (text.size() > maximum_bytes) text = text.substr(0, maximum_bytes) + "...";
+  return text;
+}
+
+}  // namespace alliance::fhir

@@ -1,0 +1,32 @@
+// Reading what a FHIR server answers to a transaction: the ids of the resources it
+// created (or found, for a repeated conditional create), or the OperationOutcome that
+// says why it refused. Server bodies are untrusted: bounded and checked.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace alliance::fhir {
+
+struct ServerResource {
+  std::string type;  // "QuestionnaireResponse"
+  std::string id;    // the server's id
+  int status = 0;    // 201 created, 200 already there
+};
+
+struct TransactionResult {
+  std::vector<ServerResource> resources;  // one per request entry, in order
+  std::string error;                      // why the body is not a usable transaction-response
+};
+
+// `expected_entries` is the number of entries the transaction sent.
+TransactionResult read_transaction_response(std::string_view body, size_t expected_entries);
+
+// The issues of an OperationOutcome in one line ("error invalid: Patient/x not found
+// (QuestionnaireResponse.subject)"), at most `maximum_bytes` long; a short description
+// of the body when it is not an OperationOutcome. For IT and the store: it may quote
+// what the server quoted, so it is never written to the log.
+std::string describe_operation_outcome(std::string_view body, size_t maximum_bytes = 2000);
+
+}  // namespace alliance::fhir
