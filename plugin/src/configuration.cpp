@@ -54,6 +54,20 @@ class Reader {
     return found->get<std::string>();
   }
 
+  // A whole number within [minimum, maximum].
+  template <typename Number>
+  void whole_number(const json& parent, const char* key, const std::string& full_key, Number minimum, Number maximum,
+                    Number& out) {
+    const auto found = parent.find(key);
+    if (found == parent.end()) return;
+    if (!found->is_number_integer() || found->get<long long>() < static_cast<long long>(minimum) ||
+        found->get<long long>() > static_cast<long long>(maximum)) {
+      problem(full_key, "must be a whole number from " + std::to_string(minimum) + " to " + std::to_string(maximum));
+      return;
+    }
+    out = static_cast<Number>(found->get<long long>());
+  }
+
   // A score in points (one decimal) within [minimum, maximum], stored in tenths.
   void score(const json& parent, const char* key, const std::string& full_key, Tenths minimum, Tenths maximum,
              Tenths& out) {
@@ -106,7 +120,7 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     reader.problem("(file)", "must be a JSON object");
     return result;
   }
-  reader.check_keys(root, "", {"store", "measures", "scoring", "log_level"});
+  reader.check_keys(root, "", {"store", "measures", "scoring", "fhir", "log_level"});
 
   Configuration configuration;
   if (const json* store = reader.object(root, "store", "store", true)) {
@@ -134,6 +148,39 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     reader.score(*scoring, "srs_alliance_cutoff", "scoring.srs_alliance_cutoff", 0, 400, rules.alliance_cutoff);
     reader.score(*scoring, "srs_item_cutoff", "scoring.srs_item_cutoff", 0, 100, rules.item_cutoff);
     reader.score(*scoring, "srs_alliance_drop", "scoring.srs_alliance_drop", 1, 400, rules.alliance_drop);
+  }
+  if (const json* fhir = reader.object(root, "fhir", "fhir", false)) {
+    reader.check_keys(*fhir, "fhir.",
+                      {"base_url", "ca_file", "identifier_system", "timeout_seconds", "response_limit_bytes",
+                       "retry_initial_seconds", "retry_maximum_seconds"});
+    FhirConfiguration settings;
+    if (auto base_url = reader.text(*fhir, "base_url", "fhir.base_url", true)) {
+      // PHI never travels in clear text: there is no http:// option.
+      if (base_url->rfind("https://", 0) != 0) {
+        reader.problem("fhir.base_url", "must start with https://");
+      } else {
+        settings.base_url = *base_url;
+      }
+    }
+    if (auto ca_file = reader.text(*fhir, "ca_file", "fhir.ca_file", false)) settings.ca_file = resolve(*ca_file, origin);
+    if (auto system = reader.text(*fhir, "identifier_system", "fhir.identifier_system", false)) {
+      if (system->find(':') == std::string::npos || system->find_first_of(" |") != std::string::npos) {
+        reader.problem("fhir.identifier_system", "must be an absolute URI without spaces or '|'");
+      } else {
+        settings.identifier_system = *system;
+      }
+    }
+    reader.whole_number(*fhir, "timeout_seconds", "fhir.timeout_seconds", 1, 300, settings.timeout_seconds);
+    reader.whole_number(*fhir, "response_limit_bytes", "fhir.response_limit_bytes", std::size_t{1024},
+                        std::size_t{256} * 1024 * 1024, settings.response_limit_bytes);
+    reader.whole_number(*fhir, "retry_initial_seconds", "fhir.retry_initial_seconds", 1, 3600,
+                        settings.retry_initial_seconds);
+    reader.whole_number(*fhir, "retry_maximum_seconds", "fhir.retry_maximum_seconds", 1, 86400,
+                        settings.retry_maximum_seconds);
+    if (settings.retry_maximum_seconds < settings.retry_initial_seconds) {
+      reader.problem("fhir.retry_maximum_seconds", "must not be less than fhir.retry_initial_seconds");
+    }
+    configuration.fhir = std::move(settings);
   }
   if (auto level = reader.text(root, "log_level", "log_level", false)) {
     if (*level == "debug") configuration.log_level = LogLevel::debug;

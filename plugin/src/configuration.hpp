@@ -8,8 +8,15 @@
 //     "scoring":  { "ors_clinical_cutoff": { "adult": 25, "adolescent": 28, "child": 32 },
 //                   "reliable_change": 5, "srs_alliance_cutoff": 36,
 //                   "srs_item_cutoff": 9, "srs_alliance_drop": 1 },
+//     "fhir":     { "base_url": "https://ehr.example.org/fhir/R4",        (optional)
+//                   "ca_file": "/etc/alliance/ehr-ca.pem",
+//                   "identifier_system": "https://clinic.example.org/sid/alliance",
+//                   "timeout_seconds": 10, "response_limit_bytes": 8388608,
+//                   "retry_initial_seconds": 5, "retry_maximum_seconds": 300 },
 //     "log_level": "info"
 //   }
+//
+// Without "fhir", results are scored and stored but stay pending: nothing is sent.
 //
 // Relative paths are resolved against the folder of the configuration file.
 #pragma once
@@ -25,11 +32,22 @@
 
 namespace alliance {
 
+struct FhirConfiguration {
+  std::string base_url;                // https only
+  std::filesystem::path ca_file;       // empty: the system's trusted CAs
+  std::string identifier_system = "https://fhir.alliance-plugin.org/sid/administration";
+  int timeout_seconds = 10;            // for each step: resolve, connect, handshake, write, read
+  std::size_t response_limit_bytes = 8 * 1024 * 1024;
+  int retry_initial_seconds = 5;       // the first retry; doubles up to the maximum
+  int retry_maximum_seconds = 300;
+};
+
 struct Configuration {
   std::filesystem::path store_path;
   std::filesystem::path questionnaire_folder;
   ScoringRules scoring;
   LogLevel log_level = LogLevel::info;
+  std::optional<FhirConfiguration> fhir;  // absent: nothing is sent to a chart
 };
 
 struct ConfigurationProblem {

@@ -86,6 +86,36 @@ TEST_SUITE("configuration") {
     CHECK(has_problem(parse_configuration("[]", ""), "(file)", "object"));
   }
 
+  TEST_CASE("the FHIR connection is optional and read with its defaults") {
+    CHECK_FALSE(parse_configuration(kMinimal, "").configuration->fhir.has_value());
+    const auto result = parse_configuration(R"({"store": {"path": "a.db"}, "measures": {"questionnaire_folder": "m"},
+      "fhir": {"base_url": "https://ehr.example.org/fhir/R4", "ca_file": "certs/ehr-ca.pem"}})",
+                                            "/etc/alliance/alliance.json");
+    REQUIRE(result.configuration);
+    const FhirConfiguration& fhir = *result.configuration->fhir;
+    CHECK(fhir.base_url == "https://ehr.example.org/fhir/R4");
+    CHECK(fhir.ca_file == "/etc/alliance/certs/ehr-ca.pem");
+    CHECK(fhir.identifier_system == "https://fhir.alliance-plugin.org/sid/administration");
+    CHECK(fhir.timeout_seconds == 10);
+    CHECK(fhir.retry_initial_seconds == 5);
+    CHECK(fhir.retry_maximum_seconds == 300);
+  }
+
+  TEST_CASE("a FHIR connection without TLS or with bad values is refused") {
+    const auto result = parse_configuration(R"({"store": {"path": "a.db"}, "measures": {"questionnaire_folder": "m"},
+      "fhir": {"base_url": "http://ehr.example.org/fhir", "identifier_system": "not a uri", "timeout_seconds": 0,
+               "retry_initial_seconds": 60, "retry_maximum_seconds": 10, "verify_tls": false}})",
+                                            "");
+    CHECK(has_problem(result, "fhir.base_url", "https://"));
+    CHECK(has_problem(result, "fhir.identifier_system", "absolute URI"));
+    CHECK(has_problem(result, "fhir.timeout_seconds", "from 1 to 300"));
+    CHECK(has_problem(result, "fhir.retry_maximum_seconds", "not be less"));
+    CHECK(has_problem(result, "fhir.verify_tls", "unknown key"));
+    CHECK(has_problem(parse_configuration(R"({"store": {"path": "a"}, "measures": {"questionnaire_folder": "m"},
+                                             "fhir": {}})", ""),
+                      "fhir.base_url", "required"));
+  }
+
   TEST_CASE("a reliable change of zero is refused") {
     CHECK(has_problem(parse_configuration(R"({"store": {"path": "a"}, "measures": {"questionnaire_folder": "m"},
                                              "scoring": {"reliable_change": 0}})",
