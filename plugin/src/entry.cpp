@@ -133,8 +133,11 @@ extern "C" THP_EXPORT thp_status thp_plugin_entry(const thp_host_api* host, thp_
     Plugin* instance = nullptr;
     try {
       instance = new Plugin(*host, std::move(*parsed.configuration), std::move(*measures));
-    } catch (const std::exception& failure) {
+    } catch (const alliance::StoreError& failure) {
       write_error(error, error_capacity, where + ": store.path: " + failure.what());
+      return THP_ERROR_CONFIGURATION;
+    } catch (const std::exception& failure) {
+      write_error(error, error_capacity, where + ": " + failure.what());
       return THP_ERROR_CONFIGURATION;
     }
     // Fill no more than the host allocated; it is at least the 1.0 size (checked).

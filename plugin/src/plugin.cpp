@@ -1,5 +1,7 @@
 #include "plugin.hpp"
 
+#include <future>
+
 #include "panel_message.hpp"
 
 namespace alliance {
@@ -9,8 +11,16 @@ Plugin::Plugin(const thp_host_api& host, Configuration configuration, MeasureLib
       measures_(std::move(measures)),
       store_(Store::open(configuration_.store_path)),
       host_(host, worker_, configuration_.log_level),
-      workflow_(configuration_, measures_, *store_, host_, &utc_now) {
-  host_.log(LogLevel::info, "event=plugin_started pending=" + std::to_string(store_->count_in_state("pending")));
+      delivery_(configuration_.fhir
+                    ? std::make_unique<Delivery>(worker_, *store_, measures_, *configuration_.fhir, host_)
+                    : nullptr),
+      workflow_(configuration_, measures_, *store_, host_, &utc_now, [this] {
+        if (delivery_) delivery_->wake();
+      }) {
+  host_.log(LogLevel::info, "event=plugin_started pending=" + std::to_string(store_->count_in_state("pending")) +
+                                " failed=" + std::to_string(store_->count_in_state("failed")) +
+                                " delivery=" + (delivery_ ? "on" : "off"));
+  if (delivery_) post("delivery_start", [this] { delivery_->start(); });
 }
 
 Plugin::~Plugin() {
@@ -89,6 +99,20 @@ thp_status Plugin::panel_closed(thp_panel_id panel, thp_panel_close_reason reaso
   return post("panel_closed", [this, panel, reason] { workflow_.panel_closed(panel, reason); });
 }
 
-bool Plugin::drain(uint32_t timeout_ms) { return worker_.drain_and_stop(std::chrono::milliseconds(timeout_ms)); }
+bool Plugin::drain(uint32_t timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  bool deliveries_finished = true;
+  if (delivery_) {
+    // A push in flight may finish within the time given; nothing new starts. What is
+    // unfinished stays pending in the store for the next start.
+    auto idle = std::make_shared<std::promise<void>>();
+    std::future<void> finished = idle->get_future();
+    post("delivery_finish", [this, idle] { delivery_->finish_then([idle] { idle->set_value(); }); });
+    deliveries_finished = finished.wait_until(deadline) == std::future_status::ready;
+  }
+  const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  const bool queue_finished = worker_.drain_and_stop(std::max(remaining, std::chrono::milliseconds(0)));
+  return deliveries_finished && queue_finished;
+}
 
 }  // namespace alliance

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "configuration.hpp"
+#include "delivery.hpp"
 #include "host_gateway.hpp"
 #include "measure_library.hpp"
 #include "session_workflow.hpp"
@@ -46,6 +47,7 @@ class Plugin {
   std::unique_ptr<Store> store_;
   Worker worker_;  // constructed before the gateway that posts to it; stopped in ~Plugin
   HostGateway host_;
+  std::unique_ptr<Delivery> delivery_;  // absent when no FHIR server is configured
   SessionWorkflow workflow_;
 };
 

@@ -39,8 +39,14 @@ json problems_message(const InvalidMessage& invalid) {
 }  // namespace
 
 SessionWorkflow::SessionWorkflow(const Configuration& configuration, const MeasureLibrary& measures, Store& store,
-                                 HostGateway& host, std::function<std::string()> now)
-    : configuration_(configuration), measures_(measures), store_(store), host_(host), now_(std::move(now)) {}
+                                 HostGateway& host, std::function<std::string()> now,
+                                 std::function<void()> on_saved)
+    : configuration_(configuration),
+      measures_(measures),
+      store_(store),
+      host_(host),
+      now_(std::move(now)),
+      on_saved_(std::move(on_saved)) {}
 
 SessionWorkflow::SessionState* SessionWorkflow::find_session(const std::string& session_id, const char* event) {
   const auto found = sessions_.find(session_id);
@@ -295,6 +301,7 @@ void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionS
   log(LogLevel::info, "event=measure_saved session=" + session.tag + " measure=" + code + " flags=" +
                           std::to_string(administration.scored.flags.size()));
   host_.post_to_panel(panel, json({{"type", "saved"}, {"measure", code}}).dump());
+  if (on_saved_) on_saved_();
 
   const std::string result = result_message(participant, measure, administration.scored);
   session.results.push_back(result);

@@ -24,9 +24,10 @@ namespace alliance {
 
 class SessionWorkflow {
  public:
-  // `now` gives the current time as RFC 3339 UTC (a parameter so tests can fix it).
+  // `now` gives the current time as RFC 3339 UTC (a parameter so tests can fix it);
+  // `on_saved` runs after each administration is committed (delivery starts then).
   SessionWorkflow(const Configuration& configuration, const MeasureLibrary& measures, Store& store,
-                  HostGateway& host, std::function<std::string()> now);
+                  HostGateway& host, std::function<std::string()> now, std::function<void()> on_saved = {});
 
   void session_started(SessionDetails session);
   void session_ended(const std::string& session_id);
@@ -86,6 +87,7 @@ class SessionWorkflow {
   Store& store_;
   HostGateway& host_;
   std::function<std::string()> now_;
+  std::function<void()> on_saved_;
   std::unordered_map<std::string, SessionState> sessions_;
   std::unordered_map<thp_panel_id, PanelBinding> panels_;
   int sessions_seen_ = 0;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 namespace alliance {
@@ -7,5 +9,11 @@ namespace alliance {
 // The current time as RFC 3339 UTC with milliseconds ("2026-11-02T15:04:05.123Z").
 // Fixed width, so the store can order by it as text.
 std::string utc_now();
+
+// The same format for any moment.
+std::string format_utc(std::chrono::system_clock::time_point moment);
+
+// Reads that format back (also without milliseconds); nothing if it is not one.
+std::optional<std::chrono::system_clock::time_point> parse_utc(const std::string& text);
 
 }  // namespace alliance

@@ -10,12 +10,12 @@ namespace alliance::integration {
 
 using nlohmann::json;
 
-std::filesystem::path write_run_configuration(const std::string& name) {
-  const std::filesystem::path configuration = host_sim_test::write_output_file(
-      name + "-alliance.json",
-      R"({"store": {"path": "state-)" + name + R"(/alliance.db"}, "measures": {"questionnaire_folder": ")" +
-          std::string(ALLIANCE_QUESTIONNAIRE_DIR) + R"("}, "log_level": "debug"})");
-  return configuration;
+std::filesystem::path write_run_configuration(const std::string& name, const json& fhir) {
+  json configuration = {{"store", {{"path", "state-" + name + "/alliance.db"}}},
+                        {"measures", {{"questionnaire_folder", ALLIANCE_QUESTIONNAIRE_DIR}}},
+                        {"log_level", "debug"}};
+  if (!fhir.is_null()) configuration["fhir"] = fhir;
+  return host_sim_test::write_output_file(name + "-alliance.json", configuration.dump(2));
 }
 
 std::vector<json> read_administrations(const std::filesystem::path& database) {
@@ -44,12 +44,12 @@ std::vector<json> read_administrations(const std::filesystem::path& database) {
   return rows;
 }
 
-ScenarioRun run_scenario(const std::string& scenario_file, const std::vector<std::string>& extra_arguments) {
+ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& options) {
   static int runs = 0;
   // ctest runs test cases as parallel processes that share the output folder.
   const std::string name = std::filesystem::path(scenario_file).stem().string() + "-" + std::to_string(getpid()) +
                            "-" + std::to_string(++runs);
-  const std::filesystem::path configuration = write_run_configuration(name);
+  const std::filesystem::path configuration = write_run_configuration(name, options.fhir);
   const std::filesystem::path record = host_sim_test::output_path(name + "-record.json");
   std::vector<std::string> arguments{"--plugin",   ALLIANCE_PLUGIN_PATH,
                                      "--config",   configuration.string(),
@@ -57,13 +57,14 @@ ScenarioRun run_scenario(const std::string& scenario_file, const std::vector<std
                                                      ? scenario_file
                                                      : std::string(ALLIANCE_SCENARIO_DIR) + "/" + scenario_file,
                                      "--record",   record.string()};
-  arguments.insert(arguments.end(), extra_arguments.begin(), extra_arguments.end());
+  arguments.insert(arguments.end(), options.extra_arguments.begin(), options.extra_arguments.end());
   ScenarioRun run;
   run.process = host_sim_test::run_host_sim(arguments);
   run.folder = configuration.parent_path();
+  run.configuration = configuration;
+  run.database = run.folder / ("state-" + name) / "alliance.db";
   if (std::filesystem::exists(record)) run.record = host_sim_test::read_json(record);
-  const std::filesystem::path database = run.folder / ("state-" + name) / "alliance.db";
-  if (std::filesystem::exists(database)) run.rows = read_administrations(database);
+  if (std::filesystem::exists(run.database)) run.rows = read_administrations(run.database);
   return run;
 }
 

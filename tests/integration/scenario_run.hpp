@@ -16,6 +16,8 @@ struct ScenarioRun {
   nlohmann::json record;                  // host-sim's --record file
   std::vector<nlohmann::json> rows;       // the store's administrations, oldest first
   std::filesystem::path folder;           // configuration, store and record live here
+  std::filesystem::path configuration;    // the plugin configuration of this run
+  std::filesystem::path database;         // its store
 
   // The panels opened for a participant, in order.
   std::vector<nlohmann::json> panels_of(const std::string& participant_id) const;
@@ -25,13 +27,17 @@ struct ScenarioRun {
   std::string all_log_text() const;
 };
 
+struct RunOptions {
+  std::vector<std::string> extra_arguments;  // appended to host-sim's command line
+  nlohmann::json fhir;                       // the configuration's "fhir" section, or null
+};
+
 // `scenario_file` is a name in tests/scenarios or an absolute path.
-// `extra_arguments` are appended to host-sim's command line (e.g. --panel-calls).
-ScenarioRun run_scenario(const std::string& scenario_file, const std::vector<std::string>& extra_arguments = {});
+ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& options = {});
 
 // Writes a configuration for one run (store at state-NAME/alliance.db beside it,
-// debug logging) and returns its path.
-std::filesystem::path write_run_configuration(const std::string& name);
+// debug logging, and `fhir` when not null) and returns its path.
+std::filesystem::path write_run_configuration(const std::string& name, const nlohmann::json& fhir = nullptr);
 
 // The administrations table as JSON rows, read with SQLite directly (not through the
 // plugin's own code), oldest first.

@@ -89,7 +89,7 @@ TEST_SUITE("integration") {
   }
 
   TEST_CASE("the same session through a host that requires panel calls on its own thread") {
-    const ScenarioRun run = run_scenario("normal_session.json", {"--panel-calls", "host-thread"});
+    const ScenarioRun run = run_scenario("normal_session.json", {{"--panel-calls", "host-thread"}, nullptr});
     REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
     CHECK(run.rows.size() == 2);
     for (const json& panel : run.record.at("panels")) CHECK(panel["opened_on_host_thread"] == true);

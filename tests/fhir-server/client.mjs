@@ -1,0 +1,52 @@
+// A small HTTPS client for the test and the benchmark: trusts the test CA, talks to
+// localhost over IPv4 (Node 18 would try ::1 first where /etc/hosts lists it), keeps
+// connections alive, and parses JSON answers.
+import fs from 'node:fs';
+import https from 'node:https';
+
+export function connect({ portFile, caFile, clientCertificate, clientKey }) {
+  const port = Number(fs.readFileSync(portFile, 'utf8').trim());
+  const agent = new https.Agent({
+    keepAlive: true,
+    ca: fs.readFileSync(caFile),
+    cert: clientCertificate ? fs.readFileSync(clientCertificate) : undefined,
+    key: clientKey ? fs.readFileSync(clientKey) : undefined,
+  });
+  const base = `https://localhost:${port}/fhir/R4`;
+
+  /** Resolves to {status, headers, body (parsed JSON when it is JSON), text}. */
+  function request(method, path, { body, headers = {}, rawBody } = {}) {
+    const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+    const url = path.startsWith('/') ? `https://localhost:${port}${path}` : `${base}/${path}`;
+    return new Promise((resolve, reject) => {
+      const outgoing = https.request(url, {
+        method,
+        agent,
+        family: 4,
+        headers: {
+          Accept: 'application/fhir+json',
+          ...(payload === undefined ? {} : { 'Content-Type': 'application/fhir+json' }),
+          ...headers,
+        },
+      }, (incoming) => {
+        const chunks = [];
+        incoming.on('data', (chunk) => chunks.push(chunk));
+        incoming.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: incoming.statusCode, headers: incoming.headers, body: parsed, text });
+        });
+        incoming.on('error', reject);
+      });
+      outgoing.on('error', reject);
+      outgoing.end(payload);
+    });
+  }
+
+  return { port, base, request, close: () => agent.destroy() };
+}

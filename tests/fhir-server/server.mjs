@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+// A FHIR R4 test server over HTTPS, for Alliance's integration tests and demo.
+//
+//   node server.mjs --certificate PEM --key PEM [--port N] [--port-file PATH]
+//                   [--host 127.0.0.1] [--client-ca PEM] [--log PATH]
+//
+// Listens on loopback only. FHIR lives under https://localhost:<port>/fhir/R4; GET /healthz
+// answers "ok". --port 0 (the default) takes any free port; --port-file receives the port
+// once the server listens. --client-ca requires client certificates signed by that CA.
+// One log line per request (time, method, path, status, ms) to --log or stderr; no bodies.
+// This file is the command line and the HTTPS plumbing; fhir-service.mjs is the FHIR part.
+import fs from 'node:fs';
+import https from 'node:https';
+import { parseArgs } from 'node:util';
+
+import { FhirService } from './fhir-service.mjs';
+import { httpError, toHttpError } from './outcomes.mjs';
+
+const basePath = '/fhir/R4';
+const bodyLimit = 10 * 1024 * 1024;
+const jsonContentType = /^application\/(fhir\+)?json\s*(;|$)/i;
+const loopback = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1)$/;
+
+function usage(message) {
+  process.stderr.write(`fhir-server: ${message}\nusage: node server.mjs --certificate PEM --key PEM [--port N] ` +
+    '[--port-file PATH] [--host 127.0.0.1] [--client-ca PEM] [--log PATH]\n');
+  process.exit(2);
+}
+
+function parseCommandLine() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        certificate: { type: 'string' },
+        key: { type: 'string' },
+        port: { type: 'string', default: '0' },
+        'port-file': { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'client-ca': { type: 'string' },
+        log: { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    usage(error.message);
+  }
+  if (!values.certificate || !values.key) {
+    usage('--certificate and --key are required');
+  }
+  if (!loopback.test(values.host)) {
+    usage(`--host ${values.host} is not a loopback address: this test server listens on loopback only`);
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    usage(`--port ${values.port} is not a port number`);
+  }
+  return { ...values, port };
+}
+
+function openLog(path) {
+  const descriptor = path ? fs.openSync(path, 'a') : 2;
+  return (line) => fs.writeSync(descriptor, `${line}\n`);
+}
+
+// Writes the port under a temporary name and renames it, so a reader never sees half a file.
+function writePortFile(path, port) {
+  const temporary = `${path}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, `${port}\n`);
+  fs.renameSync(temporary, path);
+}
+
+// The body as text; `tooLarge` when it passes the limit (the rest is read and dropped,
+// so the client gets to read the 413 instead of a reset connection).
+function readBody(request) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    request.on('data', (chunk) => {
+      size += chunk.length;
+      if (size <= bodyLimit) {
+        chunks.push(chunk);
+      } else if (size > 8 * bodyLimit) {
+        request.destroy();
+      }
+    });
+    request.on('end', () => resolve(size > bodyLimit ? { tooLarge: true } : { text: Buffer.concat(chunks).toString('utf8') }));
+    request.on('error', reject);
+  });
+}
+
+async function parseFhirBody(request) {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  const { text, tooLarge } = await readBody(request);
+  if (tooLarge || declared > bodyLimit) {
+    throw httpError(413, 'too-costly', `The request body is larger than ${bodyLimit} bytes`);
+  }
+  if (!text) {
+    return undefined;
+  }
+  const contentType = request.headers['content-type'] ?? '';
+  if (!jsonContentType.test(contentType)) {
+    throw httpError(415, 'not-supported', `Content-Type must be application/fhir+json or application/json, not "${contentType}"`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw httpError(400, 'structure', `Malformed JSON: ${error.message}`);
+  }
+}
+
+function send(response, status, body, headers = {}, contentType = 'application/fhir+json; charset=utf-8') {
+  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  response.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+async function answer(service, request, response) {
+  const target = new URL(request.url, 'https://localhost');
+  if (target.pathname === '/healthz') {
+    send(response, 200, 'ok', {}, 'text/plain; charset=utf-8');
+    return 200;
+  }
+  if (target.pathname !== basePath && !target.pathname.startsWith(`${basePath}/`)) {
+    const failure = httpError(404, 'not-found', `Unknown path ${target.pathname}: FHIR is under ${basePath}/`);
+    send(response, failure.status, failure.outcome);
+    return failure.status;
+  }
+  let body;
+  try {
+    body = await parseFhirBody(request);
+  } catch (error) {
+    const failure = toHttpError(error);
+    send(response, failure.status, failure.outcome, failure.status === 413 ? { Connection: 'close' } : {});
+    return failure.status;
+  }
+  const url = target.pathname.slice(basePath.length) + target.search;
+  const result = await service.handle({ method: request.method, url, headers: request.headers, body });
+  send(response, result.status, result.body, result.headers);
+  return result.status;
+}
+
+function main() {
+  const options = parseCommandLine();
+  const log = openLog(options.log);
+  let port = options.port;
+  const service = new FhirService(() => `https://localhost:${port}${basePath}`);
+
+  const tls = {
+    cert: fs.readFileSync(options.certificate),
+    key: fs.readFileSync(options.key),
+    minVersion: 'TLSv1.2',
+  };
+  if (options['client-ca']) {
+    Object.assign(tls, { ca: fs.readFileSync(options['client-ca']), requestCert: true, rejectUnauthorized: true });
+  }
+
+  const server = https.createServer(tls, (request, response) => {
+    const started = performance.now();
+    answer(service, request, response)
+      .catch((error) => {
+        const failure = toHttpError(error);
+        if (!response.headersSent) {
+          send(response, failure.status, failure.outcome);
+        }
+        return failure.status;
+      })
+      .then((status) => {
+        const path = request.url.split('?')[0];
+        log(`${new Date().toISOString()} ${request.method} ${path} ${status} ${(performance.now() - started).toFixed(1)} ms`);
+      });
+  });
+  server.on('error', (error) => {
+    process.stderr.write(`fhir-server: ${error.message}\n`);
+    process.exit(1);
+  });
+  server.listen(port, options.host, () => {
+    port = server.address().port;
+    if (options['port-file']) {
+      writePortFile(options['port-file'], port);
+    }
+    log(`${new Date().toISOString()} listening on https://localhost:${port}${basePath} (${options.host})` +
+      (options['client-ca'] ? ', client certificates required' : ''));
+  });
+
+  const stop = (signal) => {
+    log(`${new Date().toISOString()} ${signal}: stopping`);
+    if (options['port-file']) {
+      fs.rmSync(options['port-file'], { force: true });
+    }
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main();

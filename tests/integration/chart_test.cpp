@@ -1,0 +1,162 @@
+// Into the chart: scripted sessions through host-sim and the plugin, with the plugin
+// pushing to the test FHIR server (tests/fhir-server) over HTTPS; then the server is
+// searched the way an EHR would show the client's chart.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include "fhir_server.hpp"
+#include "scenario_run.hpp"
+
+using namespace alliance::integration;
+using nlohmann::json;
+
+namespace {
+
+std::string describe(const ScenarioRun& run) {
+  return "exit " + std::to_string(run.process.exit_status) + "\n" + run.process.standard_output + "\n" +
+         run.process.standard_error;
+}
+
+void execute_sql(const std::filesystem::path& database, const std::string& sql) {
+  sqlite3* connection = nullptr;
+  REQUIRE(sqlite3_open(database.c_str(), &connection) == SQLITE_OK);
+  CHECK(sqlite3_exec(connection, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(connection);
+}
+
+const json* observation_with_code(const std::vector<json>& observations, const std::string& code) {
+  for (const json& observation : observations) {
+    if (observation["code"]["coding"][0]["code"] == code) return &observation;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_SUITE("integration") {
+  TEST_CASE("after a session the chart holds one response and one total Observation per completed measure") {
+    const PersonalizedScenario scenario = personalize_scenario("normal_session.json");
+    const std::string patient = scenario.patients.at(0);
+    const ScenarioRun run = run_scenario(scenario.path, {{}, fhir_settings()});
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    REQUIRE(run.rows.size() == 2);
+    for (const json& row : run.rows) {
+      CAPTURE(row.dump());
+      CHECK(row["delivery_state"] == "delivered");
+      CHECK(row["delivery_attempts"] == 1);
+    }
+
+    const auto responses = fhir_search("QuestionnaireResponse", "subject=" + patient);
+    const auto observations = fhir_search("Observation", "subject=" + patient);
+    REQUIRE(responses.size() == 2);
+    REQUIRE(observations.size() == 2);
+
+    const json* outcome = observation_with_code(observations, "716613004");
+    const json* session = observation_with_code(observations, "720482000");
+    REQUIRE(outcome != nullptr);
+    REQUIRE(session != nullptr);
+    CHECK((*outcome)["valueQuantity"]["value"] == 29.1);
+    CHECK((*outcome)["valueQuantity"]["code"] == "{score}");
+    CHECK((*outcome)["status"] == "final");
+    CHECK((*outcome)["category"][0]["coding"][0]["code"] == "survey");
+    CHECK((*outcome)["interpretation"][0]["coding"][0]["code"] == "N");
+    CHECK((*outcome)["referenceRange"][0]["low"]["value"] == 25.0);
+    CHECK((*outcome)["performer"][0]["reference"] == patient);
+    CHECK((*outcome)["encounter"]["reference"].get<std::string>().rfind("Encounter/enc-normal-", 0) == 0);
+    CHECK((*session)["valueQuantity"]["value"] == 37.0);
+    CHECK((*session)["referenceRange"][0]["low"]["value"] == 36.0);
+
+    // Each Observation is derived from its own QuestionnaireResponse, by server id.
+    const std::string derived = (*outcome)["derivedFrom"][0]["reference"];
+    REQUIRE(derived.rfind("QuestionnaireResponse/", 0) == 0);
+    const FhirAnswer response = fhir_request("GET", derived);
+    REQUIRE(response.status == 200);
+    CHECK(response.body["questionnaire"] == "https://fhir.alliance-plugin.org/Questionnaire/ors|1.0.0");
+    CHECK(response.body["status"] == "completed");
+    CHECK(response.body["subject"]["reference"] == patient);
+    CHECK(response.body["author"]["reference"] == patient);
+    CHECK(response.body["item"].size() == 5);
+    CHECK(response.body["item"][4]["answer"][0]["valueDecimal"] == 29.1);
+    CHECK(response.body["identifier"]["value"] == run.rows[0]["administration_id"]);
+
+    // The store knows the server's ids.
+    const json resources = json::parse(run.rows[0]["server_resources"].get<std::string>());
+    CHECK(resources[0]["type"] == "QuestionnaireResponse");
+    CHECK("QuestionnaireResponse/" + resources[0]["id"].get<std::string>() == derived);
+  }
+
+  TEST_CASE("pushing the same administrations twice leaves the chart unchanged") {
+    const PersonalizedScenario scenario = personalize_scenario("normal_session.json");
+    const std::string patient = scenario.patients.at(0);
+    const ScenarioRun first = run_scenario(scenario.path, {{}, fhir_settings()});
+    REQUIRE_MESSAGE(first.process.exit_status == 0, describe(first));
+    REQUIRE(fhir_search("Observation", "subject=" + patient).size() == 2);
+
+    // As if the confirmation had been lost: everything pending again, same store.
+    execute_sql(first.database, "UPDATE administrations SET delivery_state = 'pending', server_resources = ''");
+    const auto again =
+        host_sim_test::run_host_sim({"--plugin", ALLIANCE_PLUGIN_PATH, "--config", first.configuration.string(),
+                                     "--scenario", std::string(ALLIANCE_SCENARIO_DIR) + "/idle.json"});
+    REQUIRE_MESSAGE(again.exit_status == 0, again.standard_output << again.standard_error);
+    const auto rows = read_administrations(first.database);
+    REQUIRE(rows.size() == 2);
+    for (const json& row : rows) {
+      CHECK(row["delivery_state"] == "delivered");
+      // The server found both resources already there (200, not 201).
+      const json resources = json::parse(row["server_resources"].get<std::string>());
+      CHECK(resources[0]["status"] == 200);
+      CHECK(resources[1]["status"] == 200);
+    }
+    CHECK(fhir_search("Observation", "subject=" + patient).size() == 2);
+    CHECK(fhir_search("QuestionnaireResponse", "subject=" + patient).size() == 2);
+  }
+
+  TEST_CASE("a server certificate for another host name is refused and nothing is sent") {
+    const PersonalizedScenario scenario = personalize_scenario("normal_session.json");
+    json settings = fhir_settings();
+    std::string base = settings["base_url"];
+    base.replace(base.find("localhost"), 9, "127.0.0.1");  // the certificate names localhost only
+    settings["base_url"] = base;
+    const ScenarioRun run = run_scenario(scenario.path, {{}, settings});
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    REQUIRE(run.rows.size() == 2);
+    for (const json& row : run.rows) {
+      CHECK(row["delivery_state"] == "pending");
+      CHECK(row["last_error"].get<std::string>().find("certificate") != std::string::npos);
+    }
+    CHECK(run.all_log_text().find("event=delivery_retry") != std::string::npos);
+    CHECK(run.all_log_text().find("certificate") != std::string::npos);
+    CHECK(fhir_search("Observation", "subject=" + scenario.patients.at(0)).empty());
+  }
+
+  TEST_CASE("a server certificate from an unknown CA is refused and nothing is sent") {
+    const PersonalizedScenario scenario = personalize_scenario("normal_session.json");
+    json settings = fhir_settings();
+    settings["ca_file"] = test_certificate("other-ca.pem");
+    const ScenarioRun run = run_scenario(scenario.path, {{}, settings});
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    REQUIRE(run.rows.size() == 2);
+    for (const json& row : run.rows) CHECK(row["delivery_state"] == "pending");
+    CHECK(run.all_log_text().find("certificate") != std::string::npos);
+    CHECK(fhir_search("Observation", "subject=" + scenario.patients.at(0)).empty());
+  }
+
+  TEST_CASE("a resource the server rejects is kept as failed with the server's reason and not retried") {
+    // The Patient does not exist on the server, which refuses the references (422).
+    const PersonalizedScenario scenario = personalize_scenario("normal_session.json", /*seed_patients=*/false);
+    const ScenarioRun run = run_scenario(scenario.path, {{}, fhir_settings()});
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    REQUIRE(run.rows.size() == 2);
+    for (const json& row : run.rows) {
+      CAPTURE(row.dump());
+      CHECK(row["delivery_state"] == "failed");
+      CHECK(row["delivery_attempts"] == 1);
+      CHECK(row["last_error"].get<std::string>().find("HTTP 422") == 0);
+      CHECK(row["last_error"].get<std::string>().find("not found") != std::string::npos);
+    }
+    const std::string logs = run.all_log_text();
+    CHECK(logs.find("event=delivery_failed measure=ORS attempts=1 reason=\"status=422 refused_by_server\"") !=
+          std::string::npos);
+    CHECK(logs.find(scenario.patients.at(0).substr(8)) == std::string::npos);  // the server's text stays out of the log
+  }
+}

@@ -1,0 +1,122 @@
+#include "fhir_server.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "host_sim_process.hpp"
+
+namespace alliance::integration {
+
+using nlohmann::json;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// Runs curl and returns what it printed: the body, a newline, then the status code.
+std::string run_curl(const std::string& arguments) {
+  const std::string command = "curl --silent --show-error --max-time 20 --cacert '" + test_certificate("ca.pem") +
+                              "' " + arguments + " --write-out '\\n%{http_code}'";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run curl");
+  std::string output;
+  char buffer[4096];
+  for (size_t read; (read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, read);
+  pclose(pipe);
+  return output;
+}
+
+void seed(const std::string& reference, const std::string& patient) {
+  const std::string type = reference.substr(0, reference.find('/'));
+  const std::string id = reference.substr(reference.find('/') + 1);
+  json resource = {{"resourceType", type}, {"id", id}};
+  if (type == "Patient") {
+    resource["name"] = json::array({{{"family", "Testperson"}, {"given", json::array({"Integration"})}}});
+  } else if (type == "Encounter") {
+    resource["status"] = "finished";
+    resource["class"] = {{"system", "http://terminology.hl7.org/CodeSystem/v3-ActCode"}, {"code", "VR"}};
+    if (!patient.empty()) resource["subject"] = {{"reference", patient}};
+  }
+  const FhirAnswer answer = fhir_request("PUT", reference, resource);
+  if (answer.status != 200 && answer.status != 201) {
+    throw std::runtime_error("cannot seed " + type + " on the test FHIR server: HTTP " + std::to_string(answer.status));
+  }
+}
+
+}  // namespace
+
+std::string test_certificate(const std::string& file) { return std::string(ALLIANCE_TEST_CERTIFICATES) + "/" + file; }
+
+std::string fhir_base_url() {
+  std::string port = read_text(ALLIANCE_FHIR_SERVER_PORT_FILE);
+  while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
+  if (port.empty()) throw std::runtime_error("the test FHIR server is not running (no port file)");
+  return "https://localhost:" + port + "/fhir/R4";
+}
+
+FhirAnswer fhir_request(const std::string& method, const std::string& path, const json& body) {
+  std::string arguments = "--request " + method + " --header 'Accept: application/fhir+json'";
+  std::string body_file;
+  if (!body.is_null()) {
+    body_file = host_sim_test::write_output_file("request.json", body.dump()).string();
+    arguments += " --header 'Content-Type: application/fhir+json' --data-binary '@" + body_file + "'";
+  }
+  const std::string output = run_curl(arguments + " '" + fhir_base_url() + "/" + path + "'");
+  const size_t newline = output.rfind('\n');
+  FhirAnswer answer;
+  answer.status = std::atoi(output.substr(newline == std::string::npos ? 0 : newline + 1).c_str());
+  answer.body = json::parse(output.substr(0, newline == std::string::npos ? 0 : newline), nullptr, false);
+  return answer;
+}
+
+std::vector<json> fhir_search(const std::string& type, const std::string& query) {
+  const FhirAnswer answer = fhir_request("GET", type + "?" + query + "&_count=100");
+  if (answer.status != 200) throw std::runtime_error("search failed: HTTP " + std::to_string(answer.status));
+  std::vector<json> resources;
+  for (const json& entry : answer.body.value("entry", json::array())) resources.push_back(entry.at("resource"));
+  return resources;
+}
+
+json fhir_settings() {
+  return {{"base_url", fhir_base_url()}, {"ca_file", test_certificate("ca.pem")}, {"timeout_seconds", 5},
+          {"retry_initial_seconds", 1}, {"retry_maximum_seconds", 2}};
+}
+
+PersonalizedScenario personalize_scenario(const std::string& scenario_file, bool seed_patients) {
+  static int runs = 0;
+  const std::string suffix = std::to_string(getpid()) + "-" + std::to_string(++runs);
+  json scenario = json::parse(read_text(std::string(ALLIANCE_SCENARIO_DIR) + "/" + scenario_file));
+  PersonalizedScenario result;
+  for (json& session : scenario["sessions"]) {
+    std::string first_patient;
+    for (json& participant : session["participants"]) {
+      std::string reference = participant.value("fhir_reference", "");
+      if (reference.rfind("Patient/", 0) != 0) continue;
+      reference += "-" + suffix;
+      participant["fhir_reference"] = reference;
+      if (first_patient.empty()) first_patient = reference;
+      if (std::find(result.patients.begin(), result.patients.end(), reference) == result.patients.end()) {
+        result.patients.push_back(reference);
+        if (seed_patients) seed(reference, "");
+      }
+    }
+    if (session.contains("encounter_reference")) {
+      const std::string encounter = session["encounter_reference"].get<std::string>() + "-" + suffix;
+      session["encounter_reference"] = encounter;
+      if (seed_patients) seed(encounter, first_patient);
+    }
+  }
+  result.path = host_sim_test::write_output_file(scenario_file, scenario.dump(2)).string();
+  return result;
+}
+
+}  // namespace alliance::integration

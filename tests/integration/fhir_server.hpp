@@ -1,0 +1,38 @@
+// The test FHIR server (tests/fhir-server), as the integration tests reach it: its
+// base URL, plain HTTPS requests with curl (an independent client, trusting only the
+// test CA), seeding of Patients and Encounters, and searches.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace alliance::integration {
+
+struct FhirAnswer {
+  int status = 0;
+  nlohmann::json body;
+};
+
+// https://localhost:<port>/fhir/R4, from the port file the server fixture wrote.
+std::string fhir_base_url();
+std::string test_certificate(const std::string& file);  // a file of the test certificates folder
+
+FhirAnswer fhir_request(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
+
+// The resources a search finds (follows no paging: tests keep results small).
+std::vector<nlohmann::json> fhir_search(const std::string& type, const std::string& query);
+
+// The "fhir" configuration section for the test server.
+nlohmann::json fhir_settings();
+
+// A copy of a scenario from tests/scenarios with every Patient and Encounter
+// reference made unique to this run (tests share one server and run in parallel),
+// those resources created on the server, and the new references returned.
+struct PersonalizedScenario {
+  std::string path;
+  std::vector<std::string> patients;  // "Patient/pat-alex-<suffix>", in order of appearance
+};
+PersonalizedScenario personalize_scenario(const std::string& scenario_file, bool seed_patients = true);
+
+}  // namespace alliance::integration
