@@ -55,7 +55,8 @@ struct HttpRequest {
   HttpMethod method = HttpMethod::get;
   // Path and query relative to the base URL, already percent-encoded: "" is the base
   // URL itself (a transaction Bundle is POSTed there), "Observation?subject=Patient/1"
-  // a search. A leading '/' is ignored: the target never leaves the base path.
+  // a search. A leading '/' is ignored and "." or ".." segments are refused
+  // (invalid_url): the target never leaves the base path.
   std::string target;
   std::string body;
   // Added after the defaults (Accept and, with a body, Content-Type

@@ -59,6 +59,30 @@ bool is_valid_target(std::string_view target) {
   });
 }
 
+// "." and ".." segments (also percent-encoded) would let a relative target climb
+// out of the base path once the server normalises it.
+bool has_dot_segment(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view raw = path.substr(start, end - start);
+    std::string segment;  // with %2E decoded
+    for (std::size_t index = 0; index < raw.size(); ++index) {
+      if (raw[index] == '%' && index + 2 < raw.size() && raw[index + 1] == '2' &&
+          (raw[index + 2] == 'e' || raw[index + 2] == 'E')) {
+        segment += '.';
+        index += 2;
+      } else {
+        segment += raw[index];
+      }
+    }
+    if (segment == "." || segment == "..") return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 void set_header(std::vector<HttpHeader>& headers, HttpHeader header) {
   auto existing = std::find_if(headers.begin(), headers.end(),
                                [&header](const HttpHeader& present) { return equal_ignoring_case(present.name, header.name); });
@@ -86,6 +110,10 @@ std::optional<OutgoingRequest> prepare_request(HttpRequest request, const BaseUr
     failure = failure_of(HttpErrorKind::invalid_url,
                          "the request target contains a space, a control character, '#' or a byte that is "
                          "not percent-encoded");
+    return std::nullopt;
+  }
+  if (has_dot_segment(request.target)) {
+    failure = failure_of(HttpErrorKind::invalid_url, "the request target contains a '.' or '..' path segment");
     return std::nullopt;
   }
 

@@ -1,0 +1,57 @@
+#include "client_runner.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "test_server.hpp"
+
+namespace alliance::fhir::testing {
+
+struct ClientThread::Implementation {
+  boost::asio::io_context io_context{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_guard{io_context.get_executor()};
+  std::thread thread{[this] { io_context.run(); }};
+  std::once_flag stopped;
+};
+
+ClientThread::ClientThread() : implementation_(std::make_unique<Implementation>()) {}
+
+ClientThread::~ClientThread() { stop(); }
+
+void* ClientThread::io_context() { return &implementation_->io_context; }
+
+void ClientThread::stop() {
+  std::call_once(implementation_->stopped, [this] {
+    implementation_->io_context.stop();
+    implementation_->thread.join();
+  });
+}
+
+HttpsClientSettings settings_for(unsigned short port, const std::string& host) {
+  HttpsClientSettings settings;
+  settings.base_url = "https://" + host + ":" + std::to_string(port) + "/fhir/R4";
+  settings.ca_file = certificate_path("ca.pem");
+  const std::chrono::milliseconds two_seconds{2000};
+  settings.timeouts = {two_seconds, two_seconds, two_seconds, two_seconds, two_seconds, std::chrono::seconds(30)};
+  return settings;
+}
+
+std::optional<HttpResult> send_and_wait(HttpsClient& client, HttpRequest request, std::chrono::milliseconds limit) {
+  auto promise = std::make_shared<std::promise<HttpResult>>();
+  std::future<HttpResult> future = promise->get_future();
+  client.send(std::move(request), [promise](HttpResult result) { promise->set_value(std::move(result)); });
+  if (future.wait_for(limit) != std::future_status::ready) return std::nullopt;
+  return future.get();
+}
+
+HttpRequest get_request(const std::string& target) {
+  HttpRequest request;
+  request.method = HttpMethod::get;
+  request.target = target;
+  return request;
+}
+
+}  // namespace alliance::fhir::testing

@@ -1,0 +1,90 @@
+// What create() refuses: anything but an https:// base URL, and certificate settings
+// that cannot work. The reasons are for clinic IT.
+#include <doctest/doctest.h>
+
+#include "client_runner.hpp"
+#include "https_client.hpp"
+#include "test_server.hpp"
+
+using namespace alliance::fhir;
+using namespace alliance::fhir::testing;
+
+namespace {
+
+std::string creation_error(HttpsClientSettings settings) {
+  ClientThread thread;
+  HttpsClientCreation creation = HttpsClient::create(thread.io_context(), settings);
+  CHECK(creation.client == nullptr);
+  return creation.error;
+}
+
+HttpsClientSettings with_base_url(const std::string& base_url) {
+  HttpsClientSettings settings = settings_for(443);
+  settings.base_url = base_url;
+  return settings;
+}
+
+}  // namespace
+
+TEST_SUITE("fhir_client") {
+  TEST_CASE("an http base URL is refused at create") {
+    const std::string error = creation_error(with_base_url("http://ehr.example.org/fhir/R4"));
+    CHECK(error.find("http://") != std::string::npos);
+    CHECK(error.find("https://") != std::string::npos);
+  }
+
+  TEST_CASE("malformed base URLs are refused at create") {
+    for (const char* base_url : {"", "not a url", "ehr.example.org/fhir", "https://", "https:///fhir", "ftp://ehr.example.org",
+                                 "https://ehr.example.org:99999/", "https://ehr.example.org:0/", "https://ehr.example.org:/",
+                                 "https://user:secret@ehr.example.org/", "https://ehr.example.org/fhir?x=1",
+                                 "https://ehr.example.org/fhir#part"}) {
+      const std::string text = base_url;
+      CAPTURE(text);
+      const std::string error = creation_error(with_base_url(text));
+      CHECK(error.find("base_url") != std::string::npos);
+      CHECK(error.find("secret") == std::string::npos);
+    }
+  }
+
+  TEST_CASE("an https base URL with a port and an IPv6 address is accepted") {
+    ClientThread thread;
+    for (const char* base_url : {"https://ehr.example.org", "https://EHR.example.org:8443/fhir/R4/", "https://[::1]:8443/fhir"}) {
+      const std::string text = base_url;
+      CAPTURE(text);
+      HttpsClientCreation creation = HttpsClient::create(thread.io_context(), with_base_url(base_url));
+      CHECK_MESSAGE(creation.client != nullptr, creation.error);
+    }
+  }
+
+  TEST_CASE("a missing CA file is refused with its path") {
+    HttpsClientSettings settings = settings_for(443);
+    settings.ca_file = "/nonexistent/ca.pem";
+    const std::string error = creation_error(settings);
+    CHECK(error.find("ca_file /nonexistent/ca.pem") != std::string::npos);
+  }
+
+  TEST_CASE("a client certificate without its key or with the wrong key is refused") {
+    HttpsClientSettings settings = settings_for(443);
+    settings.client_certificate_file = certificate_path("client.pem");
+    CHECK(creation_error(settings).find("client_key_file") != std::string::npos);
+
+    settings.client_key_file = certificate_path("server.key");
+    CHECK(creation_error(settings).find("not the private key") != std::string::npos);
+  }
+
+  TEST_CASE("a zero timeout or limit is refused") {
+    HttpsClientSettings settings = settings_for(443);
+    settings.timeouts.read = std::chrono::milliseconds(0);
+    CHECK(creation_error(settings).find("timeout") != std::string::npos);
+
+    settings = settings_for(443);
+    settings.response_limit_bytes = 0;
+    CHECK(creation_error(settings).find("response_limit_bytes") != std::string::npos);
+  }
+
+  TEST_CASE("create without an io_context is refused") {
+    HttpsClientCreation creation = HttpsClient::create(nullptr, settings_for(443));
+    CHECK(creation.client == nullptr);
+    CHECK_FALSE(creation.error.empty());
+  }
+}
