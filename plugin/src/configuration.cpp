@@ -124,8 +124,29 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
 
   Configuration configuration;
   if (const json* store = reader.object(root, "store", "store", true)) {
-    reader.check_keys(*store, "store.", {"path"});
+    reader.check_keys(*store, "store.",
+                      {"path", "key_file", "retired_key_files", "payload_retention_days", "trend_retention_days"});
     if (auto path = reader.text(*store, "path", "store.path", true)) configuration.store_path = resolve(*path, origin);
+    if (auto key = reader.text(*store, "key_file", "store.key_file", true)) {
+      configuration.store_key_file = resolve(*key, origin);
+    }
+    if (const auto retired = store->find("retired_key_files"); retired != store->end()) {
+      if (!retired->is_array()) {
+        reader.problem("store.retired_key_files", "must be a list of key file paths");
+      } else {
+        for (const json& file : *retired) {
+          if (!file.is_string() || file.get_ref<const std::string&>().empty()) {
+            reader.problem("store.retired_key_files", "must be a list of key file paths");
+            break;
+          }
+          configuration.retired_key_files.push_back(resolve(file.get<std::string>(), origin));
+        }
+      }
+    }
+    reader.whole_number(*store, "payload_retention_days", "store.payload_retention_days", 1, 3650,
+                        configuration.payload_retention_days);
+    reader.whole_number(*store, "trend_retention_days", "store.trend_retention_days", 1, 36500,
+                        configuration.trend_retention_days);
   }
   if (const json* measures = reader.object(root, "measures", "measures", true)) {
     reader.check_keys(*measures, "measures.", {"questionnaire_folder"});
@@ -152,7 +173,7 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
   if (const json* fhir = reader.object(root, "fhir", "fhir", false)) {
     reader.check_keys(*fhir, "fhir.",
                       {"base_url", "ca_file", "identifier_system", "timeout_seconds", "response_limit_bytes",
-                       "retry_initial_seconds", "retry_maximum_seconds"});
+                       "retry_initial_seconds", "retry_maximum_seconds", "concurrency", "transactions"});
     FhirConfiguration settings;
     if (auto base_url = reader.text(*fhir, "base_url", "fhir.base_url", true)) {
       // PHI never travels in clear text: there is no http:// option.
@@ -177,6 +198,15 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
                         settings.retry_initial_seconds);
     reader.whole_number(*fhir, "retry_maximum_seconds", "fhir.retry_maximum_seconds", 1, 86400,
                         settings.retry_maximum_seconds);
+    reader.whole_number(*fhir, "concurrency", "fhir.concurrency", 1, 16, settings.concurrency);
+    if (const auto transactions = fhir->find("transactions"); transactions != fhir->end()) {
+      if (!transactions->is_boolean()) {
+        reader.problem("fhir.transactions", "must be true (one transaction Bundle per administration) or false "
+                                            "(conditional creates one by one)");
+      } else {
+        settings.transactions = transactions->get<bool>();
+      }
+    }
     if (settings.retry_maximum_seconds < settings.retry_initial_seconds) {
       reader.problem("fhir.retry_maximum_seconds", "must not be less than fhir.retry_initial_seconds");
     }

@@ -3,7 +3,10 @@
 // silently ignored). The README's configuration reference lists every key.
 //
 //   {
-//     "store":    { "path": "/var/lib/alliance/alliance.db" },        (required)
+//     "store":    { "path": "/var/lib/alliance/alliance.db",          (required)
+//                   "key_file": "/etc/alliance/store.key",             (required)
+//                   "retired_key_files": [], "payload_retention_days": 30,
+//                   "trend_retention_days": 3650 },
 //     "measures": { "questionnaire_folder": "/usr/lib/.../measures" }, (required)
 //     "scoring":  { "ors_clinical_cutoff": { "adult": 25, "adolescent": 28, "child": 32 },
 //                   "reliable_change": 5, "srs_alliance_cutoff": 36,
@@ -40,10 +43,16 @@ struct FhirConfiguration {
   std::size_t response_limit_bytes = 8 * 1024 * 1024;
   int retry_initial_seconds = 5;       // the first retry; doubles up to the maximum
   int retry_maximum_seconds = 300;
+  int concurrency = 4;                 // connections, and pushes in flight at once
+  bool transactions = true;            // false: conditional creates one by one
 };
 
 struct Configuration {
   std::filesystem::path store_path;
+  std::filesystem::path store_key_file;                 // seals PHI at rest (outbox_keys.hpp)
+  std::vector<std::filesystem::path> retired_key_files;  // older keys, to open older rows
+  int payload_retention_days = 30;    // delivered payloads are dropped after this
+  int trend_retention_days = 3650;    // the trend's scores are dropped after this
   std::filesystem::path questionnaire_folder;
   ScoringRules scoring;
   LogLevel log_level = LogLevel::info;

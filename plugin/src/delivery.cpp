@@ -2,17 +2,27 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
-#include "delivery_policy.hpp"
 #include "https_client.hpp"
+#include "transaction_response.hpp"
 #include "utc_clock.hpp"
 #include "worker.hpp"
 
 namespace alliance {
 
+using nlohmann::json;
+
 struct Delivery::Timer {
   explicit Timer(void* io_context) : timer(*static_cast<boost::asio::io_context*>(io_context)) {}
   boost::asio::steady_timer timer;
+};
+
+struct Delivery::Push {
+  StoredAdministration stored;
+  size_t connection = 0;
+  fhir::BundleResult bundle;
+  std::vector<json> created;  // one by one: the resources the server confirmed so far
 };
 
 namespace {
@@ -28,6 +38,50 @@ fhir::HttpsClientSettings client_settings(const FhirConfiguration& settings) {
   return client;
 }
 
+AttemptOutcome outcome_of(const fhir::HttpResult& result) {
+  AttemptOutcome outcome;
+  outcome.transport_failed = !result.ok();
+  outcome.transport_error = result.message;
+  outcome.status = result.response.status;
+  outcome.body = result.response.body;
+  if (const auto retry_after = result.response.headers.find("retry-after");
+      retry_after != result.response.headers.end()) {
+    outcome.retry_after = retry_after->second;
+  }
+  return outcome;
+}
+
+// The id a conditional create answered with: from Location, else from the body.
+std::string created_id(const fhir::HttpResult& result, const std::string& type) {
+  std::string location;
+  if (const auto header = result.response.headers.find("location"); header != result.response.headers.end()) {
+    location = header->second;
+  }
+  const std::string marker = type + "/";
+  if (const size_t at = location.find(marker); at != std::string::npos) {
+    std::string id = location.substr(at + marker.size());
+    if (const size_t slash = id.find('/'); slash != std::string::npos) id.resize(slash);
+    if (!id.empty()) return id;
+  }
+  const json body = json::parse(result.response.body, nullptr, false);
+  if (body.is_object() && body.value("resourceType", "") == type && body.contains("id") && body["id"].is_string()) {
+    return body["id"].get<std::string>();
+  }
+  return {};
+}
+
+// A transaction-response made from the answers of one-by-one creates, so that one
+// decision path reads both ways of pushing.
+std::string as_transaction_response(const std::vector<json>& created) {
+  json entries = json::array();
+  for (const json& resource : created) {
+    entries.push_back({{"response",
+                        {{"status", std::to_string(resource["status"].get<int>())},
+                         {"location", resource["type"].get<std::string>() + "/" + resource["id"].get<std::string>()}}}});
+  }
+  return json({{"resourceType", "Bundle"}, {"type", "transaction-response"}, {"entry", entries}}).dump();
+}
+
 }  // namespace
 
 Delivery::Delivery(Worker& worker, Store& store, const MeasureLibrary& measures, const FhirConfiguration& settings,
@@ -39,85 +93,159 @@ Delivery::Delivery(Worker& worker, Store& store, const MeasureLibrary& measures,
       host_(host),
       timer_(std::make_unique<Timer>(worker.io_context_handle())) {
   mapping_.identifier_system = settings.identifier_system;
-  fhir::HttpsClientCreation creation = fhir::HttpsClient::create(worker.io_context_handle(), client_settings(settings));
-  if (!creation.client) throw std::runtime_error("fhir: " + creation.error);
-  client_ = std::move(creation.client);
+  for (int index = 0; index < settings.concurrency; ++index) {
+    fhir::HttpsClientCreation creation =
+        fhir::HttpsClient::create(worker.io_context_handle(), client_settings(settings));
+    if (!creation.client) throw std::runtime_error("fhir: " + creation.error);
+    connections_.push_back(std::move(creation.client));
+  }
+  connection_busy_.assign(connections_.size(), false);
 }
 
-// The client goes first: it abandons what is in flight without running callbacks.
-Delivery::~Delivery() { client_.reset(); }
+// The connections go first: they abandon what is in flight without running callbacks.
+Delivery::~Delivery() { connections_.clear(); }
 
 void Delivery::start() {
-  store_.reset_in_flight();
-  attempt_next();
+  const int returned = store_.reset_in_flight();
+  if (returned > 0) host_.log(LogLevel::info, "event=delivery_resumed in_flight_returned=" + std::to_string(returned));
+  fill();
 }
 
 void Delivery::wake() {
-  if (in_flight_ || stopping_) return;
-  timer_->timer.cancel();
-  attempt_next();
+  if (stopping_) return;
+  fill();
 }
 
 void Delivery::finish_then(std::function<void()> on_idle) {
   stopping_ = true;
   timer_->timer.cancel();
-  if (!in_flight_) {
+  if (in_flight_ == 0) {
+    flush();
     on_idle();
     return;
   }
   on_idle_ = std::move(on_idle);
 }
 
-void Delivery::attempt_next() {
-  if (in_flight_ || stopping_) return;
-  std::optional<StoredAdministration> due = store_.next_due(utc_now());
-  if (!due) {
-    schedule_next_due();
-    return;
+std::chrono::seconds Delivery::backoff(int attempts) {
+  const auto delay = retry_delay(attempts, std::chrono::seconds(settings_.retry_initial_seconds),
+                                 std::chrono::seconds(settings_.retry_maximum_seconds));
+  // Equal jitter: half the delay, plus a random share of the other half, so that
+  // many clinics' plugins do not all come back to a recovering server at once.
+  std::uniform_int_distribution<long long> share(0, delay.count() / 2);
+  return std::chrono::seconds(delay.count() - delay.count() / 2 + share(jitter_));
+}
+
+void Delivery::fill() {
+  if (stopping_) return;
+  const size_t free = connections_.size() - static_cast<size_t>(in_flight_);
+  if (free == 0) return;
+  std::vector<StoredAdministration> due = store_.take_due(utc_now(), free);
+  for (StoredAdministration& stored : due) {
+    auto push = std::make_shared<Push>();
+    push->stored = std::move(stored);
+    const Administration& administration = push->stored.administration;
+    push->bundle = fhir::administration_bundle(administration, measures_.get(administration.scored.kind), mapping_);
+    if (!push->bundle.error.empty()) {
+      DeliveryRecord record{administration.administration_id, DeliveryRecord::State::failed, utc_now(), "",
+                            push->bundle.error, "", 0, "cannot_map"};
+      unrecorded_.push_back(std::move(record));
+      host_.log(LogLevel::error, std::string("event=delivery_failed measure=") + push->stored.measure +
+                                     " reason=cannot_map");
+      continue;
+    }
+    for (size_t index = 0; index < connection_busy_.size(); ++index) {
+      if (!connection_busy_[index]) {
+        push->connection = index;
+        connection_busy_[index] = true;
+        break;
+      }
+    }
+    ++in_flight_;
+    if (settings_.transactions) {
+      send_transaction(push);
+    } else {
+      send_response_then_observation(push);
+    }
   }
-  const Administration& administration = due->administration;
-  const MeasureKind kind = administration.scored.kind;
-  const fhir::BundleResult bundle = fhir::administration_bundle(administration, measures_.get(kind), mapping_);
-  if (!bundle.error.empty()) {
-    store_.mark_failed(administration.administration_id, bundle.error);
-    host_.log(LogLevel::error, std::string("event=delivery_failed measure=") + measure_code(kind) +
-                                   " reason=cannot_map");
-    worker_.post([this] { attempt_next(); });
-    return;
-  }
-  store_.mark_in_flight(administration.administration_id);
-  in_flight_ = true;
+  if (!unrecorded_.empty()) flush();
+  if (in_flight_ == 0) schedule_next_due();
+}
+
+void Delivery::send_transaction(const std::shared_ptr<Push>& push) {
   fhir::HttpRequest request;
   request.method = fhir::HttpMethod::post;
   request.target = "";  // a transaction is POSTed to the base URL
-  request.body = bundle.bundle.dump();
-  client_->send(std::move(request), [this, id = administration.administration_id, kind,
-                                     attempts = due->delivery_attempts + 1,
-                                     authored_at = administration.authored_at](fhir::HttpResult result) {
-    finish_attempt(id, kind, attempts, authored_at, result);
+  request.body = push->bundle.bundle.dump();
+  connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
+    complete(push, outcome_of(result));
   });
 }
 
-void Delivery::finish_attempt(const std::string& administration_id, MeasureKind kind, int attempts,
-                              const std::string& authored_at, const fhir::HttpResult& result) {
-  in_flight_ = false;
-  const std::string measure = std::string("measure=") + measure_code(kind);
+void Delivery::send_response_then_observation(const std::shared_ptr<Push>& push) {
+  const json& entry = push->bundle.bundle["entry"][0];
+  fhir::HttpRequest request;
+  request.method = fhir::HttpMethod::post;
+  request.target = "QuestionnaireResponse";
+  request.body = entry["resource"].dump();
+  request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
+  connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
+    const std::string id = result.ok() ? created_id(result, "QuestionnaireResponse") : std::string();
+    if (!result.ok() || (result.response.status != 200 && result.response.status != 201) || id.empty()) {
+      AttemptOutcome outcome = outcome_of(result);
+      if (outcome.status == 200 || outcome.status == 201) outcome.status = 502;  // a success without an id
+      complete(push, outcome);
+      return;
+    }
+    push->created.push_back({{"type", "QuestionnaireResponse"}, {"id", id}, {"status", result.response.status}});
+    send_observation(push, id);
+  });
+}
+
+void Delivery::send_observation(const std::shared_ptr<Push>& push, const std::string& response_id) {
+  const json& entry = push->bundle.bundle["entry"][1];
+  json observation = entry["resource"];
+  observation["derivedFrom"] = json::array({{{"reference", "QuestionnaireResponse/" + response_id}}});
+  fhir::HttpRequest request;
+  request.method = fhir::HttpMethod::post;
+  request.target = "Observation";
+  request.body = observation.dump();
+  request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
+  connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
+    const std::string id = result.ok() ? created_id(result, "Observation") : std::string();
+    AttemptOutcome outcome = outcome_of(result);
+    if (result.ok() && (result.response.status == 200 || result.response.status == 201)) {
+      if (id.empty()) {
+        outcome.status = 502;
+      } else {
+        push->created.push_back({{"type", "Observation"}, {"id", id}, {"status", result.response.status}});
+        outcome.status = 200;
+        outcome.body = as_transaction_response(push->created);
+      }
+    }
+    complete(push, outcome);
+  });
+}
+
+void Delivery::complete(const std::shared_ptr<Push>& push, const AttemptOutcome& outcome) {
+  --in_flight_;
+  connection_busy_[push->connection] = false;
   const auto now = std::chrono::system_clock::now();
-  AttemptOutcome outcome;
-  outcome.transport_failed = !result.ok();
-  outcome.transport_error = result.message;
-  outcome.status = result.response.status;
-  outcome.body = result.response.body;
-  if (const auto retry_after = result.response.headers.find("retry-after");
-      retry_after != result.response.headers.end()) {
-    outcome.retry_after = retry_after->second;
-  }
+  const int attempts = push->stored.delivery_attempts + 1;
+  const std::string measure = "measure=" + push->stored.measure;
   const DeliveryDecision decision = decide(outcome, 2, now);
+  DeliveryRecord record;
+  record.administration_id = push->stored.administration.administration_id;
+  record.at = format_utc(now);
+  record.http_status = outcome.transport_failed ? 0 : outcome.status;
+  record.log_reason = decision.log_reason;
   switch (decision.verdict) {
     case AttemptVerdict::delivered: {
-      store_.mark_delivered(administration_id, decision.server_resources, format_utc(now));
+      record.state = DeliveryRecord::State::delivered;
+      record.server_resources = decision.server_resources;
+      record.log_reason = "delivered";
       // From the client's submit (authored) to the server's confirmation.
-      const auto submitted = parse_utc(authored_at);
+      const auto submitted = parse_utc(push->stored.administration.authored_at);
       const long long latency =
           submitted ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *submitted).count() : -1;
       host_.log(LogLevel::info, "event=delivered " + measure + " attempts=" + std::to_string(attempts) +
@@ -125,26 +253,53 @@ void Delivery::finish_attempt(const std::string& administration_id, MeasureKind 
       break;
     }
     case AttemptVerdict::retry: {
-      const auto delay = std::max(retry_delay(attempts, std::chrono::seconds(settings_.retry_initial_seconds),
-                                              std::chrono::seconds(settings_.retry_maximum_seconds)),
-                                  decision.earliest_retry);
-      store_.mark_for_retry(administration_id, format_utc(now + delay), decision.stored_error);
+      const auto delay = std::max(backoff(attempts), decision.earliest_retry);
+      record.state = DeliveryRecord::State::pending;
+      record.next_attempt_at = format_utc(now + delay);
+      record.error = decision.stored_error;
       host_.log(LogLevel::warning, "event=delivery_retry " + measure + " attempts=" + std::to_string(attempts) +
                                        " retry_in_seconds=" + std::to_string(delay.count()) + " reason=\"" +
                                        decision.log_reason + "\"");
       break;
     }
     case AttemptVerdict::failed:
-      store_.mark_failed(administration_id, decision.stored_error);
+      record.state = DeliveryRecord::State::failed;
+      record.error = decision.stored_error;
       host_.log(LogLevel::error, "event=delivery_failed " + measure + " attempts=" + std::to_string(attempts) +
                                      " reason=\"" + decision.log_reason + "\"");
       break;
   }
+  unrecorded_.push_back(std::move(record));
   if (stopping_) {
-    if (on_idle_) std::exchange(on_idle_, nullptr)();
+    if (in_flight_ == 0) {
+      flush();
+      if (on_idle_) std::exchange(on_idle_, nullptr)();
+    }
     return;
   }
-  attempt_next();
+  // Outcomes that complete together are written together: one commit for the batch.
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    worker_.post([this] {
+      flush_posted_ = false;
+      flush();
+      fill();
+    });
+  }
+}
+
+void Delivery::flush() {
+  if (unrecorded_.empty()) return;
+  std::vector<DeliveryRecord> records;
+  records.swap(unrecorded_);
+  try {
+    store_.record(records);
+  } catch (const std::exception& error) {
+    // The rows stay in flight in the store, so they are pushed again at the next start
+    // (the server's ifNoneExist makes that safe); keep the outcomes for the next try.
+    host_.log(LogLevel::error, std::string("event=delivery_record_failed reason=\"") + error.what() + "\"");
+    unrecorded_.insert(unrecorded_.end(), records.begin(), records.end());
+  }
 }
 
 void Delivery::schedule_next_due() {
@@ -155,7 +310,7 @@ void Delivery::schedule_next_due() {
                               std::chrono::milliseconds(0));
   timer_->timer.expires_after(delay);
   timer_->timer.async_wait([this](const boost::system::error_code& error) {
-    if (!error) attempt_next();
+    if (!error) fill();
   });
 }
 

@@ -1,9 +1,15 @@
-// Delivery to the chart: takes the oldest due administration from the store, maps it
-// to a FHIR transaction, pushes it over HTTPS and records the outcome (delivered with
-// the server's ids, retry later with backoff, or failed with the server's reason).
-// One push at a time. Nothing is lost: until the server confirms, the administration
-// stays in the store, and one left in flight by a stopped process is pending again at
-// the next start.
+// Delivery to the chart. Takes due administrations from the store (marked in flight in
+// one transaction), maps each to FHIR and pushes it over its own keep-alive
+// connection from a small pool, then records the outcomes (delivered with the server's
+// ids, pending with a backoff, or failed with the server's reason) in one transaction
+// per batch. Nothing is lost: until the server confirms, an administration stays in
+// the store, and one left in flight by a stopped process is pending again at start.
+//
+// Two ways to push, by configuration (fhir.transactions):
+//   transaction   one Bundle with the QuestionnaireResponse and the Observation
+//   one by one    conditional create of the QuestionnaireResponse, then of the
+//                 Observation referring to its server id (for servers without
+//                 transactions); If-None-Exist keeps both idempotent
 //
 // Every method runs on the plugin's worker thread.
 #pragma once
@@ -11,10 +17,13 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "administration_bundle.hpp"
 #include "configuration.hpp"
+#include "delivery_policy.hpp"
 #include "host_gateway.hpp"
 #include "measure_library.hpp"
 #include "store.hpp"
@@ -30,7 +39,7 @@ class Worker;
 
 class Delivery {
  public:
-  // Creates the HTTPS client; throws std::runtime_error naming the fhir.* key when
+  // Creates the connection pool; throws std::runtime_error naming the fhir.* key when
   // the settings cannot work (e.g. an unreadable CA file).
   Delivery(Worker& worker, Store& store, const MeasureLibrary& measures, const FhirConfiguration& settings,
            HostGateway& host);
@@ -40,29 +49,39 @@ class Delivery {
 
   // Returns what a previous process left in flight to pending, then starts pushing.
   void start();
-  // Something was saved: push now if nothing is in flight.
+  // Something was saved: push now if a connection is free.
   void wake();
   // Starts nothing new; `on_idle` runs once nothing is in flight (at once if idle).
   void finish_then(std::function<void()> on_idle);
 
  private:
-  void attempt_next();
-  void finish_attempt(const std::string& administration_id, MeasureKind kind, int attempts,
-                      const std::string& authored_at, const fhir::HttpResult& result);
-  void schedule_next_due();
-
+  struct Push;  // one administration on its way
   struct Timer;
+
+  void fill();
+  void send_transaction(const std::shared_ptr<Push>& push);
+  void send_response_then_observation(const std::shared_ptr<Push>& push);
+  void send_observation(const std::shared_ptr<Push>& push, const std::string& response_id);
+  void complete(const std::shared_ptr<Push>& push, const AttemptOutcome& outcome);
+  void flush();
+  void schedule_next_due();
+  std::chrono::seconds backoff(int attempts);
+
   Worker& worker_;
   Store& store_;
   const MeasureLibrary& measures_;
   FhirConfiguration settings_;
   fhir::MappingSettings mapping_;
   HostGateway& host_;
-  std::unique_ptr<fhir::HttpsClient> client_;
+  std::vector<std::unique_ptr<fhir::HttpsClient>> connections_;
+  std::vector<bool> connection_busy_;
   std::unique_ptr<Timer> timer_;
-  bool in_flight_ = false;
+  std::vector<DeliveryRecord> unrecorded_;  // outcomes waiting for the next flush
+  bool flush_posted_ = false;
+  int in_flight_ = 0;
   bool stopping_ = false;
   std::function<void()> on_idle_;
+  std::mt19937 jitter_{std::random_device{}()};
 };
 
 }  // namespace alliance

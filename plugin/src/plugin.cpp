@@ -9,7 +9,8 @@ namespace alliance {
 Plugin::Plugin(const thp_host_api& host, Configuration configuration, MeasureLibrary measures)
     : configuration_(std::move(configuration)),
       measures_(std::move(measures)),
-      store_(Store::open(configuration_.store_path)),
+      keys_(load_keys(configuration_)),
+      store_(Store::open(configuration_.store_path, keys_)),
       host_(host, worker_, configuration_.log_level),
       delivery_(configuration_.fhir
                     ? std::make_unique<Delivery>(worker_, *store_, measures_, *configuration_.fhir, host_)
@@ -20,7 +21,26 @@ Plugin::Plugin(const thp_host_api& host, Configuration configuration, MeasureLib
   host_.log(LogLevel::info, "event=plugin_started pending=" + std::to_string(store_->count_in_state("pending")) +
                                 " failed=" + std::to_string(store_->count_in_state("failed")) +
                                 " delivery=" + (delivery_ ? "on" : "off"));
+  post("purge", [this] { purge(); });
   if (delivery_) post("delivery_start", [this] { delivery_->start(); });
+}
+
+OutboxKeys Plugin::load_keys(const Configuration& configuration) {
+  try {
+    return OutboxKeys::load(configuration.store_key_file, configuration.retired_key_files);
+  } catch (const std::exception& error) {
+    throw std::runtime_error(std::string("store.key_file: ") + error.what());
+  }
+}
+
+void Plugin::purge() {
+  const Store::PurgeCounts counts =
+      store_->purge(std::chrono::system_clock::now(), std::chrono::hours(24 * configuration_.payload_retention_days),
+                    std::chrono::hours(24 * configuration_.trend_retention_days));
+  if (counts.payloads > 0 || counts.trend_rows > 0) {
+    host_.log(LogLevel::info, "event=purged payloads=" + std::to_string(counts.payloads) +
+                                  " trend_rows=" + std::to_string(counts.trend_rows));
+  }
 }
 
 Plugin::~Plugin() {

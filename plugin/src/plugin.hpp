@@ -10,6 +10,7 @@
 #include "delivery.hpp"
 #include "host_gateway.hpp"
 #include "measure_library.hpp"
+#include "outbox_keys.hpp"
 #include "session_workflow.hpp"
 #include "store.hpp"
 #include "telehealth/plugin_abi.h"
@@ -41,9 +42,14 @@ class Plugin {
   // Queues `work` for the worker thread; exceptions inside it are logged, never thrown.
   thp_status post(const char* event, std::function<void()> work);
   thp_status refuse(const char* event, const std::string& reason);
+  static OutboxKeys load_keys(const Configuration& configuration);
+  // Drops what the retention settings say is no longer kept (at start; hosts restart
+  // plugins often enough that a daily timer is not needed yet).
+  void purge();
 
   Configuration configuration_;
   MeasureLibrary measures_;
+  OutboxKeys keys_;
   std::unique_ptr<Store> store_;
   Worker worker_;  // constructed before the gateway that posts to it; stopped in ~Plugin
   HostGateway host_;

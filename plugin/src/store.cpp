@@ -5,9 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+
+#include "administration_codec.hpp"
+#include "utc_clock.hpp"
 
 namespace alliance {
 
@@ -15,48 +19,56 @@ using nlohmann::json;
 
 namespace {
 
-// Schema version 1. Later versions add migrations after it; user_version records
-// which have run.
 constexpr const char* kSchema = R"SQL(
-CREATE TABLE IF NOT EXISTS administrations (
-  administration_id      TEXT PRIMARY KEY,
-  session_id             TEXT NOT NULL,
-  client_key             TEXT NOT NULL,
-  participant_id         TEXT NOT NULL,
-  patient_reference      TEXT NOT NULL,
-  practitioner_reference TEXT NOT NULL,
-  encounter_reference    TEXT NOT NULL,
-  measure                TEXT NOT NULL CHECK (measure IN ('ORS', 'SRS')),
-  questionnaire          TEXT NOT NULL,
-  authored_at            TEXT NOT NULL,
-  age_years              INTEGER NOT NULL,
-  item_link_ids          TEXT NOT NULL,
-  item_scores_tenths     TEXT NOT NULL,
-  total_tenths           INTEGER NOT NULL CHECK (total_tenths BETWEEN 0 AND 400),
-  cutoff_tenths          INTEGER,
-  session_number         INTEGER NOT NULL,
-  flags                  TEXT NOT NULL,
-  delivery_state         TEXT NOT NULL DEFAULT 'pending'
-                         CHECK (delivery_state IN ('pending', 'in_flight', 'delivered', 'failed')),
-  delivery_attempts      INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at        TEXT NOT NULL DEFAULT '',
-  last_error             TEXT NOT NULL DEFAULT '',
-  server_resources       TEXT NOT NULL DEFAULT '',
-  delivered_at           TEXT NOT NULL DEFAULT '',
-  UNIQUE (session_id, participant_id, measure)
+CREATE TABLE IF NOT EXISTS outbox (
+  administration_id  TEXT PRIMARY KEY,
+  submission_key     TEXT NOT NULL UNIQUE,
+  measure            TEXT NOT NULL CHECK (measure IN ('ORS', 'SRS')),
+  created_at         TEXT NOT NULL,
+  key_id             TEXT NOT NULL,
+  payload            BLOB,
+  delivery_state     TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (delivery_state IN ('pending', 'in_flight', 'delivered', 'failed')),
+  delivery_attempts  INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at    TEXT NOT NULL DEFAULT '',
+  last_error         BLOB,
+  last_error_key_id  TEXT NOT NULL DEFAULT '',
+  server_resources   TEXT NOT NULL DEFAULT '',
+  delivered_at       TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS administrations_by_client
-  ON administrations (client_key, measure, authored_at);
-CREATE INDEX IF NOT EXISTS administrations_by_delivery_state
-  ON administrations (delivery_state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (delivery_state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+  administration_id  TEXT NOT NULL REFERENCES outbox (administration_id) ON DELETE CASCADE,
+  attempted_at       TEXT NOT NULL,
+  outcome            TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'failed')),
+  http_status        INTEGER NOT NULL,
+  reason             TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delivery_attempts_by_administration ON delivery_attempts (administration_id);
+CREATE TABLE IF NOT EXISTS trend (
+  administration_id  TEXT PRIMARY KEY,
+  client_lookup      TEXT NOT NULL,
+  session_lookup     TEXT NOT NULL,
+  measure            TEXT NOT NULL CHECK (measure IN ('ORS', 'SRS')),
+  authored_at        TEXT NOT NULL,
+  key_id             TEXT NOT NULL,
+  scores             BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trend_by_client ON trend (client_lookup, measure, authored_at);
 PRAGMA user_version = 1;
 )SQL";
+
+constexpr const char* kOutboxColumns =
+    " administration_id, measure, key_id, payload, delivery_state, delivery_attempts, next_attempt_at, last_error,"
+    " server_resources, delivered_at, last_error_key_id ";
+
+}  // namespace
 
 // A prepared statement that finalizes itself.
 class Statement {
  public:
-  Statement(sqlite3* database, const char* sql) : database_(database) {
-    if (sqlite3_prepare_v2(database, sql, -1, &statement_, nullptr) != SQLITE_OK) {
+  Statement(sqlite3* database, const std::string& sql) : database_(database) {
+    if (sqlite3_prepare_v2(database, sql.c_str(), -1, &statement_, nullptr) != SQLITE_OK) {
       throw StoreError(std::string("cannot prepare a statement: ") + sqlite3_errmsg(database));
     }
   }
@@ -72,8 +84,8 @@ class Statement {
     check(sqlite3_bind_int(statement_, index, value));
     return *this;
   }
-  Statement& bind_null(int index) {
-    check(sqlite3_bind_null(statement_, index));
+  Statement& bind_blob(int index, const std::string& value) {
+    check(sqlite3_bind_blob(statement_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT));
     return *this;
   }
   // True while there is a row; false when done. Throws on errors.
@@ -83,11 +95,15 @@ class Statement {
     if (status == SQLITE_DONE) return false;
     throw StoreError(std::string("database step failed: ") + sqlite3_errmsg(database_));
   }
+  void reset() {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+  }
   int column_int(int column) { return sqlite3_column_int(statement_, column); }
   bool column_is_null(int column) { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
   std::string column_text(int column) {
-    const auto* text = sqlite3_column_text(statement_, column);
-    return text ? std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(statement_, column)))
+    const auto* text = sqlite3_column_blob(statement_, column);
+    return text ? std::string(static_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(statement_, column)))
                 : std::string();
   }
 
@@ -99,8 +115,10 @@ class Statement {
   sqlite3_stmt* statement_ = nullptr;
 };
 
-// Creates the file 0600 before SQLite opens it, so that PHI is never readable by
-// others, not even for a moment. SQLite gives the -wal and -shm files the same mode.
+namespace {
+
+// Creates the file 0600 before SQLite opens it, so that the store is never readable
+// by others, not even for a moment. SQLite gives the -wal and -shm files the same mode.
 void create_private_file(const std::filesystem::path& path) {
   const auto parent = path.parent_path();
   std::error_code error;
@@ -114,9 +132,48 @@ void create_private_file(const std::filesystem::path& path) {
   ::close(descriptor);
 }
 
+// "?1, ?2, ..." for an IN list starting at parameter `first`.
+std::string placeholders(int first, size_t count) {
+  std::string text;
+  for (size_t index = 0; index < count; ++index) {
+    if (index > 0) text += ", ";
+    text += "?" + std::to_string(first + static_cast<int>(index));
+  }
+  return text;
+}
+
+// Runs `work` in one transaction: everything or nothing, and one fsync.
+template <typename Work>
+void in_transaction(sqlite3* database, Work&& work) {
+  char* message = nullptr;
+  if (sqlite3_exec(database, "BEGIN IMMEDIATE", nullptr, nullptr, &message) != SQLITE_OK) {
+    const std::string reason = message ? message : "unknown error";
+    sqlite3_free(message);
+    throw StoreError("cannot begin a transaction: " + reason);
+  }
+  try {
+    work();
+  } catch (...) {
+    sqlite3_exec(database, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  if (sqlite3_exec(database, "COMMIT", nullptr, nullptr, &message) != SQLITE_OK) {
+    const std::string reason = message ? message : "unknown error";
+    sqlite3_free(message);
+    sqlite3_exec(database, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw StoreError("cannot commit: " + reason);
+  }
+}
+
+struct TrendScores {
+  std::string administration_id;
+  std::string session_lookup;
+  Tenths total = 0;
+};
+
 }  // namespace
 
-std::unique_ptr<Store> Store::open(const std::filesystem::path& path) {
+std::unique_ptr<Store> Store::open(const std::filesystem::path& path, const OutboxKeys& keys) {
   create_private_file(path);
   sqlite3* database = nullptr;
   const int status = sqlite3_open_v2(path.c_str(), &database,
@@ -126,7 +183,7 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& path) {
     sqlite3_close(database);
     throw StoreError("cannot open the store " + path.string() + ": " + reason);
   }
-  std::unique_ptr<Store> store(new Store(database));
+  std::unique_ptr<Store> store(new Store(database, keys));
   // Another process (alliancectl, a second host) may hold the lock briefly.
   sqlite3_busy_timeout(database, 2000);
   store->execute("PRAGMA journal_mode = WAL");
@@ -137,7 +194,7 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& path) {
   return store;
 }
 
-Store::Store(sqlite3* database) : database_(database) {}
+Store::Store(sqlite3* database, const OutboxKeys& keys) : database_(database), keys_(keys) {}
 
 Store::~Store() { sqlite3_close_v2(database_); }
 
@@ -151,19 +208,32 @@ void Store::execute(const char* sql) {
 }
 
 MeasureHistory Store::history(const std::string& client_key, MeasureKind kind, const std::string& session_id) {
+  const std::vector<std::string> clients = keys_.lookups_under_every_key(client_key);
+  const std::vector<std::string> sessions = keys_.lookups_under_every_key(session_id);
   MeasureHistory history;
   {
-    Statement sessions(database_,
-                       "SELECT COUNT(DISTINCT session_id) FROM administrations WHERE client_key = ?1 AND session_id <> ?2");
-    sessions.bind(1, client_key).bind(2, session_id);
-    if (sessions.step()) history.earlier_sessions = sessions.column_int(0);
+    Statement count(database_, "SELECT COUNT(DISTINCT session_lookup) FROM trend WHERE client_lookup IN (" +
+                                   placeholders(1, clients.size()) + ") AND session_lookup NOT IN (" +
+                                   placeholders(static_cast<int>(clients.size()) + 1, sessions.size()) + ")");
+    int index = 1;
+    for (const auto& lookup : clients) count.bind(index++, lookup);
+    for (const auto& lookup : sessions) count.bind(index++, lookup);
+    if (count.step()) history.earlier_sessions = count.column_int(0);
   }
-  Statement totals(database_,
-                   "SELECT total_tenths FROM administrations WHERE client_key = ?1 AND measure = ?2 AND session_id <> ?3 "
-                   "ORDER BY authored_at, rowid");
-  totals.bind(1, client_key).bind(2, std::string(measure_code(kind))).bind(3, session_id);
-  while (totals.step()) {
-    const Tenths total = totals.column_int(0);
+  Statement rows(database_, "SELECT administration_id, key_id, scores, session_lookup FROM trend WHERE client_lookup IN (" +
+                                placeholders(1, clients.size()) + ") AND measure = ?" +
+                                std::to_string(clients.size() + 1) + " ORDER BY authored_at, rowid");
+  int index = 1;
+  for (const auto& lookup : clients) rows.bind(index++, lookup);
+  rows.bind(index, std::string(measure_code(kind)));
+  while (rows.step()) {
+    const std::string session_lookup = rows.column_text(3);
+    if (std::find(sessions.begin(), sessions.end(), session_lookup) != sessions.end()) continue;
+    const auto scores = keys_.open(rows.column_text(2), rows.column_text(0), rows.column_text(1));
+    if (!scores) continue;  // sealed with a key no longer configured
+    const json parsed = json::parse(*scores, nullptr, false);
+    if (!parsed.is_object() || !parsed.contains("total")) continue;
+    const Tenths total = parsed["total"].get<Tenths>();
     if (!history.intake_total) history.intake_total = total;
     history.previous_total = total;
     ++history.earlier_administrations;
@@ -173,158 +243,214 @@ MeasureHistory Store::history(const std::string& client_key, MeasureKind kind, c
 
 SaveOutcome Store::save(const Administration& administration) {
   const ScoredMeasure& scored = administration.scored;
-  json flags = json::array();
-  for (const Flag& flag : scored.flags) flags.push_back(flag.code);
-  Statement insert(database_, R"SQL(
-    INSERT INTO administrations (administration_id, session_id, client_key, participant_id, patient_reference,
-      practitioner_reference, encounter_reference, measure, questionnaire, authored_at, age_years,
-      item_scores_tenths, total_tenths, cutoff_tenths, session_number, flags, item_link_ids)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-    ON CONFLICT (session_id, participant_id, measure) DO NOTHING)SQL");
-  insert.bind(1, administration.administration_id)
-      .bind(2, administration.session_id)
-      .bind(3, administration.client_key)
-      .bind(4, administration.participant_id)
-      .bind(5, administration.patient_reference)
-      .bind(6, administration.practitioner_reference)
-      .bind(7, administration.encounter_reference)
-      .bind(8, std::string(measure_code(scored.kind)))
-      .bind(9, administration.questionnaire)
-      .bind(10, administration.authored_at)
-      .bind(11, administration.age_years)
-      .bind(12, json(scored.item_scores).dump())
-      .bind(13, scored.total);
-  if (scored.cutoff) {
-    insert.bind(14, *scored.cutoff);
-  } else {
-    insert.bind_null(14);
-  }
-  insert.bind(15, scored.session_number).bind(16, flags.dump()).bind(17, json(administration.item_link_ids).dump());
-  insert.step();
-  return sqlite3_changes(database_) == 1 ? SaveOutcome::saved : SaveOutcome::already_saved;
+  const std::string& id = administration.administration_id;
+  const std::string measure = measure_code(scored.kind);
+  bool saved = false;
+  in_transaction(database_, [&] {
+    Statement insert(database_, R"SQL(
+      INSERT INTO outbox (administration_id, submission_key, measure, created_at, key_id, payload)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (submission_key) DO NOTHING)SQL");
+    insert.bind(1, id)
+        .bind(2, keys_.lookup(administration.session_id + "\n" + administration.participant_id + "\n" + measure))
+        .bind(3, measure)
+        .bind(4, administration.authored_at)
+        .bind(5, keys_.current_key_id())
+        .bind_blob(6, keys_.seal(encode_administration(administration), id));
+    insert.step();
+    saved = sqlite3_changes(database_) == 1;
+    if (!saved) return;
+    json scores = {{"total", scored.total}, {"items", scored.item_scores}, {"session_number", scored.session_number}};
+    scores["cutoff"] = scored.cutoff ? json(*scored.cutoff) : json(nullptr);
+    Statement trend(database_, R"SQL(
+      INSERT INTO trend (administration_id, client_lookup, session_lookup, measure, authored_at, key_id, scores)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))SQL");
+    trend.bind(1, id)
+        .bind(2, keys_.lookup(administration.client_key))
+        .bind(3, keys_.lookup(administration.session_id))
+        .bind(4, measure)
+        .bind(5, administration.authored_at)
+        .bind(6, keys_.current_key_id())
+        .bind_blob(7, keys_.seal(scores.dump(), id));
+    trend.step();
+  });
+  return saved ? SaveOutcome::saved : SaveOutcome::already_saved;
 }
 
-namespace {
-
-constexpr const char* kAdministrationColumns = R"SQL(
-    administration_id, session_id, client_key, participant_id, patient_reference, practitioner_reference,
-    encounter_reference, measure, questionnaire, authored_at, age_years, item_scores_tenths, total_tenths,
-    cutoff_tenths, session_number, item_link_ids, delivery_state, delivery_attempts, last_error, server_resources)SQL";
-
-// One row (selected with kAdministrationColumns) as an administration. Derived fields
-// (age band, concern range) are recomputed from the stored facts.
-StoredAdministration read_row(Statement& row) {
+StoredAdministration Store::read_outbox_row(Statement& row) {
   StoredAdministration stored;
-  Administration& administration = stored.administration;
-  administration.administration_id = row.column_text(0);
-  administration.session_id = row.column_text(1);
-  administration.client_key = row.column_text(2);
-  administration.participant_id = row.column_text(3);
-  administration.patient_reference = row.column_text(4);
-  administration.practitioner_reference = row.column_text(5);
-  administration.encounter_reference = row.column_text(6);
-  ScoredMeasure& scored = administration.scored;
-  scored.kind = row.column_text(7) == "ORS" ? MeasureKind::outcome_rating_scale : MeasureKind::session_rating_scale;
-  administration.questionnaire = row.column_text(8);
-  administration.authored_at = row.column_text(9);
-  administration.age_years = row.column_int(10);
-  const json items = json::parse(row.column_text(11), nullptr, false);
-  if (items.is_array()) {
-    for (const json& item : items) {
-      if (item.is_number_integer()) scored.item_scores.push_back(item.get<Tenths>());
-    }
+  stored.administration.administration_id = row.column_text(0);
+  stored.measure = row.column_text(1);
+  const std::string key_id = row.column_text(2);
+  if (row.column_is_null(3)) {
+    stored.payload_purged = true;
+  } else if (auto plaintext = keys_.open(row.column_text(3), stored.administration.administration_id, key_id)) {
+    if (auto decoded = decode_administration(*plaintext)) stored.administration = std::move(*decoded);
   }
-  scored.total = row.column_int(12);
-  if (!row.column_is_null(13)) scored.cutoff = row.column_int(13);
-  scored.session_number = row.column_int(14);
-  const json link_ids = json::parse(row.column_text(15), nullptr, false);
-  if (link_ids.is_array()) {
-    for (const json& link_id : link_ids) {
-      if (link_id.is_string()) administration.item_link_ids.push_back(link_id.get<std::string>());
-    }
+  stored.delivery_state = row.column_text(4);
+  stored.delivery_attempts = row.column_int(5);
+  stored.next_attempt_at = row.column_text(6);
+  if (!row.column_is_null(7)) {
+    stored.last_error = keys_.open(row.column_text(7), stored.administration.administration_id, row.column_text(10))
+                            .value_or("(sealed with a key that is no longer configured)");
   }
-  scored.age_band = age_band_for(administration.age_years);
-  scored.in_concern_range = scored.cutoff.has_value() && scored.total < *scored.cutoff;
-  stored.delivery_state = row.column_text(16);
-  stored.delivery_attempts = row.column_int(17);
-  stored.last_error = row.column_text(18);
-  stored.server_resources = row.column_text(19);
+  stored.server_resources = row.column_text(8);
+  stored.delivered_at = row.column_text(9);
   return stored;
 }
 
-}  // namespace
-
 std::vector<Administration> Store::administrations_for(const std::string& client_key) {
-  Statement select(database_, (std::string("SELECT") + kAdministrationColumns +
-                               " FROM administrations WHERE client_key = ?1 ORDER BY authored_at, rowid").c_str());
-  select.bind(1, client_key);
+  const std::vector<std::string> clients = keys_.lookups_under_every_key(client_key);
+  Statement select(database_, "SELECT administration_id FROM trend WHERE client_lookup IN (" +
+                                  placeholders(1, clients.size()) + ") ORDER BY authored_at, rowid");
+  int index = 1;
+  for (const auto& lookup : clients) select.bind(index++, lookup);
+  std::vector<std::string> ids;
+  while (select.step()) ids.push_back(select.column_text(0));
   std::vector<Administration> result;
-  while (select.step()) result.push_back(read_row(select).administration);
+  for (const std::string& id : ids) {
+    std::optional<StoredAdministration> stored = find(id);
+    if (stored && !stored->payload_purged && !stored->administration.session_id.empty()) {
+      result.push_back(std::move(stored->administration));
+    }
+  }
+  return result;
+}
+
+std::vector<StoredAdministration> Store::all() {
+  Statement select(database_, std::string("SELECT") + kOutboxColumns + "FROM outbox ORDER BY created_at, rowid");
+  std::vector<StoredAdministration> result;
+  while (select.step()) result.push_back(read_outbox_row(select));
   return result;
 }
 
 std::optional<StoredAdministration> Store::find(const std::string& administration_id) {
-  Statement select(database_, (std::string("SELECT") + kAdministrationColumns +
-                               " FROM administrations WHERE administration_id = ?1").c_str());
+  Statement select(database_, std::string("SELECT") + kOutboxColumns + "FROM outbox WHERE administration_id = ?1");
   select.bind(1, administration_id);
   if (!select.step()) return std::nullopt;
-  return read_row(select);
+  return read_outbox_row(select);
 }
 
-void Store::reset_in_flight() {
-  Statement update(database_, "UPDATE administrations SET delivery_state = 'pending' WHERE delivery_state = 'in_flight'");
-  update.step();
+int Store::count_in_state(const std::string& delivery_state) {
+  Statement count(database_, "SELECT COUNT(*) FROM outbox WHERE delivery_state = ?1");
+  count.bind(1, delivery_state);
+  return count.step() ? count.column_int(0) : 0;
 }
 
-std::optional<StoredAdministration> Store::next_due(const std::string& now) {
-  Statement select(database_, (std::string("SELECT") + kAdministrationColumns +
-                               " FROM administrations WHERE delivery_state = 'pending' AND next_attempt_at <= ?1"
-                               " ORDER BY next_attempt_at, authored_at, rowid LIMIT 1").c_str());
-  select.bind(1, now);
-  if (!select.step()) return std::nullopt;
-  return read_row(select);
+std::vector<AttemptHistoryEntry> Store::attempts_of(const std::string& administration_id) {
+  Statement select(database_,
+                   "SELECT attempted_at, outcome, http_status, reason FROM delivery_attempts "
+                   "WHERE administration_id = ?1 ORDER BY rowid");
+  select.bind(1, administration_id);
+  std::vector<AttemptHistoryEntry> entries;
+  while (select.step()) {
+    entries.push_back({select.column_text(0), select.column_text(1), select.column_int(2), select.column_text(3)});
+  }
+  return entries;
+}
+
+int Store::reset_in_flight() {
+  execute("UPDATE outbox SET delivery_state = 'pending' WHERE delivery_state = 'in_flight'");
+  return sqlite3_changes(database_);
+}
+
+std::vector<StoredAdministration> Store::take_due(const std::string& now, std::size_t limit) {
+  std::vector<StoredAdministration> taken;
+  if (limit == 0) return taken;
+  in_transaction(database_, [&] {
+    Statement select(database_, std::string("SELECT") + kOutboxColumns +
+                                    "FROM outbox WHERE delivery_state = 'pending' AND next_attempt_at <= ?1"
+                                    " ORDER BY next_attempt_at, rowid LIMIT ?2");  // rowid: the index order, no sort
+    select.bind(1, now).bind(2, static_cast<int>(limit));
+    std::vector<StoredAdministration> rows;
+    while (select.step()) rows.push_back(read_outbox_row(select));
+    Statement mark(database_, "UPDATE outbox SET delivery_state = 'in_flight' WHERE administration_id = ?1");
+    Statement unusable(database_,
+                       "UPDATE outbox SET delivery_state = 'failed', last_error = ?2, last_error_key_id = ?3 "
+                       "WHERE administration_id = ?1");
+    for (StoredAdministration& row : rows) {
+      const std::string& id = row.administration.administration_id;
+      if (row.payload_purged || row.administration.session_id.empty()) {
+        // Nothing that could be sent: say so instead of trying forever.
+        unusable.bind(1, id)
+            .bind_blob(2, keys_.seal("the payload cannot be opened: the key that sealed it is not configured", id))
+            .bind(3, keys_.current_key_id());
+        unusable.step();
+        unusable.reset();
+        continue;
+      }
+      mark.bind(1, id);
+      mark.step();
+      mark.reset();
+      row.delivery_state = "in_flight";
+      taken.push_back(std::move(row));
+    }
+  });
+  return taken;
 }
 
 std::optional<std::string> Store::next_attempt_time() {
-  Statement select(database_,
-                   "SELECT MIN(next_attempt_at) FROM administrations WHERE delivery_state = 'pending'");
+  Statement select(database_, "SELECT MIN(next_attempt_at) FROM outbox WHERE delivery_state = 'pending'");
   if (!select.step() || select.column_is_null(0)) return std::nullopt;
   return select.column_text(0);
 }
 
-void Store::mark_in_flight(const std::string& administration_id) {
-  Statement update(database_,
-                   "UPDATE administrations SET delivery_state = 'in_flight', delivery_attempts = delivery_attempts + 1 "
-                   "WHERE administration_id = ?1");
-  update.bind(1, administration_id).step();
+void Store::record(const std::vector<DeliveryRecord>& records) {
+  if (records.empty()) return;
+  in_transaction(database_, [&] {
+    Statement update(database_, R"SQL(
+      UPDATE outbox SET delivery_state = ?2, delivery_attempts = delivery_attempts + 1, next_attempt_at = ?3,
+        last_error = ?4, last_error_key_id = ?7,
+        server_resources = CASE WHEN ?5 = '' THEN server_resources ELSE ?5 END,
+        delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END
+      WHERE administration_id = ?1)SQL");
+    Statement attempt(database_, R"SQL(
+      INSERT INTO delivery_attempts (administration_id, attempted_at, outcome, http_status, reason)
+      VALUES (?1, ?2, ?3, ?4, ?5))SQL");
+    for (const DeliveryRecord& record : records) {
+      const char* state = record.state == DeliveryRecord::State::delivered ? "delivered"
+                          : record.state == DeliveryRecord::State::failed  ? "failed"
+                                                                           : "pending";
+      update.bind(1, record.administration_id)
+          .bind(2, std::string(state))
+          .bind(3, record.next_attempt_at)
+          .bind_blob(4, keys_.seal(record.error, record.administration_id))
+          .bind(5, record.server_resources)
+          .bind(6, record.at)
+          .bind(7, keys_.current_key_id());
+      update.step();
+      update.reset();
+      attempt.bind(1, record.administration_id)
+          .bind(2, record.at)
+          .bind(3, std::string(record.state == DeliveryRecord::State::pending ? "retry" : state))
+          .bind(4, record.http_status)
+          .bind(5, record.log_reason);
+      attempt.step();
+      attempt.reset();
+    }
+  });
 }
 
-void Store::mark_delivered(const std::string& administration_id, const std::string& server_resources,
-                           const std::string& delivered_at) {
-  Statement update(database_,
-                   "UPDATE administrations SET delivery_state = 'delivered', server_resources = ?2, delivered_at = ?3, "
-                   "last_error = '' WHERE administration_id = ?1");
-  update.bind(1, administration_id).bind(2, server_resources).bind(3, delivered_at).step();
+int Store::retry_failed() {
+  execute("UPDATE outbox SET delivery_state = 'pending', next_attempt_at = '' WHERE delivery_state = 'failed'");
+  return sqlite3_changes(database_);
 }
 
-void Store::mark_for_retry(const std::string& administration_id, const std::string& next_attempt_at,
-                           const std::string& error) {
-  Statement update(database_,
-                   "UPDATE administrations SET delivery_state = 'pending', next_attempt_at = ?2, last_error = ?3 "
-                   "WHERE administration_id = ?1");
-  update.bind(1, administration_id).bind(2, next_attempt_at).bind(3, error).step();
-}
-
-void Store::mark_failed(const std::string& administration_id, const std::string& error) {
-  Statement update(database_,
-                   "UPDATE administrations SET delivery_state = 'failed', last_error = ?2 WHERE administration_id = ?1");
-  update.bind(1, administration_id).bind(2, error).step();
-}
-
-int Store::count_in_state(const std::string& delivery_state) {
-  Statement count(database_, "SELECT COUNT(*) FROM administrations WHERE delivery_state = ?1");
-  count.bind(1, delivery_state);
-  return count.step() ? count.column_int(0) : 0;
+Store::PurgeCounts Store::purge(std::chrono::system_clock::time_point now, std::chrono::hours payload_retention,
+                                std::chrono::hours trend_retention) {
+  PurgeCounts counts;
+  in_transaction(database_, [&] {
+    Statement payloads(database_,
+                       "UPDATE outbox SET payload = NULL, last_error = NULL "
+                       "WHERE delivery_state = 'delivered' AND payload IS NOT NULL AND delivered_at < ?1");
+    payloads.bind(1, format_utc(now - payload_retention));
+    payloads.step();
+    counts.payloads = sqlite3_changes(database_);
+    Statement trend(database_, "DELETE FROM trend WHERE authored_at < ?1");
+    trend.bind(1, format_utc(now - trend_retention));
+    trend.step();
+    counts.trend_rows = sqlite3_changes(database_);
+  });
+  return counts;
 }
 
 }  // namespace alliance

@@ -1,10 +1,21 @@
-// The durable store (SQLite): every completed measure, and its delivery state for the
-// chart. A measure is committed (WAL, synchronous=FULL) before the client's panel is
-// told "saved", so a crash after that moment loses nothing.
+// The durable store (SQLite): the outbox of completed measures on their way to the
+// chart, and the scores a therapist's trend needs. A measure is committed (WAL,
+// synchronous=FULL) before the client's panel is told "saved", so a crash after that
+// moment loses nothing.
+//
+// PHI at rest: every value that could identify a client or carry their answers is
+// sealed with AES-256-GCM (OutboxKeys); rows are found by keyed hashes. What stays in
+// clear is what delivery needs to schedule: states, attempt counts, times, the
+// measure's short code and the server's resource ids. The file is created 0600.
+//
+//   outbox             one row per administration: sealed payload, delivery state
+//   delivery_attempts  the history of attempts (outcome, HTTP status, a log-safe reason)
+//   trend              the scores (sealed) and keyed hashes of client and session
 //
 // Used from the plugin's worker thread only; not thread-safe.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -13,6 +24,7 @@
 #include <vector>
 
 #include "administration.hpp"
+#include "outbox_keys.hpp"
 
 struct sqlite3;
 
@@ -27,18 +39,43 @@ enum class SaveOutcome { saved, already_saved };
 
 // An administration with where it is on its way to the chart.
 struct StoredAdministration {
-  Administration administration;
-  std::string delivery_state;  // pending, in_flight, delivered, failed
+  Administration administration;  // empty but for the id once the payload is purged
+  std::string measure;            // "ORS" or "SRS"
+  std::string delivery_state;     // pending, in_flight, delivered, failed
   int delivery_attempts = 0;
+  std::string next_attempt_at;
   std::string last_error;        // why the last attempt did not deliver (may quote the server)
   std::string server_resources;  // JSON: the server's ids of the created resources
+  std::string delivered_at;
+  bool payload_purged = false;
+};
+
+// What one delivery attempt ended in, to be recorded.
+struct DeliveryRecord {
+  enum class State { delivered, pending, failed };
+  std::string administration_id;
+  State state = State::pending;
+  std::string at;               // when the attempt ended
+  std::string next_attempt_at;  // pending: when to try again
+  std::string error;            // pending or failed: the reason for IT (sealed)
+  std::string server_resources; // delivered
+  int http_status = 0;          // 0 when no HTTP answer came
+  std::string log_reason;       // for the attempt history: never PHI
+};
+
+struct AttemptHistoryEntry {
+  std::string attempted_at;
+  std::string outcome;  // delivered, retry, failed
+  int http_status = 0;
+  std::string reason;
 };
 
 class Store {
  public:
   // Opens or creates the database (file mode 0600, parent folder 0700 if created)
-  // and brings its schema up to date. Throws StoreError with a reason IT can act on.
-  static std::unique_ptr<Store> open(const std::filesystem::path& path);
+  // and brings its schema up to date. `keys` must outlive the store. Throws StoreError
+  // with a reason IT can act on.
+  static std::unique_ptr<Store> open(const std::filesystem::path& path, const OutboxKeys& keys);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -46,36 +83,48 @@ class Store {
   // The client's earlier administrations of one measure, not counting `session_id`.
   MeasureHistory history(const std::string& client_key, MeasureKind kind, const std::string& session_id);
 
-  // Writes one administration durably. A second submission of the same measure by
-  // the same participant in the same session is not written again (already_saved).
+  // Writes one administration durably (outbox and trend, one transaction). A second
+  // submission of the same measure by the same participant in the same session is not
+  // written again (already_saved).
   SaveOutcome save(const Administration& administration);
 
-  // Every administration for a client, oldest first (for the trend and for tests).
+  // Every administration of a client whose payload is still kept, oldest first.
   std::vector<Administration> administrations_for(const std::string& client_key);
-
-  // Counts by delivery state ("pending", ...), for status reports.
-  int count_in_state(const std::string& delivery_state);
-
+  // Every outbox row, oldest first (for IT's status and for tests).
+  std::vector<StoredAdministration> all();
   std::optional<StoredAdministration> find(const std::string& administration_id);
+  int count_in_state(const std::string& delivery_state);
+  std::vector<AttemptHistoryEntry> attempts_of(const std::string& administration_id);
 
-  // Delivery to the chart. Times are RFC 3339 UTC text (utc_now), compared as text.
+  // Delivery. Times are RFC 3339 UTC text (utc_clock.hpp), compared as text.
   // At start: anything left in flight by a stopped process is pending again.
-  void reset_in_flight();
-  // The oldest pending administration whose next attempt is due at `now`.
-  std::optional<StoredAdministration> next_due(const std::string& now);
+  int reset_in_flight();
+  // Up to `limit` pending administrations due at `now`, oldest first, marked in
+  // flight (one transaction). Rows whose payload cannot be opened (a missing key) are
+  // marked failed with the reason instead.
+  std::vector<StoredAdministration> take_due(const std::string& now, std::size_t limit);
   // The earliest next attempt among pending administrations ("" = now), if any.
   std::optional<std::string> next_attempt_time();
-  void mark_in_flight(const std::string& administration_id);
-  void mark_delivered(const std::string& administration_id, const std::string& server_resources,
-                      const std::string& delivered_at);
-  void mark_for_retry(const std::string& administration_id, const std::string& next_attempt_at,
-                      const std::string& error);
-  void mark_failed(const std::string& administration_id, const std::string& error);
+  // Records the outcomes of several attempts in one transaction.
+  void record(const std::vector<DeliveryRecord>& records);
+  // Failed administrations become pending again (after IT fixed the cause).
+  int retry_failed();
+
+  struct PurgeCounts {
+    int payloads = 0;    // delivered payloads dropped
+    int trend_rows = 0;  // trend scores dropped
+  };
+  // Drops delivered payloads older than `payload_retention` (the row, its state and the
+  // server's ids stay) and trend scores older than `trend_retention`.
+  PurgeCounts purge(std::chrono::system_clock::time_point now, std::chrono::hours payload_retention,
+                    std::chrono::hours trend_retention);
 
  private:
-  explicit Store(sqlite3* database);
+  Store(sqlite3* database, const OutboxKeys& keys);
   void execute(const char* sql);
+  StoredAdministration read_outbox_row(class Statement& row);
   sqlite3* database_;
+  const OutboxKeys& keys_;
 };
 
 }  // namespace alliance

@@ -93,12 +93,12 @@ TEST_SUITE("integration") {
     REQUIRE(fhir_search("Observation", "subject=" + patient).size() == 2);
 
     // As if the confirmation had been lost: everything pending again, same store.
-    execute_sql(first.database, "UPDATE administrations SET delivery_state = 'pending', server_resources = ''");
+    execute_sql(first.database, "UPDATE outbox SET delivery_state = 'pending', server_resources = ''");
     const auto again =
         host_sim_test::run_host_sim({"--plugin", ALLIANCE_PLUGIN_PATH, "--config", first.configuration.string(),
                                      "--scenario", std::string(ALLIANCE_SCENARIO_DIR) + "/idle.json"});
     REQUIRE_MESSAGE(again.exit_status == 0, again.standard_output << again.standard_error);
-    const auto rows = read_administrations(first.database);
+    const auto rows = read_administrations(first.database, first.key_file);
     REQUIRE(rows.size() == 2);
     for (const json& row : rows) {
       CHECK(row["delivery_state"] == "delivered");

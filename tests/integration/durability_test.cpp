@@ -53,7 +53,9 @@ TEST_SUITE("integration") {
     REQUIRE(saw_saved);
     CHECK(WIFSIGNALED(status));
 
-    const auto rows = read_administrations(configuration.parent_path() / ("state-killed-" + std::to_string(getpid())) / "alliance.db");
+    const auto rows = read_administrations(
+        configuration.parent_path() / ("state-killed-" + std::to_string(getpid())) / "alliance.db",
+        alliance::integration::key_file_of(configuration));
     REQUIRE(rows.size() == 1);
     CHECK(rows[0]["total_tenths"] == 160);
     CHECK(rows[0]["delivery_state"] == "pending");

@@ -1,46 +1,71 @@
 #include "scenario_run.hpp"
 
-#include <sqlite3.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+
+#include "outbox_keys.hpp"
+#include "store.hpp"
 
 #include <unistd.h>
 
+#include <fstream>
 #include <stdexcept>
 
 namespace alliance::integration {
 
 using nlohmann::json;
 
+std::filesystem::path key_file_of(const std::filesystem::path& configuration) {
+  std::filesystem::path key = configuration;
+  return key.replace_extension(".key");
+}
+
 std::filesystem::path write_run_configuration(const std::string& name, const json& fhir) {
-  json configuration = {{"store", {{"path", "state-" + name + "/alliance.db"}}},
+  const std::filesystem::path path = host_sim_test::output_path(name + "-alliance.json");
+  // A fresh store key for every run, private to its owner as the plugin demands.
+  unsigned char key[32];
+  RAND_bytes(key, sizeof key);
+  unsigned char encoded[64] = {};
+  EVP_EncodeBlock(encoded, key, sizeof key);
+  const std::filesystem::path key_file = key_file_of(path);
+  {
+    std::ofstream out(key_file);
+    out << encoded << "\n";
+  }
+  ::chmod(key_file.c_str(), 0600);
+  json configuration = {{"store", {{"path", "state-" + name + "/alliance.db"}, {"key_file", key_file.string()}}},
                         {"measures", {{"questionnaire_folder", ALLIANCE_QUESTIONNAIRE_DIR}}},
                         {"log_level", "debug"}};
   if (!fhir.is_null()) configuration["fhir"] = fhir;
-  return host_sim_test::write_output_file(name + "-alliance.json", configuration.dump(2));
+  std::ofstream(path) << configuration.dump(2);
+  return path;
 }
 
-std::vector<json> read_administrations(const std::filesystem::path& database) {
-  sqlite3* connection = nullptr;
-  if (sqlite3_open_v2(database.c_str(), &connection, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(connection);
-    throw std::runtime_error("cannot open " + database.string());
-  }
-  sqlite3_stmt* statement = nullptr;
-  sqlite3_prepare_v2(connection, "SELECT * FROM administrations ORDER BY authored_at, rowid", -1, &statement, nullptr);
+std::vector<json> read_administrations(const std::filesystem::path& database, const std::filesystem::path& key_file) {
+  const OutboxKeys keys = OutboxKeys::load(key_file);
+  auto store = Store::open(database, keys);
   std::vector<json> rows;
-  while (statement != nullptr && sqlite3_step(statement) == SQLITE_ROW) {
-    json row;
-    for (int column = 0; column < sqlite3_column_count(statement); ++column) {
-      const std::string name = sqlite3_column_name(statement, column);
-      switch (sqlite3_column_type(statement, column)) {
-        case SQLITE_INTEGER: row[name] = sqlite3_column_int64(statement, column); break;
-        case SQLITE_NULL: row[name] = nullptr; break;
-        default: row[name] = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
-      }
-    }
+  for (const StoredAdministration& stored : store->all()) {
+    const Administration& administration = stored.administration;
+    const ScoredMeasure& scored = administration.scored;
+    json row = {{"administration_id", administration.administration_id},
+                {"measure", stored.measure},
+                {"total_tenths", scored.total},
+                {"item_scores_tenths", json(scored.item_scores).dump()},
+                {"session_number", scored.session_number},
+                {"age_years", administration.age_years},
+                {"patient_reference", administration.patient_reference},
+                {"practitioner_reference", administration.practitioner_reference},
+                {"encounter_reference", administration.encounter_reference},
+                {"questionnaire", administration.questionnaire},
+                {"delivery_state", stored.delivery_state},
+                {"delivery_attempts", stored.delivery_attempts},
+                {"last_error", stored.last_error},
+                {"server_resources", stored.server_resources}};
+    row["cutoff_tenths"] = scored.cutoff ? json(*scored.cutoff) : json(nullptr);
     rows.push_back(std::move(row));
   }
-  sqlite3_finalize(statement);
-  sqlite3_close(connection);
   return rows;
 }
 
@@ -63,8 +88,9 @@ ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& opt
   run.folder = configuration.parent_path();
   run.configuration = configuration;
   run.database = run.folder / ("state-" + name) / "alliance.db";
+  run.key_file = key_file_of(configuration);
   if (std::filesystem::exists(record)) run.record = host_sim_test::read_json(record);
-  if (std::filesystem::exists(run.database)) run.rows = read_administrations(run.database);
+  if (std::filesystem::exists(run.database)) run.rows = read_administrations(run.database, run.key_file);
   return run;
 }
 

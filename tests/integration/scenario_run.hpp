@@ -18,6 +18,7 @@ struct ScenarioRun {
   std::filesystem::path folder;           // configuration, store and record live here
   std::filesystem::path configuration;    // the plugin configuration of this run
   std::filesystem::path database;         // its store
+  std::filesystem::path key_file;         // the key that seals the store
 
   // The panels opened for a participant, in order.
   std::vector<nlohmann::json> panels_of(const std::string& participant_id) const;
@@ -35,12 +36,17 @@ struct RunOptions {
 // `scenario_file` is a name in tests/scenarios or an absolute path.
 ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& options = {});
 
-// Writes a configuration for one run (store at state-NAME/alliance.db beside it,
-// debug logging, and `fhir` when not null) and returns its path.
+// Writes a configuration for one run (store at state-NAME/alliance.db beside it, its
+// key at NAME.key, debug logging, and `fhir` when not null) and returns its path.
 std::filesystem::path write_run_configuration(const std::string& name, const nlohmann::json& fhir = nullptr);
+std::filesystem::path key_file_of(const std::filesystem::path& configuration);
 
-// The administrations table as JSON rows, read with SQLite directly (not through the
-// plugin's own code), oldest first.
-std::vector<nlohmann::json> read_administrations(const std::filesystem::path& database);
+// The store's administrations as JSON rows (opened with its key), oldest first:
+// administration_id, measure, total_tenths, item_scores_tenths ("[63,71,58,99]"),
+// cutoff_tenths, session_number, age_years, patient_reference, practitioner_reference,
+// encounter_reference, questionnaire, delivery_state, delivery_attempts, last_error,
+// server_resources.
+std::vector<nlohmann::json> read_administrations(const std::filesystem::path& database,
+                                                 const std::filesystem::path& key_file);
 
 }  // namespace alliance::integration

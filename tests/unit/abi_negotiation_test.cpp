@@ -1,6 +1,7 @@
 // The entry point of the built plugin, loaded the way a host loads it, offered host
 // tables of other ABI versions and sizes, and configurations with problems.
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <doctest/doctest.h>
 
 #include <string>
@@ -59,7 +60,8 @@ Attempt start(const thp_host_api& host, const std::string& configuration, const 
 }
 
 std::string good_configuration(const TemporaryFolder& folder) {
-  return R"({"store": {"path": ")" + (folder.path() / "alliance.db").string() +
+  return R"({"store": {"path": ")" + (folder.path() / "alliance.db").string() + R"(", "key_file": ")" +
+         alliance::testing::write_key_file(folder.path()).string() +
          R"("}, "measures": {"questionnaire_folder": ")" ALLIANCE_QUESTIONNAIRE_DIR R"("}})";
 }
 
@@ -125,17 +127,32 @@ TEST_SUITE("abi") {
 
   TEST_CASE("a missing measure folder and an unusable store are configuration errors") {
     TemporaryFolder folder;
-    const Attempt no_measures = start(host_table(), R"({"store": {"path": ")" + (folder.path() / "a.db").string() +
-                                                        R"("}, "measures": {"questionnaire_folder": "/nonexistent"}})");
+    const std::string key = alliance::testing::write_key_file(folder.path()).string();
+    const Attempt no_measures =
+        start(host_table(), R"({"store": {"path": ")" + (folder.path() / "a.db").string() + R"(", "key_file": ")" + key +
+                                R"("}, "measures": {"questionnaire_folder": "/nonexistent"}})");
     CHECK(no_measures.status == THP_ERROR_CONFIGURATION);
     CHECK(no_measures.error.find("measures.questionnaire_folder") != std::string::npos);
 
     alliance::testing::write_file(folder.path() / "plain-file", "x");
     const Attempt bad_store =
         start(host_table(), R"({"store": {"path": ")" + (folder.path() / "plain-file" / "a.db").string() +
+                                R"(", "key_file": ")" + key +
                                 R"("}, "measures": {"questionnaire_folder": ")" ALLIANCE_QUESTIONNAIRE_DIR R"("}})");
     CHECK(bad_store.status == THP_ERROR_CONFIGURATION);
     CHECK(bad_store.error.find("store.path") != std::string::npos);
+  }
+
+  TEST_CASE("a store key readable by others stops the plugin from starting") {
+    TemporaryFolder folder;
+    const auto key = alliance::testing::write_key_file(folder.path());
+    ::chmod(key.c_str(), 0644);
+    const Attempt attempt =
+        start(host_table(), R"({"store": {"path": ")" + (folder.path() / "a.db").string() + R"(", "key_file": ")" +
+                                key.string() + R"("}, "measures": {"questionnaire_folder": ")" ALLIANCE_QUESTIONNAIRE_DIR R"("}})");
+    CHECK(attempt.status == THP_ERROR_CONFIGURATION);
+    CHECK(attempt.error.find("store.key_file") != std::string::npos);
+    CHECK(attempt.error.find("readable by others") != std::string::npos);
   }
 
   TEST_CASE("an error longer than the buffer is truncated and terminated") {

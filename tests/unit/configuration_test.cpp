@@ -6,7 +6,7 @@ using namespace alliance;
 
 namespace {
 
-const char* const kMinimal = R"({"store": {"path": "state/alliance.db"},
+const char* const kMinimal = R"({"store": {"path": "state/alliance.db", "key_file": "store.key"},
                                  "measures": {"questionnaire_folder": "/opt/measures"}})";
 
 bool has_problem(const ConfigurationResult& result, const std::string& key, const std::string& reason_part) {
@@ -35,7 +35,7 @@ TEST_SUITE("configuration") {
   }
 
   TEST_CASE("scoring values are read in points with one decimal") {
-    const auto result = parse_configuration(R"({"store": {"path": "a.db"}, "measures": {"questionnaire_folder": "m"},
+    const auto result = parse_configuration(R"({"store": {"path": "a.db", "key_file": "k"}, "measures": {"questionnaire_folder": "m"},
       "scoring": {"ors_clinical_cutoff": {"adult": 24.5, "adolescent": 27}, "reliable_change": 6,
                   "srs_alliance_cutoff": 35.5, "srs_item_cutoff": 8, "srs_alliance_drop": 2},
       "log_level": "debug"})",
@@ -68,7 +68,8 @@ TEST_SUITE("configuration") {
     CHECK(has_problem(result, "scoring.srs_item_cutoff", "one decimal"));
     CHECK(has_problem(result, "log_level", "debug, info, warning, error"));
     CHECK(has_problem(result, "colour", "unknown key"));
-    CHECK(result.problems.size() == 9);
+    CHECK(has_problem(result, "store.key_file", "required"));
+    CHECK(result.problems.size() == 10);
     CHECK(describe(result.problems).find("store.path: required") != std::string::npos);
   }
 
@@ -80,7 +81,7 @@ TEST_SUITE("configuration") {
   }
 
   TEST_CASE("an empty path and an empty file and a non-object are refused") {
-    CHECK(has_problem(parse_configuration(R"({"store": {"path": ""}, "measures": {"questionnaire_folder": "m"}})", ""),
+    CHECK(has_problem(parse_configuration(R"({"store": {"path": "", "key_file": "k"}, "measures": {"questionnaire_folder": "m"}})", ""),
                       "store.path", "non-empty"));
     CHECK_FALSE(parse_configuration("", "").configuration);
     CHECK(has_problem(parse_configuration("[]", ""), "(file)", "object"));
@@ -88,7 +89,7 @@ TEST_SUITE("configuration") {
 
   TEST_CASE("the FHIR connection is optional and read with its defaults") {
     CHECK_FALSE(parse_configuration(kMinimal, "").configuration->fhir.has_value());
-    const auto result = parse_configuration(R"({"store": {"path": "a.db"}, "measures": {"questionnaire_folder": "m"},
+    const auto result = parse_configuration(R"({"store": {"path": "a.db", "key_file": "k"}, "measures": {"questionnaire_folder": "m"},
       "fhir": {"base_url": "https://ehr.example.org/fhir/R4", "ca_file": "certs/ehr-ca.pem"}})",
                                             "/etc/alliance/alliance.json");
     REQUIRE(result.configuration);
@@ -102,7 +103,7 @@ TEST_SUITE("configuration") {
   }
 
   TEST_CASE("a FHIR connection without TLS or with bad values is refused") {
-    const auto result = parse_configuration(R"({"store": {"path": "a.db"}, "measures": {"questionnaire_folder": "m"},
+    const auto result = parse_configuration(R"({"store": {"path": "a.db", "key_file": "k"}, "measures": {"questionnaire_folder": "m"},
       "fhir": {"base_url": "http://ehr.example.org/fhir", "identifier_system": "not a uri", "timeout_seconds": 0,
                "retry_initial_seconds": 60, "retry_maximum_seconds": 10, "verify_tls": false}})",
                                             "");
@@ -111,13 +112,13 @@ TEST_SUITE("configuration") {
     CHECK(has_problem(result, "fhir.timeout_seconds", "from 1 to 300"));
     CHECK(has_problem(result, "fhir.retry_maximum_seconds", "not be less"));
     CHECK(has_problem(result, "fhir.verify_tls", "unknown key"));
-    CHECK(has_problem(parse_configuration(R"({"store": {"path": "a"}, "measures": {"questionnaire_folder": "m"},
+    CHECK(has_problem(parse_configuration(R"({"store": {"path": "a", "key_file": "k"}, "measures": {"questionnaire_folder": "m"},
                                              "fhir": {}})", ""),
                       "fhir.base_url", "required"));
   }
 
   TEST_CASE("a reliable change of zero is refused") {
-    CHECK(has_problem(parse_configuration(R"({"store": {"path": "a"}, "measures": {"questionnaire_folder": "m"},
+    CHECK(has_problem(parse_configuration(R"({"store": {"path": "a", "key_file": "k"}, "measures": {"questionnaire_folder": "m"},
                                              "scoring": {"reliable_change": 0}})",
                                           ""),
                       "scoring.reliable_change", "from 0.1"));

@@ -107,7 +107,8 @@ struct Fixture {
   Worker worker;
   HostGateway gateway{api, worker, LogLevel::debug};
   Configuration configuration;
-  std::unique_ptr<Store> store = Store::open(folder.path() / "alliance.db");
+  OutboxKeys keys = OutboxKeys::load(alliance::testing::write_key_file(folder.path()));
+  std::unique_ptr<Store> store = Store::open(folder.path() / "alliance.db", keys);
   SessionWorkflow workflow{configuration, shipped_measures(), *store, gateway, [] { return std::string("2026-11-02T15:30:00.000Z"); }};
 
   void message(thp_panel_id panel, const std::string& text) { workflow.panel_message(panel, text, text.size()); }

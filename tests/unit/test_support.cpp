@@ -3,6 +3,10 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+
 #include <fstream>
 #include <stdexcept>
 #include <vector>
@@ -34,6 +38,17 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << text;
   REQUIRE(file.good());
+}
+
+std::filesystem::path write_key_file(const std::filesystem::path& folder, const std::string& name) {
+  unsigned char key[32];
+  REQUIRE(RAND_bytes(key, sizeof key) == 1);
+  unsigned char encoded[64] = {};
+  EVP_EncodeBlock(encoded, key, sizeof key);
+  const auto path = folder / name;
+  write_file(path, std::string(reinterpret_cast<const char*>(encoded)) + "\n");
+  ::chmod(path.c_str(), 0600);
+  return path;
 }
 
 }  // namespace alliance::testing

@@ -26,4 +26,7 @@ const MeasureLibrary& shipped_measures();
 
 void write_file(const std::filesystem::path& path, const std::string& text);
 
+// A fresh store key file (32 random bytes, base64, mode 0600) in `folder`.
+std::filesystem::path write_key_file(const std::filesystem::path& folder, const std::string& name = "store.key");
+
 }  // namespace alliance::testing

@@ -1,0 +1,51 @@
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include "outbox_keys.hpp"
+#include "test_support.hpp"
+
+using alliance::OutboxKeys;
+using alliance::testing::TemporaryFolder;
+using alliance::testing::write_file;
+using alliance::testing::write_key_file;
+
+TEST_SUITE("outbox_keys") {
+  TEST_CASE("a sealed value opens only with its key and its row") {
+    TemporaryFolder folder;
+    const OutboxKeys keys = OutboxKeys::load(write_key_file(folder.path()));
+    const std::string sealed = keys.seal("ORS 17.7 for Patient/pat-alex", "row-1");
+    CHECK(sealed.find("pat-alex") == std::string::npos);
+    CHECK(keys.open(sealed, "row-1", keys.current_key_id()) == "ORS 17.7 for Patient/pat-alex");
+    CHECK_FALSE(keys.open(sealed, "row-2", keys.current_key_id()));  // moved to another row
+    std::string altered = sealed;
+    altered[20] = static_cast<char>(altered[20] ^ 1);
+    CHECK_FALSE(keys.open(altered, "row-1", keys.current_key_id()));
+    CHECK_FALSE(keys.open(sealed, "row-1", "0000000000000000"));
+    CHECK(keys.seal("same", "row-1") != keys.seal("same", "row-1"));  // a fresh nonce each time
+  }
+
+  TEST_CASE("lookups are stable per key and differ between keys") {
+    TemporaryFolder folder;
+    const OutboxKeys first = OutboxKeys::load(write_key_file(folder.path(), "a.key"));
+    const OutboxKeys second = OutboxKeys::load(write_key_file(folder.path(), "b.key"));
+    CHECK(first.lookup("Patient/1") == first.lookup("Patient/1"));
+    CHECK(first.lookup("Patient/1") != first.lookup("Patient/2"));
+    CHECK(first.lookup("Patient/1") != second.lookup("Patient/1"));
+    CHECK(first.current_key_id() != second.current_key_id());
+  }
+
+  TEST_CASE("a key file readable by others or malformed is refused naming the file") {
+    TemporaryFolder folder;
+    const auto open_key = write_key_file(folder.path(), "open.key");
+    ::chmod(open_key.c_str(), 0644);
+    CHECK_THROWS_WITH(OutboxKeys::load(open_key), doctest::Contains("readable by others"));
+    ::chmod(open_key.c_str(), 0640);
+    CHECK_THROWS_WITH(OutboxKeys::load(open_key), doctest::Contains("open.key"));
+
+    const auto short_key = folder.path() / "short.key";
+    write_file(short_key, "c2hvcnQ=\n");
+    ::chmod(short_key.c_str(), 0600);
+    CHECK_THROWS_WITH(OutboxKeys::load(short_key), doctest::Contains("openssl rand -base64 32"));
+    CHECK_THROWS_WITH(OutboxKeys::load(folder.path() / "missing.key"), doctest::Contains("missing.key"));
+  }
+}
