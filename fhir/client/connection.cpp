@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -92,6 +93,11 @@ struct Connection::Implementation : std::enable_shared_from_this<Connection::Imp
   beast::flat_buffer buffer;
   http::request<http::string_body> request;
   std::optional<http::response_parser<http::string_body>> parser;
+  // Opening a tunnel through the proxy: the CONNECT request (it may carry the proxy
+  // credentials, so it is dropped once written) and the parser of the proxy's answer.
+  http::request<http::empty_body> connect_request;
+  std::optional<http::response_parser<http::empty_body>> connect_parser;
+  beast::flat_buffer connect_buffer;
   OpenCallback open_done;
   ExchangeCallback exchange_done;
   std::string certificate_problem;  // set by the verify callback when it refuses
@@ -105,6 +111,16 @@ struct Connection::Implementation : std::enable_shared_from_this<Connection::Imp
     context.step_timeout = step_timeout;
     context.response_limit_bytes = settings.response_limit_bytes;
     context.header_limit_bytes = settings.header_limit_bytes;
+    return context;
+  }
+
+  // For the steps that reach the next hop: the proxy when there is one, else the server.
+  FailureContext first_hop_context(std::chrono::milliseconds step_timeout) const {
+    FailureContext context = failure_context(step_timeout);
+    if (settings.proxy) {
+      context.server = "the proxy " + settings.proxy->server;
+      context.url_setting = "proxy_url";
+    }
     return context;
   }
 
@@ -126,9 +142,14 @@ struct Connection::Implementation : std::enable_shared_from_this<Connection::Imp
     resolving = true;
     resolve_timer.expires_after(settings.timeouts.resolve);
     resolve_timer.async_wait([self = shared_from_this()](const error_code& error) { self->on_resolve_deadline(error); });
-    const auto flags = settings.server.host_is_ip_address ? tcp::resolver::numeric_host | tcp::resolver::numeric_service
-                                                          : tcp::resolver::numeric_service;
-    resolver.async_resolve(settings.server.host, settings.server.port, flags,
+    // Through a proxy, only the proxy's name is resolved here; the proxy resolves the
+    // server's.
+    const std::string& host = settings.proxy ? settings.proxy->host : settings.server.host;
+    const std::string& port = settings.proxy ? settings.proxy->port : settings.server.port;
+    const bool host_is_ip_address = settings.proxy ? settings.proxy->host_is_ip_address : settings.server.host_is_ip_address;
+    const auto flags = host_is_ip_address ? tcp::resolver::numeric_host | tcp::resolver::numeric_service
+                                          : tcp::resolver::numeric_service;
+    resolver.async_resolve(host, port, flags,
                            [self = shared_from_this()](const error_code& error, tcp::resolver::results_type endpoints) {
                              self->on_resolved(error, std::move(endpoints));
                            });
@@ -175,7 +196,7 @@ struct Connection::Implementation : std::enable_shared_from_this<Connection::Imp
     if (error || closed || !resolving) return;  // cancelled: the lookup answered in time
     resolving = false;
     resolver.cancel();
-    finish_open(describe_failure(TransportStep::resolve, beast::error::timeout, failure_context(settings.timeouts.resolve)));
+    finish_open(describe_failure(TransportStep::resolve, beast::error::timeout, first_hop_context(settings.timeouts.resolve)));
   }
 
   void on_resolved(const error_code& error, tcp::resolver::results_type endpoints) {
@@ -183,7 +204,7 @@ struct Connection::Implementation : std::enable_shared_from_this<Connection::Imp
     resolving = false;
     resolve_timer.cancel();
     if (error) {
-      return finish_open(describe_failure(TransportStep::resolve, error, failure_context(settings.timeouts.resolve)));
+      return finish_open(describe_failure(TransportStep::resolve, error, first_hop_context(settings.timeouts.resolve)));
     }
     // One deadline for trying every address the name resolved to.
     beast::get_lowest_layer(stream).expires_after(settings.timeouts.connect);
@@ -196,8 +217,74 @@ struct Connection::Implementation : std::enable_shared_from_this<Connection::Imp
   void on_connected(const error_code& error) {
     if (closed) return;
     if (error) {
-      return finish_open(describe_failure(TransportStep::connect, error, failure_context(settings.timeouts.connect)));
+      return finish_open(describe_failure(TransportStep::connect, error, first_hop_context(settings.timeouts.connect)));
     }
+    if (settings.proxy) return send_connect();
+    start_handshake();
+  }
+
+  // ---- Through a proxy: CONNECT host:port, then TLS inside the tunnel ----------------
+
+  void send_connect() {
+    // Authority form: the server's host (brackets around IPv6) and port, nothing of the
+    // base path; the Host header repeats it (RFC 9110, 9.3.6).
+    connect_request = {};
+    connect_request.method(http::verb::connect);
+    connect_request.target(settings.server.server);
+    connect_request.version(11);
+    connect_request.set(http::field::host, settings.server.server);
+    connect_request.set(http::field::user_agent, user_agent());
+    if (!settings.proxy->authorization.empty()) {
+      connect_request.set(http::field::proxy_authorization, settings.proxy->authorization);
+    }
+    beast::get_lowest_layer(stream).expires_after(settings.timeouts.write);
+    http::async_write(beast::get_lowest_layer(stream), connect_request,
+                      [self = shared_from_this()](const error_code& error, std::size_t) { self->on_connect_sent(error); });
+  }
+
+  void on_connect_sent(const error_code& error) {
+    connect_request = {};  // the credentials: not kept once sent
+    if (closed) return;
+    if (error) {
+      return finish_open(describe_proxy_failure(TransportStep::write, error, first_hop_context(settings.timeouts.write)));
+    }
+    // The answer's header only: a 2xx answer to CONNECT has no body (the tunnel starts
+    // right after it) whatever its headers claim, and another answer ends the attempt.
+    connect_parser.emplace();
+    connect_parser->header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(settings.header_limit_bytes, std::numeric_limits<std::uint32_t>::max())));
+    beast::get_lowest_layer(stream).expires_after(settings.timeouts.read);
+    http::async_read_header(beast::get_lowest_layer(stream), connect_buffer, *connect_parser,
+                            [self = shared_from_this()](const error_code& read_error, std::size_t) {
+                              self->on_connect_answered(read_error);
+                            });
+  }
+
+  void on_connect_answered(const error_code& error) {
+    if (closed) return;
+    if (error) {
+      connect_parser.reset();
+      return finish_open(describe_proxy_failure(TransportStep::read, error, first_hop_context(settings.timeouts.read)));
+    }
+    const unsigned status = connect_parser->get().result_int();
+    connect_parser.reset();
+    if (status < 200 || status >= 300) {
+      return finish_open(describe_proxy_refusal(status, settings.proxy->server, settings.server.server,
+                                                !settings.proxy->authorization.empty()));
+    }
+    // The server speaks only after our ClientHello: anything already here came from the
+    // proxy and would corrupt the TLS session.
+    if (connect_buffer.size() != 0) {
+      return finish_open(failure_of(HttpErrorKind::proxy, "the proxy " + settings.proxy->server +
+                                                              " sent more than its answer to CONNECT"));
+    }
+    connect_buffer = {};
+    start_handshake();
+  }
+
+  // ---- TLS with the server (directly or through the tunnel) ----------------------------
+
+  void start_handshake() {
     beast::get_lowest_layer(stream).expires_after(settings.timeouts.tls_handshake);
     stream.async_handshake(ssl::stream_base::client,
                            [self = shared_from_this()](const error_code& handshake_error) { self->on_handshake(handshake_error); });

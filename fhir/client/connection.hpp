@@ -1,11 +1,13 @@
-// One TLS connection to the FHIR server: opened once (resolve, connect, handshake),
-// then used for one request/response exchange after another while the server keeps
-// it alive. Every step runs under its own deadline. Internal to the HTTPS client;
-// used on the io_context's thread only.
+// One TLS connection to the FHIR server: opened once (resolve, connect, handshake;
+// through an HTTP proxy: resolve and connect the proxy, CONNECT, then the handshake
+// with the server through the tunnel), then used for one request/response exchange
+// after another while the server keeps it alive. Every step runs under its own
+// deadline. Internal to the HTTPS client; used on the io_context's thread only.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "base_url.hpp"
 #include "https_client.hpp"
@@ -23,6 +25,7 @@ namespace alliance::fhir::detail {
 
 struct ConnectionSettings {
   BaseUrl server;
+  std::optional<ProxyUrl> proxy;  // none: connect to the server directly
   HttpsTimeouts timeouts;
   std::size_t response_limit_bytes = 0;
   std::size_t header_limit_bytes = 0;
@@ -46,8 +49,8 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Resolves, connects and completes the TLS handshake, checking the server's
-  // certificate chain and host name.
+  // Resolves, connects (to the proxy, then asks it for a tunnel to the server) and
+  // completes the TLS handshake, checking the server's certificate chain and host name.
   void open(OpenCallback done);
 
   // Writes the request and reads the whole response. Call after open() succeeded and

@@ -56,6 +56,7 @@ const char* to_string(HttpErrorKind kind) {
     case HttpErrorKind::response_too_large: return "response_too_large";
     case HttpErrorKind::protocol: return "protocol";
     case HttpErrorKind::cancelled: return "cancelled";
+    case HttpErrorKind::proxy: return "proxy";
   }
   return "unknown";
 }
@@ -69,13 +70,22 @@ HttpsClientCreation HttpsClient::create(void* io_context, const HttpsClientSetti
     }
     std::optional<detail::BaseUrl> base_url = detail::parse_base_url(settings.base_url, creation.error);
     if (!base_url || !check_limits(settings, creation.error)) return creation;
+    std::optional<detail::ProxyUrl> proxy;
+    if (!settings.proxy_url.empty()) {
+      proxy = detail::parse_proxy_url(settings.proxy_url, settings.proxy_username, settings.proxy_password,
+                                      creation.error);
+      if (!proxy) return creation;
+    } else if (!settings.proxy_username.empty() || !settings.proxy_password.empty()) {
+      creation.error = "proxy_username or proxy_password is set but proxy_url is not";
+      return creation;
+    }
 
     auto tls = detail::make_tls_context(
         {settings.ca_file, settings.client_certificate_file, settings.client_key_file}, creation.error);
     if (!tls) return creation;
 
-    detail::ConnectionSettings connection{std::move(*base_url), settings.timeouts, settings.response_limit_bytes,
-                                          settings.header_limit_bytes};
+    detail::ConnectionSettings connection{std::move(*base_url), std::move(proxy), settings.timeouts,
+                                          settings.response_limit_bytes, settings.header_limit_bytes};
     auto implementation = std::make_unique<Implementation>();
     implementation->dispatcher = std::make_shared<detail::Dispatcher>(
         *static_cast<boost::asio::io_context*>(io_context), std::move(connection), std::move(tls));

@@ -4,7 +4,8 @@
 // the client was created with (the plugin's worker thread). Results are values: a
 // transport failure is an HttpResult with an error kind and a message for clinic IT,
 // never an exception. TLS 1.2 or newer, and the server's certificate chain and host
-// name are always verified; there is deliberately no way to turn that off.
+// name are always verified; there is deliberately no way to turn that off, not even
+// through a proxy: the proxy only relays bytes of a TLS session it cannot read.
 //
 // Privacy: messages name the server and the step that failed, never a request or
 // response body, a header value or the request target (any of them may carry PHI or
@@ -39,6 +40,8 @@ enum class HttpErrorKind {
   response_too_large,    // the response exceeds response_limit_bytes (or its headers, header_limit_bytes)
   protocol,              // the server's answer is not valid HTTP/1.1
   cancelled,             // cancel_all() was called before the request completed
+  // Added after the first release: new values only ever go at the end.
+  proxy,                 // the HTTP proxy did not open a tunnel: it refused CONNECT (407, 403, 502, ...) or broke the exchange
 };
 
 // The enumerator's name ("certificate_rejected"), for logs and tests.
@@ -106,7 +109,21 @@ struct HttpsClientSettings {
   std::string client_key_file;
   HttpsTimeouts timeouts;
   std::size_t response_limit_bytes = 8 * 1024 * 1024;  // body
-  std::size_t header_limit_bytes = 64 * 1024;          // status line and headers
+  std::size_t header_limit_bytes = 64 * 1024;          // status line and headers (also of the proxy's answer)
+
+  // An HTTP proxy to reach the server through (HTTP CONNECT): http://host[:port], the
+  // port 80 when none is given; empty: connect to the server directly. Only http://:
+  // the CONNECT request goes to the proxy in clear text (it names the server's host
+  // and port, nothing else), then the TLS session with the server runs through the
+  // tunnel end to end, verifying the server's certificate and host name as without a
+  // proxy. The resolve and connect timeouts apply to the proxy; CONNECT is sent under
+  // the write timeout and its answer read under the read timeout.
+  std::string proxy_url;
+  // Basic Proxy-Authorization on CONNECT when proxy_username is set (it must not
+  // contain ':'). Never logged, never put into a message. Credentials do not go into
+  // proxy_url (user@host is refused).
+  std::string proxy_username;
+  std::string proxy_password;
 };
 
 class HttpsClient;

@@ -26,7 +26,8 @@ struct StepOutcome {
 };
 
 struct FailureContext {
-  std::string server;  // "host:port"
+  std::string server;  // "host:port", or "the proxy host:port" for the steps that reach the proxy
+  const char* url_setting = "base_url";  // the setting that names `server` ("proxy_url"), for hints
   std::chrono::milliseconds step_timeout{};
   std::size_t response_limit_bytes = 0;
   std::size_t header_limit_bytes = 0;
@@ -39,5 +40,15 @@ struct FailureContext {
 StepOutcome describe_failure(TransportStep step, const boost::system::error_code& error, const FailureContext& context);
 
 StepOutcome cancelled_outcome();
+
+// Opening a tunnel through the proxy: sending CONNECT (TransportStep::write) or reading
+// the proxy's answer (TransportStep::read) failed. `context.server` names the proxy.
+StepOutcome describe_proxy_failure(TransportStep step, const boost::system::error_code& error,
+                                   const FailureContext& context);
+
+// The proxy answered CONNECT with `status` (not 2xx) instead of opening the tunnel to
+// `server`. `credentials_set`: proxy_username was configured.
+StepOutcome describe_proxy_refusal(unsigned status, const std::string& proxy, const std::string& server,
+                                   bool credentials_set);
 
 }  // namespace alliance::fhir::detail

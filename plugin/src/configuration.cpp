@@ -173,7 +173,8 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
   if (const json* fhir = reader.object(root, "fhir", "fhir", false)) {
     reader.check_keys(*fhir, "fhir.",
                       {"base_url", "ca_file", "identifier_system", "timeout_seconds", "response_limit_bytes",
-                       "retry_initial_seconds", "retry_maximum_seconds", "concurrency", "transactions"});
+                       "retry_initial_seconds", "retry_maximum_seconds", "concurrency", "transactions",
+                       "client_certificate_file", "client_key_file"});
     FhirConfiguration settings;
     if (auto base_url = reader.text(*fhir, "base_url", "fhir.base_url", true)) {
       // PHI never travels in clear text: there is no http:// option.
@@ -184,6 +185,15 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       }
     }
     if (auto ca_file = reader.text(*fhir, "ca_file", "fhir.ca_file", false)) settings.ca_file = resolve(*ca_file, origin);
+    const auto certificate = reader.text(*fhir, "client_certificate_file", "fhir.client_certificate_file", false);
+    const auto client_key = reader.text(*fhir, "client_key_file", "fhir.client_key_file", false);
+    if (certificate.has_value() != client_key.has_value()) {
+      reader.problem(certificate ? "fhir.client_key_file" : "fhir.client_certificate_file",
+                     "mutual TLS needs both fhir.client_certificate_file and fhir.client_key_file");
+    } else if (certificate) {
+      settings.client_certificate_file = resolve(*certificate, origin);
+      settings.client_key_file = resolve(*client_key, origin);
+    }
     if (auto system = reader.text(*fhir, "identifier_system", "fhir.identifier_system", false)) {
       if (system->find(':') == std::string::npos || system->find_first_of(" |") != std::string::npos) {
         reader.problem("fhir.identifier_system", "must be an absolute URI without spaces or '|'");

@@ -43,6 +43,8 @@ struct FhirConfiguration {
   std::size_t response_limit_bytes = 8 * 1024 * 1024;
   int retry_initial_seconds = 5;       // the first retry; doubles up to the maximum
   int retry_maximum_seconds = 300;
+  std::filesystem::path client_certificate_file;  // mutual TLS: both or neither
+  std::filesystem::path client_key_file;
   int concurrency = 4;                 // connections, and pushes in flight at once
   bool transactions = true;            // false: conditional creates one by one
 };

@@ -31,6 +31,8 @@ fhir::HttpsClientSettings client_settings(const FhirConfiguration& settings) {
   fhir::HttpsClientSettings client;
   client.base_url = settings.base_url;
   client.ca_file = settings.ca_file.string();
+  client.client_certificate_file = settings.client_certificate_file.string();
+  client.client_key_file = settings.client_key_file.string();
   const std::chrono::milliseconds step = std::chrono::seconds(settings.timeout_seconds);
   client.timeouts.resolve = client.timeouts.connect = client.timeouts.tls_handshake = step;
   client.timeouts.write = client.timeouts.read = step;

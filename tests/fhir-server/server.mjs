@@ -3,11 +3,14 @@
 //
 //   node server.mjs --certificate PEM --key PEM [--port N] [--port-file PATH]
 //                   [--host 127.0.0.1] [--client-ca PEM] [--log PATH]
+//                   [--jwks PATH [--client-id ID] [--token-lifetime S] [--require-token]]
 //
 // Listens on loopback only. FHIR lives under https://localhost:<port>/fhir/R4; GET /healthz
 // answers "ok". --port 0 (the default) takes any free port; --port-file receives the port
 // once the server listens. --client-ca requires client certificates signed by that CA.
 // One log line per request (time, method, path, status, ms) to --log or stderr; no bodies.
+// --jwks and the options after it: SMART Backend Services (token-endpoint.mjs).
+// /_test/faults sets faults that the next FHIR requests meet (faults.mjs).
 // This file is the command line and the HTTPS plumbing; fhir-service.mjs is the FHIR part.
 import fs from 'node:fs';
 import https from 'node:https';
@@ -15,6 +18,8 @@ import { parseArgs } from 'node:util';
 
 import { FhirService } from './fhir-service.mjs';
 import { httpError, toHttpError } from './outcomes.mjs';
+import { SmartAuth, smartOptions } from './token-endpoint.mjs';
+import { FaultPlan } from './faults.mjs';
 
 const basePath = '/fhir/R4';
 const bodyLimit = 10 * 1024 * 1024;
@@ -23,7 +28,8 @@ const loopback = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1)$/;
 
 function usage(message) {
   process.stderr.write(`fhir-server: ${message}\nusage: node server.mjs --certificate PEM --key PEM [--port N] ` +
-    '[--port-file PATH] [--host 127.0.0.1] [--client-ca PEM] [--log PATH]\n');
+    '[--port-file PATH] [--host 127.0.0.1] [--client-ca PEM] [--log PATH]\n' +
+    '       [--jwks PATH [--client-id ID] [--token-lifetime SECONDS] [--require-token]]\n');
   process.exit(2);
 }
 
@@ -39,6 +45,7 @@ function parseCommandLine() {
         host: { type: 'string', default: '127.0.0.1' },
         'client-ca': { type: 'string' },
         log: { type: 'string' },
+        ...smartOptions,
       },
       strict: true,
     }));
@@ -115,28 +122,43 @@ function send(response, status, body, headers = {}, contentType = 'application/f
   response.end(text);
 }
 
-async function answer(service, request, response) {
+async function answer(service, request, response, auth, faults) {
   const target = new URL(request.url, 'https://localhost');
   if (target.pathname === '/healthz') {
     send(response, 200, 'ok', {}, 'text/plain; charset=utf-8');
     return 200;
+  }
+  if (FaultPlan.isControlPath(target.pathname)) {
+    return faults.control(target, request, response, send);
+  }
+  // SMART: the token endpoint, discovery, and (--require-token) the bearer check.
+  const authAnswer = auth ? await auth.answer(target, request) : undefined;
+  if (authAnswer) {
+    send(response, authAnswer.status, authAnswer.body, authAnswer.headers, authAnswer.contentType);
+    return authAnswer.status;
   }
   if (target.pathname !== basePath && !target.pathname.startsWith(`${basePath}/`)) {
     const failure = httpError(404, 'not-found', `Unknown path ${target.pathname}: FHIR is under ${basePath}/`);
     send(response, failure.status, failure.outcome);
     return failure.status;
   }
+  // A planned fault answers instead of the service, or delivers its answer badly.
+  const fault = faults.take(request, target.pathname);
+  if (fault?.instead) {
+    return fault.instead(request, response, send);
+  }
+  const reply = fault ? fault.reply : send;
   let body;
   try {
     body = await parseFhirBody(request);
   } catch (error) {
     const failure = toHttpError(error);
-    send(response, failure.status, failure.outcome, failure.status === 413 ? { Connection: 'close' } : {});
+    reply(response, failure.status, failure.outcome, failure.status === 413 ? { Connection: 'close' } : {});
     return failure.status;
   }
   const url = target.pathname.slice(basePath.length) + target.search;
   const result = await service.handle({ method: request.method, url, headers: request.headers, body });
-  send(response, result.status, result.body, result.headers);
+  reply(response, result.status, result.body, result.headers);
   return result.status;
 }
 
@@ -145,6 +167,13 @@ function main() {
   const log = openLog(options.log);
   let port = options.port;
   const service = new FhirService(() => `https://localhost:${port}${basePath}`);
+  const faults = new FaultPlan(log);
+  let auth;
+  try {
+    auth = SmartAuth.fromOptions(options, () => `https://localhost:${port}`, basePath);
+  } catch (error) {
+    usage(error.message);
+  }
 
   const tls = {
     cert: fs.readFileSync(options.certificate),
@@ -157,7 +186,7 @@ function main() {
 
   const server = https.createServer(tls, (request, response) => {
     const started = performance.now();
-    answer(service, request, response)
+    answer(service, request, response, auth, faults)
       .catch((error) => {
         const failure = toHttpError(error);
         if (!response.headersSent) {
@@ -180,7 +209,8 @@ function main() {
       writePortFile(options['port-file'], port);
     }
     log(`${new Date().toISOString()} listening on https://localhost:${port}${basePath} (${options.host})` +
-      (options['client-ca'] ? ', client certificates required' : ''));
+      (options['client-ca'] ? ', client certificates required' : '') +
+      (auth ? `, SMART token endpoint https://localhost:${port}/auth/token` + (auth.requireToken ? ', tokens required' : '') : ''));
   });
 
   const stop = (signal) => {

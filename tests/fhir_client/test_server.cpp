@@ -1,5 +1,7 @@
 #include "test_server.hpp"
 
+#include <openssl/ssl.h>
+
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -93,6 +95,7 @@ struct TestServer::Implementation {
   std::atomic<int> handshakes{0};
   mutable std::mutex mutex;
   std::vector<ReceivedRequest> received;
+  std::vector<std::string> server_names;
   std::thread thread;
 
   awaitable<void> accept_connections(tcp::acceptor acceptor) {
@@ -118,6 +121,11 @@ struct TestServer::Implementation {
     if (handshake_failed) {
       co_await close_gracefully(stream.next_layer());
       co_return;
+    }
+    {
+      const char* server_name = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+      std::lock_guard<std::mutex> lock(mutex);
+      server_names.emplace_back(server_name != nullptr ? server_name : "");
     }
     ++handshakes;
 
@@ -225,6 +233,11 @@ unsigned short TestServer::port() const { return implementation_->port; }
 int TestServer::accepted_connections() const { return implementation_->accepted; }
 
 int TestServer::completed_handshakes() const { return implementation_->handshakes; }
+
+std::vector<std::string> TestServer::server_names() const {
+  std::lock_guard<std::mutex> lock(implementation_->mutex);
+  return implementation_->server_names;
+}
 
 std::vector<ReceivedRequest> TestServer::requests() const {
   std::lock_guard<std::mutex> lock(implementation_->mutex);

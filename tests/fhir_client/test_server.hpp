@@ -61,6 +61,8 @@ class TestServer {
   unsigned short port() const;
   int accepted_connections() const;
   int completed_handshakes() const;
+  // The SNI host name of every completed handshake, in order ("" when none was sent).
+  std::vector<std::string> server_names() const;
   std::vector<ReceivedRequest> requests() const;
 
  private:

@@ -141,6 +141,24 @@ TEST_SUITE("integration") {
     CHECK(fhir_search("Observation", "subject=" + scenario.patients.at(0)).empty());
   }
 
+  TEST_CASE("a server that requires a client certificate gets one when it is configured") {
+    const PersonalizedScenario scenario = personalize_scenario("normal_session.json", true);
+    json settings = fhir_settings(ALLIANCE_FHIR_SERVER_MTLS_PORT_FILE);
+    settings["client_certificate_file"] = test_certificate("client.pem");
+    settings["client_key_file"] = test_certificate("client.key");
+    // The mTLS server keeps its own store: seed the client and visit there too.
+    seed_on(ALLIANCE_FHIR_SERVER_MTLS_PORT_FILE, scenario);
+    const ScenarioRun run = run_scenario(scenario.path, {{}, settings});
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    REQUIRE(run.rows.size() == 2);
+    for (const json& row : run.rows) CHECK(row["delivery_state"] == "delivered");
+
+    json without = fhir_settings(ALLIANCE_FHIR_SERVER_MTLS_PORT_FILE);
+    const ScenarioRun refused = run_scenario(personalize_scenario("normal_session.json", false).path, {{}, without});
+    REQUIRE_MESSAGE(refused.process.exit_status == 0, describe(refused));
+    for (const json& row : refused.rows) CHECK(row["delivery_state"] == "pending");
+  }
+
   TEST_CASE("a resource the server rejects is kept as failed with the server's reason and not retried") {
     // The Patient does not exist on the server, which refuses the references (422).
     const PersonalizedScenario scenario = personalize_scenario("normal_session.json", /*seed_patients=*/false);

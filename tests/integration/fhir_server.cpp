@@ -24,8 +24,10 @@ std::string read_text(const std::string& path) {
 
 // Runs curl and returns what it printed: the body, a newline, then the status code.
 std::string run_curl(const std::string& arguments) {
+  // The client certificate is offered only to a server that asks for one (mTLS).
   const std::string command = "curl --silent --show-error --max-time 20 --cacert '" + test_certificate("ca.pem") +
-                              "' " + arguments + " --write-out '\\n%{http_code}'";
+                              "' --cert '" + test_certificate("client.pem") + "' --key '" +
+                              test_certificate("client.key") + "' " + arguments + " --write-out '\\n%{http_code}'";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("cannot run curl");
   std::string output;
@@ -35,7 +37,8 @@ std::string run_curl(const std::string& arguments) {
   return output;
 }
 
-void seed(const std::string& reference, const std::string& patient) {
+void seed(const std::string& reference, const std::string& patient,
+          const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE) {
   const std::string type = reference.substr(0, reference.find('/'));
   const std::string id = reference.substr(reference.find('/') + 1);
   json resource = {{"resourceType", type}, {"id", id}};
@@ -46,7 +49,7 @@ void seed(const std::string& reference, const std::string& patient) {
     resource["class"] = {{"system", "http://terminology.hl7.org/CodeSystem/v3-ActCode"}, {"code", "VR"}};
     if (!patient.empty()) resource["subject"] = {{"reference", patient}};
   }
-  const FhirAnswer answer = fhir_request("PUT", reference, resource);
+  const FhirAnswer answer = fhir_request("PUT", reference, resource, port_file);
   if (answer.status != 200 && answer.status != 201) {
     throw std::runtime_error("cannot seed " + type + " on the test FHIR server: HTTP " + std::to_string(answer.status));
   }
@@ -56,21 +59,22 @@ void seed(const std::string& reference, const std::string& patient) {
 
 std::string test_certificate(const std::string& file) { return std::string(ALLIANCE_TEST_CERTIFICATES) + "/" + file; }
 
-std::string fhir_base_url() {
-  std::string port = read_text(ALLIANCE_FHIR_SERVER_PORT_FILE);
+std::string fhir_base_url(const std::string& port_file) {
+  std::string port = read_text(port_file);
   while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
   if (port.empty()) throw std::runtime_error("the test FHIR server is not running (no port file)");
   return "https://localhost:" + port + "/fhir/R4";
 }
 
-FhirAnswer fhir_request(const std::string& method, const std::string& path, const json& body) {
+FhirAnswer fhir_request(const std::string& method, const std::string& path, const json& body,
+                        const std::string& port_file) {
   std::string arguments = "--request " + method + " --header 'Accept: application/fhir+json'";
   std::string body_file;
   if (!body.is_null()) {
     body_file = host_sim_test::write_output_file("request.json", body.dump()).string();
     arguments += " --header 'Content-Type: application/fhir+json' --data-binary '@" + body_file + "'";
   }
-  const std::string output = run_curl(arguments + " '" + fhir_base_url() + "/" + path + "'");
+  const std::string output = run_curl(arguments + " '" + fhir_base_url(port_file) + "/" + path + "'");
   const size_t newline = output.rfind('\n');
   FhirAnswer answer;
   answer.status = std::atoi(output.substr(newline == std::string::npos ? 0 : newline + 1).c_str());
@@ -86,8 +90,8 @@ std::vector<json> fhir_search(const std::string& type, const std::string& query)
   return resources;
 }
 
-json fhir_settings() {
-  return {{"base_url", fhir_base_url()}, {"ca_file", test_certificate("ca.pem")}, {"timeout_seconds", 5},
+json fhir_settings(const std::string& port_file) {
+  return {{"base_url", fhir_base_url(port_file)}, {"ca_file", test_certificate("ca.pem")}, {"timeout_seconds", 5},
           {"retry_initial_seconds", 1}, {"retry_maximum_seconds", 2}};
 }
 
@@ -112,11 +116,19 @@ PersonalizedScenario personalize_scenario(const std::string& scenario_file, bool
     if (session.contains("encounter_reference")) {
       const std::string encounter = session["encounter_reference"].get<std::string>() + "-" + suffix;
       session["encounter_reference"] = encounter;
+      result.encounters.push_back(encounter);
       if (seed_patients) seed(encounter, first_patient);
     }
   }
   result.path = host_sim_test::write_output_file(scenario_file, scenario.dump(2)).string();
   return result;
+}
+
+void seed_on(const std::string& port_file, const PersonalizedScenario& scenario) {
+  for (const std::string& patient : scenario.patients) seed(patient, "", port_file);
+  for (const std::string& encounter : scenario.encounters) {
+    seed(encounter, scenario.patients.empty() ? "" : scenario.patients.front(), port_file);
+  }
 }
 
 }  // namespace alliance::integration

@@ -14,25 +14,31 @@ struct FhirAnswer {
   nlohmann::json body;
 };
 
-// https://localhost:<port>/fhir/R4, from the port file the server fixture wrote.
-std::string fhir_base_url();
+// https://localhost:<port>/fhir/R4, from the port file a server fixture wrote (the
+// plain server's by default; the mutual-TLS one is ALLIANCE_FHIR_SERVER_MTLS_PORT_FILE).
+std::string fhir_base_url(const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE);
 std::string test_certificate(const std::string& file);  // a file of the test certificates folder
 
-FhirAnswer fhir_request(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
+FhirAnswer fhir_request(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr,
+                        const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE);
 
 // The resources a search finds (follows no paging: tests keep results small).
 std::vector<nlohmann::json> fhir_search(const std::string& type, const std::string& query);
 
-// The "fhir" configuration section for the test server.
-nlohmann::json fhir_settings();
+// The "fhir" configuration section for a test server.
+nlohmann::json fhir_settings(const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE);
 
 // A copy of a scenario from tests/scenarios with every Patient and Encounter
 // reference made unique to this run (tests share one server and run in parallel),
 // those resources created on the server, and the new references returned.
 struct PersonalizedScenario {
   std::string path;
-  std::vector<std::string> patients;  // "Patient/pat-alex-<suffix>", in order of appearance
+  std::vector<std::string> patients;    // "Patient/pat-alex-<suffix>", in order of appearance
+  std::vector<std::string> encounters;  // "Encounter/enc-normal-<suffix>"
 };
 PersonalizedScenario personalize_scenario(const std::string& scenario_file, bool seed_patients = true);
+
+// Creates the scenario's Patients and Encounters on another test server too.
+void seed_on(const std::string& port_file, const PersonalizedScenario& scenario);
 
 }  // namespace alliance::integration

@@ -1,0 +1,323 @@
+// SMART Backend Services for the test server: discovery, a token endpoint that verifies
+// private_key_jwt client assertions (RFC 7523) with `jose`, and, optionally, bearer
+// tokens required on FHIR requests.
+//
+//   --jwks PATH            the registered client's public keys (JWKS); enables all of this
+//   --client-id ID         the registered client id (default alliance-test-client)
+//   --token-lifetime S     seconds an access token lives (default 300)
+//   --require-token        every /fhir/R4 request but metadata and .well-known needs a token
+//
+//   GET  /fhir/R4/.well-known/smart-configuration
+//   POST /auth/token            grant_type=client_credentials, scope, client_assertion_type,
+//                               client_assertion (application/x-www-form-urlencoded)
+//   GET  /auth/_issued_count    {"issued": n}: tokens issued since start, for tests that
+//                               check that a client caches its token
+//
+// Errors follow RFC 6749 section 5.2: 400/401 {error, error_description}. Assertions,
+// tokens and keys are never logged.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+
+import { httpError } from './outcomes.mjs';
+
+/** parseArgs options for server.mjs. */
+export const smartOptions = {
+  jwks: { type: 'string' },
+  'client-id': { type: 'string', default: 'alliance-test-client' },
+  'token-lifetime': { type: 'string', default: '300' },
+  'require-token': { type: 'boolean', default: false },
+};
+
+export const tokenPath = '/auth/token';
+const issuedCountPath = '/auth/_issued_count';
+const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const algorithms = ['RS384', 'ES384'];
+const maximumAssertionSeconds = 300;
+const formLimit = 64 * 1024;
+const formContentType = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+// What this server grants: writing results, reading and writing Questionnaires.
+const allowedScope = /^system\/(QuestionnaireResponse\.(c|write|cud)|Observation\.(c|write)|Questionnaire\.(\*|read|write|[cruds]+))$/;
+const scopesSupported = [
+  'system/QuestionnaireResponse.c', 'system/QuestionnaireResponse.cud', 'system/QuestionnaireResponse.write',
+  'system/Observation.c', 'system/Observation.write', 'system/Questionnaire.rs', 'system/Questionnaire.cruds',
+  'system/Questionnaire.read', 'system/Questionnaire.write', 'system/Questionnaire.*',
+];
+
+const oauthJson = 'application/json; charset=utf-8';
+const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+function oauthError(status, error, description) {
+  return { status, body: { error, error_description: description }, headers: noStore, contentType: oauthJson };
+}
+
+// An assertion the client got wrong: RFC 7523 section 3.2 says invalid_client.
+class ClientError extends Error {}
+
+function readForm(request) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    request.on('data', (chunk) => {
+      size += chunk.length;
+      if (size <= formLimit) {
+        chunks.push(chunk);
+      } else if (size > 8 * formLimit) {
+        request.destroy();
+      }
+    });
+    request.on('end', () => resolve(size > formLimit ? undefined : Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+export class SmartAuth {
+  #keys;
+  #tokens = new Map(); // access token -> expiry (ms since the epoch)
+  #seenJti = new Map(); // jti -> the assertion's exp (ms since the epoch)
+  issued = 0;
+
+  /**
+   * Null without --jwks. `ownOrigin()` is https://localhost:PORT once the server listens.
+   * Throws an Error with a message for the command line when an option is wrong.
+   */
+  static fromOptions(options, ownOrigin, basePath) {
+    if (!options.jwks) {
+      if (options['require-token']) {
+        throw new Error('--require-token needs --jwks (the registered client\'s public keys)');
+      }
+      return null;
+    }
+    const lifetime = Number(options['token-lifetime']);
+    if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 86400) {
+      throw new Error(`--token-lifetime ${options['token-lifetime']} is not a number of seconds from 1 to 86400`);
+    }
+    let jwks;
+    try {
+      jwks = JSON.parse(fs.readFileSync(options.jwks, 'utf8'));
+    } catch (error) {
+      throw new Error(`--jwks ${options.jwks}: ${error.message}`);
+    }
+    if (!Array.isArray(jwks?.keys) || jwks.keys.length === 0) {
+      throw new Error(`--jwks ${options.jwks} holds no keys`);
+    }
+    return new SmartAuth({
+      jwks, clientId: options['client-id'], tokenLifetime: lifetime, requireToken: options['require-token'], ownOrigin, basePath,
+    });
+  }
+
+  constructor({ jwks, clientId, tokenLifetime, requireToken, ownOrigin, basePath }) {
+    this.#keys = createLocalJWKSet(jwks);
+    this.clientId = clientId;
+    this.tokenLifetime = tokenLifetime;
+    this.requireToken = requireToken;
+    this.ownOrigin = ownOrigin;
+    this.basePath = basePath;
+  }
+
+  get tokenUrl() {
+    return `${this.ownOrigin()}${tokenPath}`;
+  }
+
+  /**
+   * The answer to a request this module owns ({status, body, headers, contentType}), or
+   * undefined to let the FHIR service handle it. `target` is the request's parsed URL.
+   */
+  async answer(target, request) {
+    const path = target.pathname;
+    if (path === tokenPath) {
+      if (request.method !== 'POST') {
+        return { ...oauthError(405, 'invalid_request', 'The token endpoint takes POST only'), headers: { ...noStore, Allow: 'POST' } };
+      }
+      return this.#token(request);
+    }
+    if (path === issuedCountPath && request.method === 'GET') {
+      return { status: 200, body: { issued: this.issued }, headers: noStore, contentType: oauthJson };
+    }
+    if (path === `${this.basePath}/.well-known/smart-configuration` && request.method === 'GET') {
+      return { status: 200, body: this.smartConfiguration(), headers: {}, contentType: oauthJson };
+    }
+    const fhir = path === this.basePath || path.startsWith(`${this.basePath}/`);
+    if (this.requireToken && fhir && path !== `${this.basePath}/metadata`) {
+      return this.#checkBearer(request.headers.authorization);
+    }
+    return undefined;
+  }
+
+  smartConfiguration() {
+    return {
+      issuer: this.ownOrigin(),
+      token_endpoint: this.tokenUrl,
+      token_endpoint_auth_methods_supported: ['private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: algorithms,
+      grant_types_supported: ['client_credentials'],
+      scopes_supported: scopesSupported,
+      capabilities: ['client-confidential-asymmetric'],
+    };
+  }
+
+  // Undefined when the request carries a live token this server issued, else the 401.
+  #checkBearer(authorization) {
+    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization ?? '');
+    let problem;
+    if (!authorization) {
+      problem = 'This server requires an access token: Authorization: Bearer <token> from the token endpoint';
+    } else if (!match) {
+      problem = 'The Authorization header is not "Bearer <token>"';
+    } else {
+      const expiry = this.#tokens.get(match[1]);
+      if (expiry === undefined) {
+        problem = 'The access token was not issued by this server';
+      } else if (expiry <= Date.now()) {
+        this.#tokens.delete(match[1]);
+        problem = 'The access token has expired';
+      }
+    }
+    if (!problem) {
+      return undefined;
+    }
+    return {
+      status: 401,
+      body: httpError(401, 'login', problem).outcome,
+      headers: { 'WWW-Authenticate': `Bearer realm="fhir", error="invalid_token", error_description="${problem.replace(/"/g, '\'')}"` },
+      contentType: 'application/fhir+json; charset=utf-8',
+    };
+  }
+
+  async #token(request) {
+    if (!formContentType.test(request.headers['content-type'] ?? '')) {
+      request.resume();
+      return oauthError(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    }
+    const text = await readForm(request);
+    if (text === undefined) {
+      return oauthError(400, 'invalid_request', `The request body is larger than ${formLimit} bytes`);
+    }
+    const form = new URLSearchParams(text);
+    for (const name of new Set(form.keys())) {
+      if (form.getAll(name).length > 1) {
+        return oauthError(400, 'invalid_request', `The parameter ${name} appears more than once`);
+      }
+    }
+    const grantType = form.get('grant_type');
+    if (!grantType) {
+      return oauthError(400, 'invalid_request', 'grant_type is missing');
+    }
+    if (grantType !== 'client_credentials') {
+      return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType} is not supported; use client_credentials`);
+    }
+    if (form.get('client_assertion_type') !== assertionType || !form.get('client_assertion')) {
+      return oauthError(401, 'invalid_client', `Client authentication needs client_assertion_type=${assertionType} and a client_assertion`);
+    }
+    try {
+      await this.#verifyAssertion(form.get('client_assertion'));
+    } catch (error) {
+      if (error instanceof ClientError) {
+        return oauthError(401, 'invalid_client', error.message);
+      }
+      throw error;
+    }
+    const scope = (form.get('scope') ?? '').trim();
+    if (!scope) {
+      return oauthError(400, 'invalid_scope', 'scope is missing');
+    }
+    const refused = scope.split(/ +/).filter((entry) => !allowedScope.test(entry));
+    if (refused.length > 0) {
+      return oauthError(400, 'invalid_scope', `Not granted to ${this.clientId}: ${refused.join(' ')}`);
+    }
+    return this.#issue(scope);
+  }
+
+  #issue(scope) {
+    const now = Date.now();
+    for (const [token, expiry] of this.#tokens) {
+      if (expiry <= now) {
+        this.#tokens.delete(token);
+      }
+    }
+    const accessToken = crypto.randomBytes(32).toString('base64url');
+    this.#tokens.set(accessToken, now + this.tokenLifetime * 1000);
+    this.issued += 1;
+    return {
+      status: 200,
+      body: { access_token: accessToken, token_type: 'bearer', expires_in: this.tokenLifetime, scope },
+      headers: noStore,
+      contentType: oauthJson,
+    };
+  }
+
+  // Throws ClientError with what is wrong; records the jti once the assertion is good.
+  async #verifyAssertion(assertion) {
+    let header;
+    let claims;
+    try {
+      header = decodeProtectedHeader(assertion);
+      claims = decodeJwt(assertion);
+    } catch {
+      throw new ClientError('client_assertion is not a signed JWT');
+    }
+    if (!algorithms.includes(header.alg)) {
+      throw new ClientError(`alg ${header.alg} is not accepted; use RS384 or ES384`);
+    }
+    if (header.typ !== 'JWT') {
+      throw new ClientError('The assertion\'s header must have typ "JWT"');
+    }
+    if (typeof header.kid !== 'string' || !header.kid) {
+      throw new ClientError('The assertion\'s header has no kid');
+    }
+    if (claims.iss !== this.clientId || claims.sub !== this.clientId) {
+      throw new ClientError('Unknown client: iss and sub must both be the registered client id');
+    }
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(assertion, this.#keys, {
+        algorithms,
+        issuer: this.clientId,
+        subject: this.clientId,
+        audience: this.tokenUrl,
+        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'jti'],
+      }));
+    } catch (error) {
+      throw new ClientError(describeVerificationFailure(error, header, this.tokenUrl));
+    }
+    const now = Date.now();
+    if (payload.exp * 1000 > now + maximumAssertionSeconds * 1000) {
+      throw new ClientError('exp is more than 5 minutes ahead');
+    }
+    if (typeof payload.jti !== 'string' || !payload.jti) {
+      throw new ClientError('jti must be a non-empty string');
+    }
+    for (const [jti, expiry] of this.#seenJti) {
+      if (expiry <= now) {
+        this.#seenJti.delete(jti);
+      }
+    }
+    if (this.#seenJti.has(payload.jti)) {
+      throw new ClientError('This jti has been used before (a replayed assertion)');
+    }
+    this.#seenJti.set(payload.jti, payload.exp * 1000);
+  }
+}
+
+function describeVerificationFailure(error, header, tokenUrl) {
+  if (error instanceof errors.JWKSNoMatchingKey) {
+    return `No registered key has kid "${header.kid}" for ${header.alg}`;
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return `Signature verification failed: the assertion was not signed with the private key registered under kid "${header.kid}"`;
+  }
+  if (error instanceof errors.JWTExpired) {
+    return 'The assertion has expired (exp is past)';
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') {
+      return `aud must be the token endpoint URL, ${tokenUrl}`;
+    }
+    return `Claim ${error.claim}: ${error.reason === 'missing' ? 'missing' : error.message}`;
+  }
+  if (error instanceof errors.JOSEError) {
+    return `client_assertion is not valid: ${error.code}`;
+  }
+  throw error;
+}
