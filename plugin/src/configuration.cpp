@@ -1,6 +1,7 @@
 #include "configuration.hpp"
 
 #include <cmath>
+#include <fstream>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 
@@ -174,7 +175,7 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     reader.check_keys(*fhir, "fhir.",
                       {"base_url", "ca_file", "identifier_system", "timeout_seconds", "response_limit_bytes",
                        "retry_initial_seconds", "retry_maximum_seconds", "concurrency", "transactions",
-                       "client_certificate_file", "client_key_file"});
+                       "client_certificate_file", "client_key_file", "smart", "proxy"});
     FhirConfiguration settings;
     if (auto base_url = reader.text(*fhir, "base_url", "fhir.base_url", true)) {
       // PHI never travels in clear text: there is no http:// option.
@@ -208,6 +209,44 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
                         settings.retry_initial_seconds);
     reader.whole_number(*fhir, "retry_maximum_seconds", "fhir.retry_maximum_seconds", 1, 86400,
                         settings.retry_maximum_seconds);
+    if (const json* smart = reader.object(*fhir, "smart", "fhir.smart", false)) {
+      reader.check_keys(*smart, "fhir.smart.", {"client_id", "private_key_file", "key_id", "scopes", "token_endpoint"});
+      SmartConfiguration client;
+      if (auto id = reader.text(*smart, "client_id", "fhir.smart.client_id", true)) client.client_id = *id;
+      if (auto key = reader.text(*smart, "private_key_file", "fhir.smart.private_key_file", true)) {
+        client.private_key_file = resolve(*key, origin);
+      }
+      if (auto key_id = reader.text(*smart, "key_id", "fhir.smart.key_id", true)) client.key_id = *key_id;
+      if (auto scopes = reader.text(*smart, "scopes", "fhir.smart.scopes", false)) client.scopes = *scopes;
+      if (auto endpoint = reader.text(*smart, "token_endpoint", "fhir.smart.token_endpoint", false)) {
+        if (endpoint->rfind("https://", 0) != 0) {
+          reader.problem("fhir.smart.token_endpoint", "must start with https://");
+        } else {
+          client.token_endpoint = *endpoint;
+        }
+      }
+      settings.smart = std::move(client);
+    }
+    if (const json* proxy = reader.object(*fhir, "proxy", "fhir.proxy", false)) {
+      reader.check_keys(*proxy, "fhir.proxy.", {"url", "username", "password_file"});
+      if (auto url = reader.text(*proxy, "url", "fhir.proxy.url", true)) {
+        if (url->rfind("http://", 0) != 0) {
+          reader.problem("fhir.proxy.url", "must be http://host:port (the TLS session to the server runs inside the tunnel)");
+        } else {
+          settings.proxy_url = *url;
+        }
+      }
+      if (auto user = reader.text(*proxy, "username", "fhir.proxy.username", false)) settings.proxy_username = *user;
+      if (auto file = reader.text(*proxy, "password_file", "fhir.proxy.password_file", false)) {
+        // A file, so that the password is in no configuration file and no log.
+        std::ifstream input(resolve(*file, origin));
+        if (!input) {
+          reader.problem("fhir.proxy.password_file", "cannot be read");
+        } else {
+          std::getline(input, settings.proxy_password);
+        }
+      }
+    }
     reader.whole_number(*fhir, "concurrency", "fhir.concurrency", 1, 16, settings.concurrency);
     if (const auto transactions = fhir->find("transactions"); transactions != fhir->end()) {
       if (!transactions->is_boolean()) {

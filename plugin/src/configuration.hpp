@@ -35,6 +35,15 @@
 
 namespace alliance {
 
+// SMART Backend Services (fhir.smart): a private_key_jwt client of the EHR.
+struct SmartConfiguration {
+  std::string client_id;
+  std::filesystem::path private_key_file;  // RSA (RS384) or EC P-384 (ES384), mode 600
+  std::string key_id;
+  std::string scopes = "system/QuestionnaireResponse.c system/Observation.c";
+  std::string token_endpoint;  // empty: discovered from .well-known/smart-configuration
+};
+
 struct FhirConfiguration {
   std::string base_url;                // https only
   std::filesystem::path ca_file;       // empty: the system's trusted CAs
@@ -47,6 +56,10 @@ struct FhirConfiguration {
   std::filesystem::path client_key_file;
   int concurrency = 4;                 // connections, and pushes in flight at once
   bool transactions = true;            // false: conditional creates one by one
+  std::optional<SmartConfiguration> smart;  // absent: no Authorization header
+  std::string proxy_url;                    // http://host:port of an HTTPS proxy (CONNECT)
+  std::string proxy_username;
+  std::string proxy_password;               // read from fhir.proxy.password_file; never logged
 };
 
 struct Configuration {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "https_client.hpp"
+#include "token_source.hpp"
 #include "transaction_response.hpp"
 #include "utc_clock.hpp"
 #include "worker.hpp"
@@ -23,6 +24,7 @@ struct Delivery::Push {
   size_t connection = 0;
   fhir::BundleResult bundle;
   std::vector<json> created;  // one by one: the resources the server confirmed so far
+  bool token_renewed = false;  // a 401 has had its one new token
 };
 
 namespace {
@@ -33,6 +35,9 @@ fhir::HttpsClientSettings client_settings(const FhirConfiguration& settings) {
   client.ca_file = settings.ca_file.string();
   client.client_certificate_file = settings.client_certificate_file.string();
   client.client_key_file = settings.client_key_file.string();
+  client.proxy_url = settings.proxy_url;
+  client.proxy_username = settings.proxy_username;
+  client.proxy_password = settings.proxy_password;
   const std::chrono::milliseconds step = std::chrono::seconds(settings.timeout_seconds);
   client.timeouts.resolve = client.timeouts.connect = client.timeouts.tls_handshake = step;
   client.timeouts.write = client.timeouts.read = step;
@@ -102,10 +107,25 @@ Delivery::Delivery(Worker& worker, Store& store, const MeasureLibrary& measures,
     connections_.push_back(std::move(creation.client));
   }
   connection_busy_.assign(connections_.size(), false);
+  if (settings.smart) {
+    fhir::auth::SmartSettings smart;
+    smart.client_id = settings.smart->client_id;
+    smart.private_key_file = settings.smart->private_key_file.string();
+    smart.key_id = settings.smart->key_id;
+    smart.scopes = settings.smart->scopes;
+    smart.token_endpoint = settings.smart->token_endpoint;
+    fhir::auth::TokenSourceCreation creation =
+        fhir::auth::TokenSource::create(worker.io_context_handle(), client_settings(settings), smart);
+    if (!creation.source) throw std::runtime_error("fhir.smart: " + creation.error);
+    tokens_ = std::move(creation.source);
+  }
 }
 
 // The connections go first: they abandon what is in flight without running callbacks.
-Delivery::~Delivery() { connections_.clear(); }
+Delivery::~Delivery() {
+  connections_.clear();
+  tokens_.reset();
+}
 
 void Delivery::start() {
   const int returned = store_.reset_in_flight();
@@ -164,34 +184,75 @@ void Delivery::fill() {
       }
     }
     ++in_flight_;
-    if (settings_.transactions) {
-      send_transaction(push);
-    } else {
-      send_response_then_observation(push);
-    }
+    start_push(push);
   }
   if (!unrecorded_.empty()) flush();
   if (in_flight_ == 0) schedule_next_due();
 }
 
+void Delivery::start_push(const std::shared_ptr<Push>& push) {
+  push->created.clear();
+  if (settings_.transactions) {
+    send_transaction(push);
+  } else {
+    send_response_then_observation(push);
+  }
+}
+
+void Delivery::with_authorization(const std::shared_ptr<Push>& push,
+                                  std::function<void(std::vector<fhir::HttpHeader>)> send) {
+  if (!tokens_) {
+    send({});
+    return;
+  }
+  tokens_->get([this, push, send = std::move(send)](fhir::auth::TokenResult token) {
+    if (!token.ok) {
+      // No token, nothing sent: the administration waits, and the log says why
+      // (a refused key is a configuration problem for IT).
+      AttemptOutcome outcome;
+      outcome.transport_failed = true;
+      outcome.transport_error = "no access token: " + token.error;
+      complete(push, outcome);
+      return;
+    }
+    send({{"Authorization", token.authorization_header_value}});
+  });
+}
+
+bool Delivery::retry_with_new_token(const std::shared_ptr<Push>& push, int status) {
+  if (status != 401 || !tokens_ || push->token_renewed) return false;
+  push->token_renewed = true;
+  tokens_->invalidate();
+  host_.log(LogLevel::info, "event=token_refused action=renew measure=" + push->stored.measure);
+  start_push(push);
+  return true;
+}
+
 void Delivery::send_transaction(const std::shared_ptr<Push>& push) {
-  fhir::HttpRequest request;
-  request.method = fhir::HttpMethod::post;
-  request.target = "";  // a transaction is POSTed to the base URL
-  request.body = push->bundle.bundle.dump();
-  connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
-    complete(push, outcome_of(result));
+  with_authorization(push, [this, push](std::vector<fhir::HttpHeader> headers) {
+    fhir::HttpRequest request;
+    request.method = fhir::HttpMethod::post;
+    request.target = "";  // a transaction is POSTed to the base URL
+    request.body = push->bundle.bundle.dump();
+    request.extra_headers = std::move(headers);
+    connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
+      if (result.ok() && retry_with_new_token(push, result.response.status)) return;
+      complete(push, outcome_of(result));
+    });
   });
 }
 
 void Delivery::send_response_then_observation(const std::shared_ptr<Push>& push) {
+  with_authorization(push, [this, push](std::vector<fhir::HttpHeader> headers) {
   const json& entry = push->bundle.bundle["entry"][0];
   fhir::HttpRequest request;
   request.method = fhir::HttpMethod::post;
   request.target = "QuestionnaireResponse";
   request.body = entry["resource"].dump();
+  request.extra_headers = std::move(headers);
   request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
   connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
+    if (result.ok() && retry_with_new_token(push, result.response.status)) return;
     const std::string id = result.ok() ? created_id(result, "QuestionnaireResponse") : std::string();
     if (!result.ok() || (result.response.status != 200 && result.response.status != 201) || id.empty()) {
       AttemptOutcome outcome = outcome_of(result);
@@ -202,9 +263,11 @@ void Delivery::send_response_then_observation(const std::shared_ptr<Push>& push)
     push->created.push_back({{"type", "QuestionnaireResponse"}, {"id", id}, {"status", result.response.status}});
     send_observation(push, id);
   });
+  });
 }
 
 void Delivery::send_observation(const std::shared_ptr<Push>& push, const std::string& response_id) {
+  with_authorization(push, [this, push, response_id](std::vector<fhir::HttpHeader> headers) {
   const json& entry = push->bundle.bundle["entry"][1];
   json observation = entry["resource"];
   observation["derivedFrom"] = json::array({{{"reference", "QuestionnaireResponse/" + response_id}}});
@@ -212,8 +275,10 @@ void Delivery::send_observation(const std::shared_ptr<Push>& push, const std::st
   request.method = fhir::HttpMethod::post;
   request.target = "Observation";
   request.body = observation.dump();
+  request.extra_headers = std::move(headers);
   request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
   connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
+    if (result.ok() && retry_with_new_token(push, result.response.status)) return;
     const std::string id = result.ok() ? created_id(result, "Observation") : std::string();
     AttemptOutcome outcome = outcome_of(result);
     if (result.ok() && (result.response.status == 200 || result.response.status == 201)) {
@@ -226,6 +291,7 @@ void Delivery::send_observation(const std::shared_ptr<Push>& push, const std::st
       }
     }
     complete(push, outcome);
+  });
   });
 }
 

@@ -33,6 +33,10 @@ namespace alliance {
 namespace fhir {
 class HttpsClient;
 struct HttpResult;
+struct HttpHeader;
+namespace auth {
+class TokenSource;
+}
 }  // namespace fhir
 
 class Worker;
@@ -59,6 +63,12 @@ class Delivery {
   struct Timer;
 
   void fill();
+  void start_push(const std::shared_ptr<Push>& push);
+  // With SMART: the Authorization header (fetching a token first), then `send`.
+  void with_authorization(const std::shared_ptr<Push>& push,
+                          std::function<void(std::vector<fhir::HttpHeader>)> send);
+  // A 401: one new token and one more try, then the verdict stands.
+  bool retry_with_new_token(const std::shared_ptr<Push>& push, int status);
   void send_transaction(const std::shared_ptr<Push>& push);
   void send_response_then_observation(const std::shared_ptr<Push>& push);
   void send_observation(const std::shared_ptr<Push>& push, const std::string& response_id);
@@ -74,6 +84,7 @@ class Delivery {
   fhir::MappingSettings mapping_;
   HostGateway& host_;
   std::vector<std::unique_ptr<fhir::HttpsClient>> connections_;
+  std::unique_ptr<fhir::auth::TokenSource> tokens_;  // with fhir.smart
   std::vector<bool> connection_busy_;
   std::unique_ptr<Timer> timer_;
   std::vector<DeliveryRecord> unrecorded_;  // outcomes waiting for the next flush
