@@ -82,8 +82,25 @@ FhirAnswer fhir_request(const std::string& method, const std::string& path, cons
   return answer;
 }
 
-std::vector<json> fhir_search(const std::string& type, const std::string& query) {
-  const FhirAnswer answer = fhir_request("GET", type + "?" + query + "&_count=100");
+FhirAnswer server_request(const std::string& port_file, const std::string& method, const std::string& path,
+                          const json& body) {
+  std::string base = fhir_base_url(port_file);
+  base.resize(base.find("/fhir/R4"));
+  std::string arguments = "--request " + method;
+  if (!body.is_null()) {
+    const std::string body_file = host_sim_test::write_output_file("request.json", body.dump()).string();
+    arguments += " --header 'Content-Type: application/json' --data-binary '@" + body_file + "'";
+  }
+  const std::string output = run_curl(arguments + " '" + base + path + "'");
+  const size_t newline = output.rfind('\n');
+  FhirAnswer answer;
+  answer.status = std::atoi(output.substr(newline == std::string::npos ? 0 : newline + 1).c_str());
+  answer.body = json::parse(output.substr(0, newline == std::string::npos ? 0 : newline), nullptr, false);
+  return answer;
+}
+
+std::vector<json> fhir_search(const std::string& type, const std::string& query, const std::string& port_file) {
+  const FhirAnswer answer = fhir_request("GET", type + "?" + query + "&_count=100", nullptr, port_file);
   if (answer.status != 200) throw std::runtime_error("search failed: HTTP " + std::to_string(answer.status));
   std::vector<json> resources;
   for (const json& entry : answer.body.value("entry", json::array())) resources.push_back(entry.at("resource"));

@@ -23,7 +23,12 @@ FhirAnswer fhir_request(const std::string& method, const std::string& path, cons
                         const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE);
 
 // The resources a search finds (follows no paging: tests keep results small).
-std::vector<nlohmann::json> fhir_search(const std::string& type, const std::string& query);
+std::vector<nlohmann::json> fhir_search(const std::string& type, const std::string& query,
+                                        const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE);
+
+// A request to any path of a test server (e.g. "/_test/faults"), outside the FHIR base.
+FhirAnswer server_request(const std::string& port_file, const std::string& method, const std::string& path,
+                          const nlohmann::json& body = nullptr);
 
 // The "fhir" configuration section for a test server.
 nlohmann::json fhir_settings(const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE);

@@ -1,0 +1,209 @@
+// Delivery through faults, with real processes on loopback: a server that is down and
+// comes up later, one that answers 503 or 500, never answers, resets or trickles its
+// answer, and a host killed at random moments while it delivers a backlog. Whatever
+// happens, every administration reaches the chart exactly once: the server is searched
+// by each administration's identifier.
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "fhir_server.hpp"
+#include "scenario_run.hpp"
+
+extern char** environ;
+
+using namespace alliance::integration;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kIdentifierSystem = "https://fhir.alliance-plugin.org/sid/administration";
+
+std::string describe(const ScenarioRun& run) {
+  return "exit " + std::to_string(run.process.exit_status) + "\n" + run.process.standard_output;
+}
+
+int free_port() {
+  const int socket_handle = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(socket_handle, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(socket_handle, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(socket_handle);
+  return ntohs(address.sin_port);
+}
+
+// A test FHIR server of its own, started on a chosen port when the test says so.
+class LateServer {
+ public:
+  explicit LateServer(int port) : port_(port), folder_(host_sim_test::output_path("late-server")) {}
+  ~LateServer() { stop(); }
+  LateServer(const LateServer&) = delete;
+  LateServer& operator=(const LateServer&) = delete;
+  void start() {
+    const std::string command = std::string(ALLIANCE_FHIR_SERVER_START) + " '" + ALLIANCE_TEST_CERTIFICATES + "' '" +
+                                folder_.string() + "' --port " + std::to_string(port_) + " > /dev/null 2>&1";
+    REQUIRE(std::system(command.c_str()) == 0);
+    started_ = true;
+  }
+  void stop() {
+    if (!started_) return;
+    std::system((std::string(ALLIANCE_FHIR_SERVER_STOP) + " '" + folder_.string() + "' > /dev/null 2>&1").c_str());
+    started_ = false;
+  }
+  std::string port_file() const { return (folder_ / "fhir-server.port").string(); }
+  std::string base_url() const { return "https://localhost:" + std::to_string(port_) + "/fhir/R4"; }
+
+ private:
+  int port_;
+  std::filesystem::path folder_;
+  bool started_ = false;
+};
+
+json quick_retry_settings(const std::string& base_url) {
+  return {{"base_url", base_url}, {"ca_file", test_certificate("ca.pem")}, {"timeout_seconds", 1},
+          {"retry_initial_seconds", 1}, {"retry_maximum_seconds", 1}};
+}
+
+host_sim_test::HostSimRun run_idle(const ScenarioRun& run) {
+  return host_sim_test::run_host_sim({"--plugin", ALLIANCE_PLUGIN_PATH, "--config", run.configuration.string(),
+                                      "--scenario", std::string(ALLIANCE_SCENARIO_DIR) + "/idle.json"});
+}
+
+// Starts the host again (an idle session) until the store has nothing left pending.
+std::vector<json> deliver_everything(const ScenarioRun& run, int most_runs = 10) {
+  std::vector<json> rows = read_administrations(run.database, run.key_file);
+  for (int attempt = 0; attempt < most_runs; ++attempt) {
+    const bool all_delivered =
+        std::all_of(rows.begin(), rows.end(), [](const json& row) { return row["delivery_state"] == "delivered"; });
+    if (all_delivered) break;
+    const auto idle = run_idle(run);
+    REQUIRE_MESSAGE(idle.exit_status == 0, idle.standard_output);
+    rows = read_administrations(run.database, run.key_file);
+  }
+  return rows;
+}
+
+// Every administration is in the chart exactly once: one QuestionnaireResponse and
+// one total Observation carry its identifier.
+void check_each_in_chart_once(const std::vector<json>& rows, const std::string& port_file) {
+  REQUIRE_FALSE(rows.empty());
+  for (const json& row : rows) {
+    const std::string id = row["administration_id"];
+    CAPTURE(id);
+    CHECK(row["delivery_state"] == "delivered");
+    CHECK(fhir_search("QuestionnaireResponse", "identifier=" + std::string(kIdentifierSystem) + "|" + id, port_file).size() == 1);
+    CHECK(fhir_search("Observation", "identifier=" + std::string(kIdentifierSystem) + "|" + id + "-total", port_file).size() == 1);
+  }
+}
+
+}  // namespace
+
+TEST_SUITE("integration") {
+  TEST_CASE("the server is down during the session and everything arrives once when it comes up") {
+    const int port = free_port();
+    LateServer server(port);
+    const PersonalizedScenario scenario = personalize_scenario("normal_session.json", false);
+    const ScenarioRun run = run_scenario(scenario.path, {{}, quick_retry_settings(server.base_url())});
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    REQUIRE(run.rows.size() == 2);
+    for (const json& row : run.rows) CHECK(row["delivery_state"] == "pending");  // connection refused: kept
+
+    server.start();
+    seed_on(server.port_file(), scenario);
+    check_each_in_chart_once(deliver_everything(run), server.port_file());
+  }
+
+  TEST_CASE("retryable answers and broken connections are retried and nothing is lost or doubled") {
+    struct Plan {
+      const char* name;
+      json faults;
+    };
+    const json only_post = {{"method", "POST"}};
+    const Plan plans[] = {
+        {"503 with Retry-After", json::array({{{"kind", "status"}, {"status", 503}, {"retry_after", "1"}, {"count", 2}, {"match", only_post}}})},
+        {"500 twice", json::array({{{"kind", "status"}, {"status", 500}, {"count", 2}, {"match", only_post}}})},
+        {"429", json::array({{{"kind", "status"}, {"status", 429}, {"retry_after", "1"}, {"count", 1}, {"match", only_post}}})},
+        {"accepts and never answers", json::array({{{"kind", "hang"}, {"count", 1}, {"match", only_post}}})},
+        {"reset in the middle of the answer", json::array({{{"kind", "reset_mid_response"}, {"count", 2}, {"match", only_post}}})},
+        {"a slow trickling answer", json::array({{{"kind", "trickle"}, {"bytes_per_second", 20}, {"count", 1}, {"match", only_post}}})},
+        {"the connection closes before the answer", json::array({{{"kind", "close_before_response"}, {"count", 2}, {"match", only_post}}})},
+    };
+    for (const Plan& plan : plans) {
+      CAPTURE(plan.name);
+      const PersonalizedScenario scenario = personalize_scenario("normal_session.json", false);
+      seed_on(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, scenario);
+      REQUIRE(server_request(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, "POST", "/_test/faults", {{"faults", plan.faults}}).status == 200);
+      const ScenarioRun run =
+          run_scenario(scenario.path, {{}, quick_retry_settings(fhir_base_url(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE))});
+      REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+      REQUIRE(run.rows.size() == 2);
+      const std::vector<json> rows = deliver_everything(run);
+      const FhirAnswer used = server_request(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, "GET", "/_test/faults");
+      CHECK(used.body["faults"][0]["remaining"] == 0);  // the fault really happened
+      check_each_in_chart_once(rows, ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE);
+      server_request(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, "DELETE", "/_test/faults");
+    }
+  }
+
+  TEST_CASE("a host killed at random moments while it delivers a backlog leaves every administration in the chart once") {
+    // A backlog: twenty sessions while the server is down, forty administrations.
+    const int port = free_port();
+    LateServer server(port);
+    PersonalizedScenario scenario = personalize_scenario("normal_session.json", false);
+    json many = host_sim_test::read_json(scenario.path);
+    const json session = many["sessions"][0];
+    many["sessions"] = json::array();
+    for (int index = 0; index < 20; ++index) {
+      json copy = session;
+      copy["session_id"] = "visit-backlog-" + std::to_string(index);
+      many["sessions"].push_back(copy);
+    }
+    scenario.path = host_sim_test::write_output_file("backlog.json", many.dump()).string();
+    json settings = quick_retry_settings(server.base_url());
+    settings["concurrency"] = 2;
+    const ScenarioRun run = run_scenario(scenario.path, {{}, settings});
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    REQUIRE(run.rows.size() == 40);
+
+    server.start();
+    seed_on(server.port_file(), scenario);
+    std::mt19937 random(std::random_device{}());
+    std::uniform_int_distribution<int> moment(5, 250);
+    for (int kill = 0; kill < 6; ++kill) {
+      std::vector<std::string> words{ALLIANCE_HOST_SIM_PATH, "--plugin", ALLIANCE_PLUGIN_PATH, "--config",
+                                     run.configuration.string(), "--scenario",
+                                     std::string(ALLIANCE_SCENARIO_DIR) + "/idle.json"};
+      std::vector<char*> argv;
+      for (std::string& word : words) argv.push_back(word.data());
+      argv.push_back(nullptr);
+      posix_spawn_file_actions_t actions;
+      posix_spawn_file_actions_init(&actions);
+      posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+      pid_t child = 0;
+      REQUIRE(posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ) == 0);
+      posix_spawn_file_actions_destroy(&actions);
+      std::this_thread::sleep_for(std::chrono::milliseconds(moment(random)));
+
+      ::kill(child, SIGKILL);
+      int status = 0;
+      ::waitpid(child, &status, 0);
+    }
+    const std::vector<json> rows = deliver_everything(run);
+    CHECK(rows.size() == 40);
+    check_each_in_chart_once(rows, server.port_file());
+  }
+}
