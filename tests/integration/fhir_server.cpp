@@ -7,7 +7,12 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <future>
+
 #include "host_sim_process.hpp"
+#include "https_client.hpp"
+#include "token_source.hpp"
+#include "worker.hpp"
 
 namespace alliance::integration {
 
@@ -38,7 +43,7 @@ std::string run_curl(const std::string& arguments) {
 }
 
 void seed(const std::string& reference, const std::string& patient,
-          const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE) {
+          const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE, const std::string& authorization = "") {
   const std::string type = reference.substr(0, reference.find('/'));
   const std::string id = reference.substr(reference.find('/') + 1);
   json resource = {{"resourceType", type}, {"id", id}};
@@ -49,7 +54,7 @@ void seed(const std::string& reference, const std::string& patient,
     resource["class"] = {{"system", "http://terminology.hl7.org/CodeSystem/v3-ActCode"}, {"code", "VR"}};
     if (!patient.empty()) resource["subject"] = {{"reference", patient}};
   }
-  const FhirAnswer answer = fhir_request("PUT", reference, resource, port_file);
+  const FhirAnswer answer = fhir_request("PUT", reference, resource, port_file, authorization);
   if (answer.status != 200 && answer.status != 201) {
     throw std::runtime_error("cannot seed " + type + " on the test FHIR server: HTTP " + std::to_string(answer.status));
   }
@@ -67,8 +72,9 @@ std::string fhir_base_url(const std::string& port_file) {
 }
 
 FhirAnswer fhir_request(const std::string& method, const std::string& path, const json& body,
-                        const std::string& port_file) {
+                        const std::string& port_file, const std::string& authorization) {
   std::string arguments = "--request " + method + " --header 'Accept: application/fhir+json'";
+  if (!authorization.empty()) arguments += " --header 'Authorization: " + authorization + "'";
   std::string body_file;
   if (!body.is_null()) {
     body_file = host_sim_test::write_output_file("request.json", body.dump()).string();
@@ -99,8 +105,9 @@ FhirAnswer server_request(const std::string& port_file, const std::string& metho
   return answer;
 }
 
-std::vector<json> fhir_search(const std::string& type, const std::string& query, const std::string& port_file) {
-  const FhirAnswer answer = fhir_request("GET", type + "?" + query + "&_count=100", nullptr, port_file);
+std::vector<json> fhir_search(const std::string& type, const std::string& query, const std::string& port_file,
+                              const std::string& authorization) {
+  const FhirAnswer answer = fhir_request("GET", type + "?" + query + "&_count=100", nullptr, port_file, authorization);
   if (answer.status != 200) throw std::runtime_error("search failed: HTTP " + std::to_string(answer.status));
   std::vector<json> resources;
   for (const json& entry : answer.body.value("entry", json::array())) resources.push_back(entry.at("resource"));
@@ -141,11 +148,42 @@ PersonalizedScenario personalize_scenario(const std::string& scenario_file, bool
   return result;
 }
 
-void seed_on(const std::string& port_file, const PersonalizedScenario& scenario) {
-  for (const std::string& patient : scenario.patients) seed(patient, "", port_file);
+void seed_on(const std::string& port_file, const PersonalizedScenario& scenario, const std::string& authorization) {
+  for (const std::string& patient : scenario.patients) seed(patient, "", port_file, authorization);
   for (const std::string& encounter : scenario.encounters) {
-    seed(encounter, scenario.patients.empty() ? "" : scenario.patients.front(), port_file);
+    seed(encounter, scenario.patients.empty() ? "" : scenario.patients.front(), port_file, authorization);
   }
+}
+
+std::string smart_test_authorization() {
+  alliance::Worker worker;
+  alliance::fhir::HttpsClientSettings client;
+  client.base_url = fhir_base_url(ALLIANCE_FHIR_SERVER_SMART_PORT_FILE);
+  client.ca_file = test_certificate("ca.pem");
+  alliance::fhir::auth::SmartSettings smart;
+  smart.client_id = "alliance-test-client";
+  smart.private_key_file = std::string(ALLIANCE_TEST_KEYS) + "/rs384.key";
+  smart.key_id = "alliance-rs384";
+  auto result = std::make_shared<std::promise<alliance::fhir::auth::TokenResult>>();
+  std::unique_ptr<alliance::fhir::auth::TokenSource> source;
+  worker.post([&] {
+    auto creation = alliance::fhir::auth::TokenSource::create(worker.io_context_handle(), client, smart);
+    if (!creation.source) {
+      alliance::fhir::auth::TokenResult failure;
+      failure.error = creation.error;
+      result->set_value(failure);
+      return;
+    }
+    source = std::move(creation.source);
+    source->get([result](alliance::fhir::auth::TokenResult token) { result->set_value(token); });
+  });
+  auto future = result->get_future();
+  if (future.wait_for(std::chrono::seconds(20)) != std::future_status::ready) throw std::runtime_error("no token in time");
+  const auto token = future.get();
+  worker.post([&] { source.reset(); });
+  worker.drain_and_stop(std::chrono::seconds(5));
+  if (!token.ok) throw std::runtime_error("no test token: " + token.error);
+  return token.authorization_header_value;
 }
 
 }  // namespace alliance::integration

@@ -19,12 +19,15 @@ struct FhirAnswer {
 std::string fhir_base_url(const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE);
 std::string test_certificate(const std::string& file);  // a file of the test certificates folder
 
+// `authorization`: an Authorization header value, for the server that requires tokens.
 FhirAnswer fhir_request(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr,
-                        const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE);
+                        const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE,
+                        const std::string& authorization = "");
 
 // The resources a search finds (follows no paging: tests keep results small).
 std::vector<nlohmann::json> fhir_search(const std::string& type, const std::string& query,
-                                        const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE);
+                                        const std::string& port_file = ALLIANCE_FHIR_SERVER_PORT_FILE,
+                                        const std::string& authorization = "");
 
 // A request to any path of a test server (e.g. "/_test/faults"), outside the FHIR base.
 FhirAnswer server_request(const std::string& port_file, const std::string& method, const std::string& path,
@@ -44,6 +47,10 @@ struct PersonalizedScenario {
 PersonalizedScenario personalize_scenario(const std::string& scenario_file, bool seed_patients = true);
 
 // Creates the scenario's Patients and Encounters on another test server too.
-void seed_on(const std::string& port_file, const PersonalizedScenario& scenario);
+void seed_on(const std::string& port_file, const PersonalizedScenario& scenario,
+             const std::string& authorization = "");
+
+// "Bearer ..." from the SMART test server, got with the RS384 test key.
+std::string smart_test_authorization();
 
 }  // namespace alliance::integration
