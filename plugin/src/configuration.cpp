@@ -55,6 +55,12 @@ class Reader {
     return found->get<std::string>();
   }
 
+  // A file the plugin will need to read: checked now, so IT hears about it at start.
+  void readable_file(const std::filesystem::path& file, const std::string& full_key) {
+    std::ifstream input(file);
+    if (!input) problem(full_key, file.string() + " cannot be read");
+  }
+
   // A whole number within [minimum, maximum].
   template <typename Number>
   void whole_number(const json& parent, const char* key, const std::string& full_key, Number minimum, Number maximum,
@@ -181,11 +187,16 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       // PHI never travels in clear text: there is no http:// option.
       if (base_url->rfind("https://", 0) != 0) {
         reader.problem("fhir.base_url", "must start with https://");
+      } else if (base_url->size() == 8 || base_url->find_first_of(" \t\r\n\"<>\\^`{|}") != std::string::npos) {
+        reader.problem("fhir.base_url", "is not a valid URL");
       } else {
         settings.base_url = *base_url;
       }
     }
-    if (auto ca_file = reader.text(*fhir, "ca_file", "fhir.ca_file", false)) settings.ca_file = resolve(*ca_file, origin);
+    if (auto ca_file = reader.text(*fhir, "ca_file", "fhir.ca_file", false)) {
+      settings.ca_file = resolve(*ca_file, origin);
+      reader.readable_file(settings.ca_file, "fhir.ca_file");
+    }
     const auto certificate = reader.text(*fhir, "client_certificate_file", "fhir.client_certificate_file", false);
     const auto client_key = reader.text(*fhir, "client_key_file", "fhir.client_key_file", false);
     if (certificate.has_value() != client_key.has_value()) {
@@ -194,6 +205,8 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     } else if (certificate) {
       settings.client_certificate_file = resolve(*certificate, origin);
       settings.client_key_file = resolve(*client_key, origin);
+      reader.readable_file(settings.client_certificate_file, "fhir.client_certificate_file");
+      reader.readable_file(settings.client_key_file, "fhir.client_key_file");
     }
     if (auto system = reader.text(*fhir, "identifier_system", "fhir.identifier_system", false)) {
       if (system->find(':') == std::string::npos || system->find_first_of(" |") != std::string::npos) {
@@ -215,6 +228,7 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       if (auto id = reader.text(*smart, "client_id", "fhir.smart.client_id", true)) client.client_id = *id;
       if (auto key = reader.text(*smart, "private_key_file", "fhir.smart.private_key_file", true)) {
         client.private_key_file = resolve(*key, origin);
+        reader.readable_file(client.private_key_file, "fhir.smart.private_key_file");
       }
       if (auto key_id = reader.text(*smart, "key_id", "fhir.smart.key_id", true)) client.key_id = *key_id;
       if (auto scopes = reader.text(*smart, "scopes", "fhir.smart.scopes", false)) client.scopes = *scopes;

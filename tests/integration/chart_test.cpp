@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <fstream>
+
 #include "fhir_server.hpp"
 #include "scenario_run.hpp"
 
@@ -157,6 +159,26 @@ TEST_SUITE("integration") {
     const ScenarioRun refused = run_scenario(personalize_scenario("normal_session.json", false).path, {{}, without});
     REQUIRE_MESSAGE(refused.process.exit_status == 0, describe(refused));
     for (const json& row : refused.rows) CHECK(row["delivery_state"] == "pending");
+  }
+
+  TEST_CASE("a configured HTTPS proxy carries the traffic and its password stays out of the log") {
+    const PersonalizedScenario scenario = personalize_scenario("normal_session.json");
+    std::string proxy_port;
+    std::ifstream(ALLIANCE_TINYPROXY_PORT_FILE) >> proxy_port;
+    const auto password_file = host_sim_test::write_output_file("proxy-password", ALLIANCE_TINYPROXY_PASSWORD);
+    json settings = fhir_settings();
+    settings["proxy"] = {{"url", "http://127.0.0.1:" + proxy_port},
+                         {"username", ALLIANCE_TINYPROXY_USER},
+                         {"password_file", password_file.string()}};
+    const ScenarioRun run = run_scenario(scenario.path, {{}, settings});
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    REQUIRE(run.rows.size() == 2);
+    for (const json& row : run.rows) CHECK(row["delivery_state"] == "delivered");
+    std::ifstream log(ALLIANCE_TINYPROXY_LOG);
+    const std::string proxy_log((std::istreambuf_iterator<char>(log)), {});
+    const std::string server_port = fhir_base_url().substr(std::string("https://localhost:").size(), 5);
+    CHECK(proxy_log.find("CONNECT localhost:" + server_port.substr(0, server_port.find('/'))) != std::string::npos);
+    CHECK(run.all_log_text().find(ALLIANCE_TINYPROXY_PASSWORD) == std::string::npos);
   }
 
   TEST_CASE("a resource the server rejects is kept as failed with the server's reason and not retried") {

@@ -155,6 +155,37 @@ TEST_SUITE("abi") {
     CHECK(attempt.error.find("readable by others") != std::string::npos);
   }
 
+  TEST_CASE("bad FHIR settings stop the plugin with the key and the reason") {
+    TemporaryFolder folder;
+    const std::string key = alliance::testing::write_key_file(folder.path()).string();
+    const auto with_fhir = [&](const std::string& fhir) {
+      return start(host_table(), R"({"store": {"path": ")" + (folder.path() / "a.db").string() + R"(", "key_file": ")" +
+                                     key + R"("}, "measures": {"questionnaire_folder": ")" ALLIANCE_QUESTIONNAIRE_DIR
+                                     R"("}, "fhir": )" + fhir + "}");
+    };
+    const Attempt unreadable_ca = with_fhir(R"({"base_url": "https://ehr.example.org/fhir", "ca_file": "/nonexistent/ca.pem"})");
+    CHECK(unreadable_ca.status == THP_ERROR_CONFIGURATION);
+    CHECK(unreadable_ca.error.find("fhir.ca_file") != std::string::npos);
+    const Attempt malformed = with_fhir(R"({"base_url": "https://ehr example org/fhir"})");
+    CHECK(malformed.status == THP_ERROR_CONFIGURATION);
+    CHECK(malformed.error.find("fhir.base_url") != std::string::npos);
+    const Attempt clear_text = with_fhir(R"({"base_url": "http://ehr.example.org/fhir"})");
+    CHECK(clear_text.error.find("fhir.base_url: must start with https://") != std::string::npos);
+    const Attempt missing_smart_key = with_fhir(
+        R"({"base_url": "https://ehr.example.org/fhir", "smart": {"client_id": "c", "private_key_file": "/nonexistent.key", "key_id": "k"}})");
+    CHECK(missing_smart_key.status == THP_ERROR_CONFIGURATION);
+    CHECK(missing_smart_key.error.find("fhir.smart.private_key_file") != std::string::npos);
+  }
+
+  TEST_CASE("a missing store key file stops the plugin naming the key") {
+    TemporaryFolder folder;
+    const Attempt attempt = start(host_table(), R"({"store": {"path": ")" + (folder.path() / "a.db").string() +
+                                                    R"(", "key_file": "/nonexistent/store.key"}, "measures": {"questionnaire_folder": ")" ALLIANCE_QUESTIONNAIRE_DIR R"("}})");
+    CHECK(attempt.status == THP_ERROR_CONFIGURATION);
+    CHECK(attempt.error.find("store.key_file") != std::string::npos);
+    CHECK(attempt.error.find("/nonexistent/store.key") != std::string::npos);
+  }
+
   TEST_CASE("an error longer than the buffer is truncated and terminated") {
     thp_host_api host = host_table();
     host.abi_major = 7;

@@ -89,13 +89,18 @@ TEST_SUITE("configuration") {
 
   TEST_CASE("the FHIR connection is optional and read with its defaults") {
     CHECK_FALSE(parse_configuration(kMinimal, "").configuration->fhir.has_value());
+    // A CA file that exists (relative paths are taken from the configuration's folder).
+    const std::string origin = std::string(ALLIANCE_QUESTIONNAIRE_DIR) + "/alliance.json";
     const auto result = parse_configuration(R"({"store": {"path": "a.db", "key_file": "k"}, "measures": {"questionnaire_folder": "m"},
-      "fhir": {"base_url": "https://ehr.example.org/fhir/R4", "ca_file": "certs/ehr-ca.pem"}})",
-                                            "/etc/alliance/alliance.json");
-    REQUIRE(result.configuration);
+      "fhir": {"base_url": "https://ehr.example.org/fhir/R4", "ca_file": "ors.json"}})",
+                                            origin);
+    REQUIRE_MESSAGE(result.configuration, describe(result.problems));
     const FhirConfiguration& fhir = *result.configuration->fhir;
     CHECK(fhir.base_url == "https://ehr.example.org/fhir/R4");
-    CHECK(fhir.ca_file == "/etc/alliance/certs/ehr-ca.pem");
+    CHECK(fhir.ca_file == std::string(ALLIANCE_QUESTIONNAIRE_DIR) + "/ors.json");
+    CHECK(has_problem(parse_configuration(R"({"store": {"path": "a.db", "key_file": "k"}, "measures": {"questionnaire_folder": "m"},
+      "fhir": {"base_url": "https://ehr.example.org/fhir/R4", "ca_file": "certs/missing.pem"}})", "/etc/alliance/alliance.json"),
+                      "fhir.ca_file", "cannot be read"));
     CHECK(fhir.identifier_system == "https://fhir.alliance-plugin.org/sid/administration");
     CHECK(fhir.timeout_seconds == 10);
     CHECK(fhir.retry_initial_seconds == 5);
