@@ -181,6 +181,32 @@ TEST_SUITE("integration") {
     CHECK(run.all_log_text().find(ALLIANCE_TINYPROXY_PASSWORD) == std::string::npos);
   }
 
+  TEST_CASE("without transactions the resources are created one by one and still only once") {
+    const PersonalizedScenario scenario = personalize_scenario("normal_session.json");
+    const std::string patient = scenario.patients.at(0);
+    json settings = fhir_settings();
+    settings["transactions"] = false;
+    const ScenarioRun run = run_scenario(scenario.path, {{}, settings});
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    REQUIRE(run.rows.size() == 2);
+    for (const json& row : run.rows) CHECK(row["delivery_state"] == "delivered");
+    const auto observations = fhir_search("Observation", "subject=" + patient);
+    REQUIRE(observations.size() == 2);
+    // The Observation refers to the QuestionnaireResponse by its server id.
+    const std::string derived = observations[0]["derivedFrom"][0]["reference"];
+    CHECK(fhir_request("GET", derived).status == 200);
+
+    // Again, as after a lost confirmation: nothing new is created.
+    execute_sql(run.database, "UPDATE outbox SET delivery_state = 'pending'");
+    const auto again = host_sim_test::run_host_sim({"--plugin", ALLIANCE_PLUGIN_PATH, "--config",
+                                                    run.configuration.string(), "--scenario",
+                                                    std::string(ALLIANCE_SCENARIO_DIR) + "/idle.json"});
+    REQUIRE(again.exit_status == 0);
+    for (const json& row : read_administrations(run.database, run.key_file)) CHECK(row["delivery_state"] == "delivered");
+    CHECK(fhir_search("Observation", "subject=" + patient).size() == 2);
+    CHECK(fhir_search("QuestionnaireResponse", "subject=" + patient).size() == 2);
+  }
+
   TEST_CASE("a resource the server rejects is kept as failed with the server's reason and not retried") {
     // The Patient does not exist on the server, which refuses the references (422).
     const PersonalizedScenario scenario = personalize_scenario("normal_session.json", /*seed_patients=*/false);
