@@ -244,54 +244,54 @@ void Delivery::send_transaction(const std::shared_ptr<Push>& push) {
 
 void Delivery::send_response_then_observation(const std::shared_ptr<Push>& push) {
   with_authorization(push, [this, push](std::vector<fhir::HttpHeader> headers) {
-  const json& entry = push->bundle.bundle["entry"][0];
-  fhir::HttpRequest request;
-  request.method = fhir::HttpMethod::post;
-  request.target = "QuestionnaireResponse";
-  request.body = entry["resource"].dump();
-  request.extra_headers = std::move(headers);
-  request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
-  connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
-    if (result.ok() && retry_with_new_token(push, result.response.status)) return;
-    const std::string id = result.ok() ? created_id(result, "QuestionnaireResponse") : std::string();
-    if (!result.ok() || (result.response.status != 200 && result.response.status != 201) || id.empty()) {
-      AttemptOutcome outcome = outcome_of(result);
-      if (outcome.status == 200 || outcome.status == 201) outcome.status = 502;  // a success without an id
-      complete(push, outcome);
-      return;
-    }
-    push->created.push_back({{"type", "QuestionnaireResponse"}, {"id", id}, {"status", result.response.status}});
-    send_observation(push, id);
-  });
+    const json& entry = push->bundle.bundle["entry"][0];
+    fhir::HttpRequest request;
+    request.method = fhir::HttpMethod::post;
+    request.target = "QuestionnaireResponse";
+    request.body = entry["resource"].dump();
+    request.extra_headers = std::move(headers);
+    request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
+    connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
+      if (result.ok() && retry_with_new_token(push, result.response.status)) return;
+      const std::string id = result.ok() ? created_id(result, "QuestionnaireResponse") : std::string();
+      if (!result.ok() || (result.response.status != 200 && result.response.status != 201) || id.empty()) {
+        AttemptOutcome outcome = outcome_of(result);
+        if (outcome.status == 200 || outcome.status == 201) outcome.status = 502;  // a success without an id
+        complete(push, outcome);
+        return;
+      }
+      push->created.push_back({{"type", "QuestionnaireResponse"}, {"id", id}, {"status", result.response.status}});
+      send_observation(push, id);
+    });
   });
 }
 
 void Delivery::send_observation(const std::shared_ptr<Push>& push, const std::string& response_id) {
   with_authorization(push, [this, push, response_id](std::vector<fhir::HttpHeader> headers) {
-  const json& entry = push->bundle.bundle["entry"][1];
-  json observation = entry["resource"];
-  observation["derivedFrom"] = json::array({{{"reference", "QuestionnaireResponse/" + response_id}}});
-  fhir::HttpRequest request;
-  request.method = fhir::HttpMethod::post;
-  request.target = "Observation";
-  request.body = observation.dump();
-  request.extra_headers = std::move(headers);
-  request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
-  connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
-    if (result.ok() && retry_with_new_token(push, result.response.status)) return;
-    const std::string id = result.ok() ? created_id(result, "Observation") : std::string();
-    AttemptOutcome outcome = outcome_of(result);
-    if (result.ok() && (result.response.status == 200 || result.response.status == 201)) {
-      if (id.empty()) {
-        outcome.status = 502;
-      } else {
-        push->created.push_back({{"type", "Observation"}, {"id", id}, {"status", result.response.status}});
-        outcome.status = 200;
-        outcome.body = as_transaction_response(push->created);
+    const json& entry = push->bundle.bundle["entry"][1];
+    json observation = entry["resource"];
+    observation["derivedFrom"] = json::array({{{"reference", "QuestionnaireResponse/" + response_id}}});
+    fhir::HttpRequest request;
+    request.method = fhir::HttpMethod::post;
+    request.target = "Observation";
+    request.body = observation.dump();
+    request.extra_headers = std::move(headers);
+    request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
+    connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
+      if (result.ok() && retry_with_new_token(push, result.response.status)) return;
+      const std::string id = result.ok() ? created_id(result, "Observation") : std::string();
+      AttemptOutcome outcome = outcome_of(result);
+      if (result.ok() && (result.response.status == 200 || result.response.status == 201)) {
+        if (id.empty()) {
+          outcome.status = 502;
+        } else {
+          push->created.push_back({{"type", "Observation"}, {"id", id}, {"status", result.response.status}});
+          outcome.status = 200;
+          outcome.body = as_transaction_response(push->created);
+        }
       }
-    }
-    complete(push, outcome);
-  });
+      complete(push, outcome);
+    });
   });
 }
 
