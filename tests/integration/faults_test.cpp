@@ -49,13 +49,15 @@ int free_port() {
 // A test FHIR server of its own, started on a chosen port when the test says so.
 class LateServer {
  public:
-  explicit LateServer(int port) : port_(port), folder_(host_sim_test::output_path("late-server")) {}
+  explicit LateServer(int port, std::string options = "")
+      : port_(port), options_(std::move(options)), folder_(host_sim_test::output_path("late-server")) {}
   ~LateServer() { stop(); }
   LateServer(const LateServer&) = delete;
   LateServer& operator=(const LateServer&) = delete;
   void start() {
     const std::string command = std::string(ALLIANCE_FHIR_SERVER_START) + " '" + ALLIANCE_TEST_CERTIFICATES + "' '" +
-                                folder_.string() + "' --port " + std::to_string(port_) + " > /dev/null 2>&1";
+                                folder_.string() + "' --port " + std::to_string(port_) + " " + options_ +
+                                " > /dev/null 2>&1";
     REQUIRE(std::system(command.c_str()) == 0);
     started_ = true;
   }
@@ -69,6 +71,7 @@ class LateServer {
 
  private:
   int port_;
+  std::string options_;
   std::filesystem::path folder_;
   bool started_ = false;
 };
@@ -205,5 +208,39 @@ TEST_SUITE("integration") {
     const std::vector<json> rows = deliver_everything(run);
     CHECK(rows.size() == 40);
     check_each_in_chart_once(rows, server.port_file());
+  }
+
+  TEST_CASE("a 401 gets one new token and one more try and a second 401 fails the administration") {
+    // A SMART server of this test's own, so that its fault plan disturbs no other test.
+    LateServer server(free_port(), std::string("--jwks ") + ALLIANCE_TEST_KEYS + "/jwks.json --client-id alliance-test-client "
+                                                         "--token-lifetime 300 --require-token");
+    server.start();
+    const std::string authorization = smart_test_authorization(server.port_file());
+    json settings = quick_retry_settings(server.base_url());
+    settings["concurrency"] = 1;
+    settings["smart"] = {{"client_id", "alliance-test-client"},
+                         {"private_key_file", std::string(ALLIANCE_TEST_KEYS) + "/rs384.key"},
+                         {"key_id", "alliance-rs384"}};
+    const json only_post = {{"method", "POST"}};
+    struct Case {
+      int refusals;
+      const char* state;
+    };
+    for (const Case& item : {Case{1, "delivered"}, Case{2, "failed"}}) {
+      CAPTURE(item.refusals);
+      const PersonalizedScenario scenario = personalize_scenario("client_leaves_early.json", false);
+      seed_on(server.port_file(), scenario, authorization);
+      REQUIRE(server_request(server.port_file(), "POST", "/_test/faults",
+                             {{"faults", json::array({{{"kind", "status"}, {"status", 401}, {"count", item.refusals},
+                                                       {"match", only_post}}})}})
+                  .status == 200);
+      const ScenarioRun run = run_scenario(scenario.path, {{}, settings});
+      REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+      REQUIRE(run.rows.size() == 1);  // the ORS (the client leaves before the SRS)
+      CHECK(run.rows[0]["delivery_state"] == item.state);
+      CHECK(run.rows[0]["delivery_attempts"] == 1);  // the renewal is part of the one attempt
+      CHECK(run.all_log_text().find("event=token_refused action=renew") != std::string::npos);
+      CHECK(server_request(server.port_file(), "GET", "/_test/faults").body["faults"][0]["remaining"] == 0);
+    }
   }
 }

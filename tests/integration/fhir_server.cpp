@@ -155,10 +155,10 @@ void seed_on(const std::string& port_file, const PersonalizedScenario& scenario,
   }
 }
 
-std::string smart_test_authorization() {
+std::string smart_test_authorization(const std::string& port_file) {
   alliance::Worker worker;
   alliance::fhir::HttpsClientSettings client;
-  client.base_url = fhir_base_url(ALLIANCE_FHIR_SERVER_SMART_PORT_FILE);
+  client.base_url = fhir_base_url(port_file);
   client.ca_file = test_certificate("ca.pem");
   alliance::fhir::auth::SmartSettings smart;
   smart.client_id = "alliance-test-client";

@@ -50,7 +50,7 @@ PersonalizedScenario personalize_scenario(const std::string& scenario_file, bool
 void seed_on(const std::string& port_file, const PersonalizedScenario& scenario,
              const std::string& authorization = "");
 
-// "Bearer ..." from the SMART test server, got with the RS384 test key.
-std::string smart_test_authorization();
+// "Bearer ..." from a SMART test server, got with the RS384 test key.
+std::string smart_test_authorization(const std::string& port_file = ALLIANCE_FHIR_SERVER_SMART_PORT_FILE);
 
 }  // namespace alliance::integration
