@@ -106,14 +106,11 @@ void SessionWorkflow::open_measure_panel(SessionState& session, ParticipantState
   const std::string participant_id = participant.details.participant_id;
   host_.open_panel(session_id, participant_id, measure.title, render_measure_panel(measure),
                    [this, session_id, participant_id, kind](thp_status status, thp_panel_id panel) {
-                     const auto found = sessions_.find(session_id);
                      if (status != THP_OK || panel == 0) {
-                       log(LogLevel::warning, std::string("event=panel_open_failed measure=") + measure_code(kind) +
-                                                  " status=" + std::to_string(status));
-                       if (found != sessions_.end()) --found->second.open_panels;
-                       if (event_depth_ == 0) forget_if_finished(session_id);
+                       panel_open_failed(session_id, std::string("measure=") + measure_code(kind), status);
                        return;
                      }
+                     const auto found = sessions_.find(session_id);
                      panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::measure, kind, false};
                      if (found != sessions_.end()) {
                        log(LogLevel::info, "event=panel_opened session=" + found->second.tag + " measure=" +
@@ -130,14 +127,11 @@ void SessionWorkflow::open_clinician_panel(SessionState& session, ParticipantSta
   host_.open_panel(session_id, participant_id, "Alliance: client feedback",
                    render_clinician_panel("Alliance: client feedback"),
                    [this, session_id, participant_id](thp_status status, thp_panel_id panel) {
-                     const auto found = sessions_.find(session_id);
                      if (status != THP_OK || panel == 0) {
-                       log(LogLevel::warning, "event=panel_open_failed panel_kind=clinician status=" +
-                                                  std::to_string(status));
-                       if (found != sessions_.end()) --found->second.open_panels;
-                       if (event_depth_ == 0) forget_if_finished(session_id);
+                       panel_open_failed(session_id, "panel_kind=clinician", status);
                        return;
                      }
+                     const auto found = sessions_.find(session_id);
                      panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::clinician,
                                                    MeasureKind::outcome_rating_scale, false};
                      if (found == sessions_.end()) return;
@@ -147,6 +141,14 @@ void SessionWorkflow::open_clinician_panel(SessionState& session, ParticipantSta
                      log(LogLevel::info, "event=panel_opened session=" + found->second.tag +
                                              " panel_kind=clinician panel=" + std::to_string(panel));
                    });
+}
+
+void SessionWorkflow::panel_open_failed(const std::string& session_id, const std::string& what, thp_status status) {
+  log(LogLevel::warning, "event=panel_open_failed " + what + " status=" + std::to_string(status));
+  const auto found = sessions_.find(session_id);
+  if (found != sessions_.end()) --found->second.open_panels;
+  // Inside an event handler the handler sweeps; an answer that came later sweeps here.
+  if (event_depth_ == 0) forget_if_finished(session_id);
 }
 
 void SessionWorkflow::session_ended(const std::string& session_id) {

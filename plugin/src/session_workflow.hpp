@@ -73,6 +73,8 @@ class SessionWorkflow {
   void admit(SessionState& session, ParticipantState& participant);
   void open_measure_panel(SessionState& session, ParticipantState& participant, MeasureKind kind);
   void open_clinician_panel(SessionState& session, ParticipantState& participant);
+  // The host refused a panel: the session no longer waits for it.
+  void panel_open_failed(const std::string& session_id, const std::string& what, thp_status status);
   void submit(thp_panel_id panel, PanelBinding& binding, SessionState& session, ParticipantState& participant,
               const std::vector<Tenths>& item_scores);
   std::string result_message(const ParticipantState& participant, const MeasureDefinition& measure,
