@@ -19,6 +19,17 @@ struct Administration {
   std::string practitioner_reference;  // the session's clinician, or empty
   std::string encounter_reference;     // or empty
   std::string questionnaire;           // canonical "url|version"
+  std::string measure_code = "ORS";    // which measure (kMeasureCodes): ORS, CORS, GSRS, ...
+  std::string language = "en";         // the Questionnaire's language, as the client read it
+  // "completed", or "stopped" for a declined or abandoned measure (recorded when
+  // measures.record_not_completed is on): then there are no scores.
+  std::string status = "completed";
+  std::string not_completed_reason;    // declined, dismissed, participant_left, session_ended
+  // Filled in by another person (a parent for a child): the rater's RelatedPerson
+  // reference (or empty) and their relationship to the client, a v3 RoleCode ("MTH").
+  bool other_rater = false;
+  std::string rater_reference;
+  std::string relationship;
   std::string authored_at;             // RFC 3339 UTC, when it was submitted
   int age_years = -1;
   std::vector<std::string> item_link_ids;  // the Questionnaire's linkIds, in item order

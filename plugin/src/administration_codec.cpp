@@ -22,12 +22,28 @@ std::string encode_administration(const Administration& administration) {
                   {"age_years", administration.age_years},
                   {"item_link_ids", administration.item_link_ids},
                   {"measure", measure_code(scored.kind)},
+                  {"measure_code", administration.measure_code},
+                  {"language", administration.language},
+                  {"status", administration.status},
+                  {"not_completed_reason", administration.not_completed_reason},
+                  {"other_rater", administration.other_rater},
+                  {"rater_reference", administration.rater_reference},
+                  {"relationship", administration.relationship},
+                  {"age_band", static_cast<int>(scored.age_band)},
+                  {"clinically_significant_change", scored.clinically_significant_change},
                   {"item_scores", scored.item_scores},
                   {"total", scored.total},
                   {"session_number", scored.session_number},
                   {"flags", flags},
                   {"summary", scored.summary}};
   encoded["cutoff"] = scored.cutoff ? json(*scored.cutoff) : json(nullptr);
+  encoded["change_since_intake"] = scored.change_since_intake ? json(*scored.change_since_intake) : json(nullptr);
+  encoded["change_since_previous"] =
+      scored.change_since_previous ? json(*scored.change_since_previous) : json(nullptr);
+  encoded["outcome_category"] =
+      scored.outcome_category ? json(outcome_category_code(*scored.outcome_category)) : json(nullptr);
+  encoded["expected_total"] = scored.expected_total ? json(*scored.expected_total) : json(nullptr);
+  encoded["on_track"] = scored.on_track ? json(*scored.on_track) : json(nullptr);
   return encoded.dump();
 }
 
@@ -49,14 +65,43 @@ std::optional<Administration> decode_administration(const std::string& text) {
     administration.item_link_ids = encoded.at("item_link_ids").get<std::vector<std::string>>();
     ScoredMeasure& scored = administration.scored;
     scored.kind = encoded.at("measure") == "ORS" ? MeasureKind::outcome_rating_scale : MeasureKind::session_rating_scale;
+    // Fields added with the child, group and rater measures; older payloads lack them.
+    administration.measure_code = encoded.value("measure_code", std::string(measure_code(scored.kind)));
+    administration.language = encoded.value("language", std::string("en"));
+    administration.status = encoded.value("status", std::string("completed"));
+    administration.not_completed_reason = encoded.value("not_completed_reason", std::string());
+    administration.other_rater = encoded.value("other_rater", false);
+    administration.rater_reference = encoded.value("rater_reference", std::string());
+    administration.relationship = encoded.value("relationship", std::string());
+    scored.clinically_significant_change = encoded.value("clinically_significant_change", false);
+    const auto optional_tenths = [&encoded](const char* key) -> std::optional<Tenths> {
+      const auto found = encoded.find(key);
+      if (found == encoded.end() || !found->is_number_integer()) return std::nullopt;
+      return found->get<Tenths>();
+    };
+    scored.change_since_intake = optional_tenths("change_since_intake");
+    scored.change_since_previous = optional_tenths("change_since_previous");
+    scored.expected_total = optional_tenths("expected_total");
+    if (const auto on_track = encoded.find("on_track"); on_track != encoded.end() && on_track->is_boolean()) {
+      scored.on_track = on_track->get<bool>();
+    }
+    if (const auto category = encoded.find("outcome_category"); category != encoded.end() && category->is_string()) {
+      for (const OutcomeCategory candidate : {OutcomeCategory::recovered, OutcomeCategory::reliably_improved,
+                                              OutcomeCategory::no_reliable_change, OutcomeCategory::deteriorated}) {
+        if (*category == outcome_category_code(candidate)) scored.outcome_category = candidate;
+      }
+    }
     scored.item_scores = encoded.at("item_scores").get<std::vector<Tenths>>();
     scored.total = encoded.at("total");
     scored.session_number = encoded.at("session_number");
     if (!encoded.at("cutoff").is_null()) scored.cutoff = encoded.at("cutoff").get<Tenths>();
     for (const json& flag : encoded.at("flags")) scored.flags.push_back({flag.at("code"), flag.at("text")});
     scored.summary = encoded.value("summary", "");
-    // Derived facts are recomputed, not stored.
-    scored.age_band = age_band_for(administration.age_years);
+    // The age band as scored (its boundaries are configuration, so it is stored).
+    const int band = encoded.value("age_band", static_cast<int>(AgeBand::unknown));
+    scored.age_band = band >= 0 && band <= static_cast<int>(AgeBand::unknown) ? static_cast<AgeBand>(band)
+                                                                              : AgeBand::unknown;
+    // Derived: recomputed, not stored.
     scored.in_concern_range = scored.cutoff.has_value() && scored.total < *scored.cutoff;
     return administration;
   } catch (const json::exception&) {

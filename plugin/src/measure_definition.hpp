@@ -8,13 +8,28 @@
 
 namespace alliance {
 
+// The family of a measure decides when it is asked and how it is scored.
 enum class MeasureKind {
-  outcome_rating_scale,  // ORS: start of the session, "how have you been doing?"
-  session_rating_scale,  // SRS: end of the session, "how was this session for you?"
+  outcome_rating_scale,  // ORS, CORS, YCORS: start of the session, "how have you been doing?"
+  session_rating_scale,  // SRS, CSRS, GSRS, CGSRS: end of the session, "how was this session?"
 };
 
-// "ORS" or "SRS": the short code used in panel messages and in the store.
+// "ORS" or "SRS": the family's short code.
 const char* measure_code(MeasureKind kind);
+
+// The measures PCOMS has (../shared/domain/pcoms.md). The code is what panel messages,
+// the store and the configuration call a measure.
+//   ORS    Outcome Rating Scale (13 and over, and other raters)
+//   SRS    Session Rating Scale
+//   CORS   Child Outcome Rating Scale (6 to 12)
+//   CSRS   Child Session Rating Scale (12 and under)
+//   YCORS  Young Child Outcome Rating Scale (5 and under; no cutoff)
+//   GSRS   Group Session Rating Scale
+//   CGSRS  Child Group Session Rating Scale (12 and under, in groups)
+inline constexpr const char* kMeasureCodes[] = {"ORS", "SRS", "CORS", "CSRS", "YCORS", "GSRS", "CGSRS"};
+bool is_measure_code(const std::string& code);
+// The family of a known measure code (ORS, CORS and YCORS are outcome measures).
+MeasureKind family_of(const std::string& code);
 
 // A FHIR Coding as read from the Questionnaire.
 struct Coding {
@@ -31,6 +46,8 @@ struct MeasureItem {
 
 struct MeasureDefinition {
   MeasureKind kind = MeasureKind::outcome_rating_scale;
+  std::string code = "ORS";  // one of kMeasureCodes
+  std::string language = "en";  // Questionnaire.language (BCP 47), "en" when absent
   std::string url;         // Questionnaire.url
   std::string version;     // Questionnaire.version
   std::string title;       // Questionnaire.title: the panel's title
@@ -40,6 +57,12 @@ struct MeasureDefinition {
   std::string total_text;          // its text ("ORS total score")
   Coding measure_coding;           // the SNOMED CT code of the total (Questionnaire.code)
   Coding total_coding;             // the total item's own code (the project's code system)
+  // Items that record who filled the form in (pcoms.md: self, or another person and
+  // the relationship): a `coding` item with code pcoms-item|rater and one with
+  // pcoms-item|rater-relationship. Empty when the Questionnaire has none.
+  std::string rater_link_id;
+  std::string relationship_link_id;
+  std::string resource_json;       // the Questionnaire as loaded, to create it on the server
   std::string source_file;         // where it was loaded from, for messages
 
   // "url|version": how a QuestionnaireResponse refers to it.

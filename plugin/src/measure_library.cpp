@@ -12,6 +12,18 @@ const char* measure_code(MeasureKind kind) {
   return kind == MeasureKind::outcome_rating_scale ? "ORS" : "SRS";
 }
 
+bool is_measure_code(const std::string& code) {
+  for (const char* known : kMeasureCodes) {
+    if (code == known) return true;
+  }
+  return false;
+}
+
+MeasureKind family_of(const std::string& code) {
+  return code == "ORS" || code == "CORS" || code == "YCORS" ? MeasureKind::outcome_rating_scale
+                                                             : MeasureKind::session_rating_scale;
+}
+
 namespace {
 
 constexpr std::uintmax_t kMaximumQuestionnaireBytes = 1024 * 1024;

@@ -5,12 +5,32 @@
 
 namespace alliance {
 
-AgeBand age_band_for(int age_years) {
+AgeBand age_band_for(int age_years, const ScoringRules& rules) {
   if (age_years < 0) return AgeBand::unknown;
-  if (age_years >= 18) return AgeBand::adult;
-  if (age_years >= 13) return AgeBand::adolescent;
-  if (age_years >= 6) return AgeBand::child;
+  if (age_years >= rules.adult_from_age) return AgeBand::adult;
+  if (age_years >= rules.adolescent_from_age) return AgeBand::adolescent;
+  if (age_years >= rules.child_from_age) return AgeBand::child;
   return AgeBand::young_child;
+}
+
+const char* outcome_category_code(OutcomeCategory category) {
+  switch (category) {
+    case OutcomeCategory::recovered: return "recovered";
+    case OutcomeCategory::reliably_improved: return "reliably-improved";
+    case OutcomeCategory::no_reliable_change: return "no-reliable-change";
+    case OutcomeCategory::deteriorated: return "deteriorated";
+  }
+  return "no-reliable-change";
+}
+
+const char* outcome_category_words(OutcomeCategory category) {
+  switch (category) {
+    case OutcomeCategory::recovered: return "Recovered";
+    case OutcomeCategory::reliably_improved: return "Reliably improved";
+    case OutcomeCategory::no_reliable_change: return "No reliable change";
+    case OutcomeCategory::deteriorated: return "Deteriorated";
+  }
+  return "No reliable change";
 }
 
 const char* describe(AgeBand band) {
@@ -120,7 +140,7 @@ ScoredMeasure score_measure(const MeasureDefinition& measure, const std::vector<
   scored.item_scores = item_scores;
   scored.total = std::accumulate(item_scores.begin(), item_scores.end(), Tenths{0});
   scored.session_number = history.earlier_sessions + 1;
-  scored.age_band = age_band_for(age_years);
+  scored.age_band = age_band_for(age_years, rules);
   if (measure.kind == MeasureKind::outcome_rating_scale) {
     score_outcome(scored, history, rules);
   } else {

@@ -4,6 +4,7 @@
 // Sources for every default: ../shared/domain/pcoms.md, summarised in the README.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,8 @@
 #include "scores.hpp"
 
 namespace alliance {
+
+class ExpectedResponseTable;  // expected_response.hpp
 
 struct ScoringRules {
   // ORS clinical cutoffs by age band. A total strictly below the cutoff is in the
@@ -24,11 +27,18 @@ struct ScoringRules {
   Tenths alliance_cutoff = 360;    // SRS total below this is an alliance concern
   Tenths item_cutoff = 90;         // an SRS item below this calls for a check-in
   Tenths alliance_drop = 10;       // SRS drop from the previous session that alerts
+  // Age bands (years on the session date): they choose the measure and the cutoff.
+  int child_from_age = 6;        // below: young child (YCORS, no cutoff)
+  int adolescent_from_age = 13;  // below: child (CORS, CSRS)
+  int adult_from_age = 18;       // below: adolescent (ORS with the adolescent cutoff)
+  // An installed expected-treatment-response table (licensed data), or none: then no
+  // ORS is marked on or off track.
+  std::shared_ptr<const ExpectedResponseTable> expected_response;
 };
 
 enum class AgeBand { adult, adolescent, child, young_child, unknown };
 
-AgeBand age_band_for(int age_years);  // age_years < 0 means unknown
+AgeBand age_band_for(int age_years, const ScoringRules& rules);  // age_years < 0 means unknown
 const char* describe(AgeBand band);
 
 // The ORS cutoff for the band; unknown age falls back to the adult cutoff (and the
@@ -50,6 +60,17 @@ struct Flag {
   std::string text;
 };
 
+// Where an ORS trajectory stands since intake (PCOMS research categories; Jacobson
+// and Truax 1991 for clinically significant change).
+enum class OutcomeCategory {
+  recovered,           // reliable improvement that crossed the cutoff from below
+  reliably_improved,   // reliable improvement, not (or no cutoff to) cross
+  no_reliable_change,  // within the reliable change of intake
+  deteriorated,        // reliably worse than at intake
+};
+const char* outcome_category_code(OutcomeCategory category);   // "recovered", "reliably-improved", ...
+const char* outcome_category_words(OutcomeCategory category);  // "Recovered", "Reliably improved", ...
+
 struct ScoredMeasure {
   MeasureKind kind = MeasureKind::outcome_rating_scale;
   std::vector<Tenths> item_scores;  // in the measure's item order
@@ -60,6 +81,13 @@ struct ScoredMeasure {
   bool in_concern_range = false;  // ORS below cutoff, or SRS below the alliance cutoff
   std::optional<Tenths> change_since_intake;
   std::optional<Tenths> change_since_previous;
+  // ORS family, from the second administration on (needs an intake).
+  std::optional<OutcomeCategory> outcome_category;
+  bool clinically_significant_change = false;
+  // With an expected-treatment-response table: the expected total at this session
+  // and whether the client is on track. Without one: both empty.
+  std::optional<Tenths> expected_total;
+  std::optional<bool> on_track;
   std::vector<Flag> flags;
   std::string summary;  // one sentence for the therapist
 };

@@ -47,7 +47,7 @@ TEST_SUITE("scoring") {
     };
     for (const Case& item : cases) {
       CAPTURE(item.age);
-      CHECK(age_band_for(item.age) == item.band);
+      CHECK(age_band_for(item.age, ScoringRules{}) == item.band);
       CHECK(outcome_cutoff_for(item.band, ScoringRules{}) == item.cutoff);
     }
   }
