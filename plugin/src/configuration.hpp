@@ -60,6 +60,16 @@ struct FhirConfiguration {
   std::string proxy_url;                    // http://host:port of an HTTPS proxy (CONNECT)
   std::string proxy_username;
   std::string proxy_password;               // read from fhir.proxy.password_file; never logged
+  // Before the first administration of a measure, make sure its Questionnaire is on
+  // the server (conditional create on url and version).
+  bool ensure_questionnaires = true;
+  // How a QuestionnaireResponse names its Questionnaire: "canonical" (url|version) or
+  // "server_id" (Questionnaire/<id> on the server, for EHRs that want that).
+  std::string questionnaire_reference = "canonical";
+  bool item_observations = false;  // also one Observation per item, linked by hasMember
+  // Read the client's earlier ORS/SRS totals from the server at session start, so a
+  // client seen by another site keeps one trajectory (needs .rs scopes for Observation).
+  bool read_history = false;
 };
 
 struct Configuration {

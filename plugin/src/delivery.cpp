@@ -167,7 +167,13 @@ void Delivery::fill() {
     auto push = std::make_shared<Push>();
     push->stored = std::move(stored);
     const Administration& administration = push->stored.administration;
-    push->bundle = fhir::administration_bundle(administration, measures_.get(administration.scored.kind), mapping_);
+    const MeasureDefinition* measure = measures_.by_canonical(administration.questionnaire);
+    if (measure == nullptr) {
+      push->bundle.error = "the Questionnaire " + administration.questionnaire +
+                           " is no longer installed in measures.questionnaire_folder";
+    } else {
+      push->bundle = fhir::administration_bundle(administration, *measure, mapping_);
+    }
     if (!push->bundle.error.empty()) {
       DeliveryRecord record{administration.administration_id, DeliveryRecord::State::failed, utc_now(), "",
                             push->bundle.error, "", 0, "cannot_map"};

@@ -1,5 +1,7 @@
 #include "measure_library.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -44,17 +46,45 @@ Coding first_coding(const json& element) {
   return coding_from((*codes)[0]);
 }
 
-// The measure's kind and its SNOMED CT coding, from Questionnaire.code.
-std::optional<std::pair<MeasureKind, Coding>> kind_from_codes(const json& questionnaire) {
+constexpr const char* kItemCodeSystem = "https://fhir.alliance-plugin.org/CodeSystem/pcoms-item";
+
+struct SnomedMeasure {
+  const char* snomed;
+  const char* measure;
+};
+// pcoms.md, "Codes": SNOMED CT observable entities for the totals.
+constexpr SnomedMeasure kSnomedMeasures[] = {
+    {kOutcomeRatingScaleSnomed, "ORS"}, {kSessionRatingScaleSnomed, "SRS"}, {"718458005", "CORS"},
+    {"718762000", "CSRS"},             {"718431003", "CGSRS"},
+};
+
+std::string lower(std::string text) {
+  for (char& character : text) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
+  return text;
+}
+
+// The measure's code and the coding of its total, from Questionnaire.code: SNOMED CT
+// where it has one, else the project's pcoms-measure code system.
+std::optional<std::pair<std::string, Coding>> measure_from_codes(const json& questionnaire) {
   const auto codes = questionnaire.find("code");
   if (codes == questionnaire.end() || !codes->is_array()) return std::nullopt;
+  std::optional<std::pair<std::string, Coding>> own;
   for (const json& coding : *codes) {
-    if (!coding.is_object() || string_field(coding, "system") != kSnomedSystem) continue;
+    if (!coding.is_object()) continue;
+    const std::string system = string_field(coding, "system");
     const std::string code = string_field(coding, "code");
-    if (code == kOutcomeRatingScaleSnomed) return std::pair{MeasureKind::outcome_rating_scale, coding_from(coding)};
-    if (code == kSessionRatingScaleSnomed) return std::pair{MeasureKind::session_rating_scale, coding_from(coding)};
+    if (system == kSnomedSystem) {
+      for (const SnomedMeasure& known : kSnomedMeasures) {
+        if (code == known.snomed) return std::pair{std::string(known.measure), coding_from(coding)};
+      }
+    }
+    if (system == kMeasureCodeSystem) {
+      for (const char* known : kMeasureCodes) {
+        if (code == lower(known)) own = std::pair{std::string(known), coding_from(coding)};
+      }
+    }
   }
-  return std::nullopt;
+  return own;
 }
 
 }  // namespace
@@ -73,14 +103,19 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
   const size_t problems_before = problems.size();
   MeasureDefinition measure;
   measure.source_file = source;
-  const auto kind = kind_from_codes(questionnaire);
-  if (!kind) {
-    problems.push_back(source + ": code must include SNOMED CT " + kOutcomeRatingScaleSnomed + " (ORS) or " +
-                       kSessionRatingScaleSnomed + " (SRS)");
+  const auto identified = measure_from_codes(questionnaire);
+  if (!identified) {
+    problems.push_back(source + ": code must name the measure: SNOMED CT " + kOutcomeRatingScaleSnomed +
+                       " (ORS), " + kSessionRatingScaleSnomed + " (SRS), 718458005 (CORS), 718762000 (CSRS), "
+                       "718431003 (CGSRS), or " + kMeasureCodeSystem + " ors, srs, cors, csrs, ycors, gsrs, cgsrs");
     return std::nullopt;
   }
-  measure.kind = kind->first;
-  measure.measure_coding = kind->second;
+  measure.code = identified->first;
+  measure.kind = family_of(measure.code);
+  measure.measure_coding = identified->second;
+  measure.resource_json = text;
+  const std::string language = string_field(questionnaire, "language");
+  measure.language = language.empty() ? "en" : language;
   measure.url = string_field(questionnaire, "url");
   measure.version = string_field(questionnaire, "version");
   measure.title = string_field(questionnaire, "title");
@@ -103,8 +138,22 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
     }
     const std::string link_id = string_field(item, "linkId");
     if (link_id.empty()) problems.push_back(where + ".linkId: required");
-    if (string_field(item, "type") != "decimal") {
-      problems.push_back(where + ".type: must be \"decimal\"");
+    const std::string type = string_field(item, "type");
+    if (type == "coding") {
+      // Who filled the form in: recorded by the plugin, not asked of the client.
+      const Coding code = first_coding(item);
+      if (code.system == kItemCodeSystem && code.code == "rater") {
+        measure.rater_link_id = link_id;
+      } else if (code.system == kItemCodeSystem && code.code == "rater-relationship") {
+        measure.relationship_link_id = link_id;
+      } else {
+        problems.push_back(where + ": a coding item must have code " + kItemCodeSystem +
+                           " rater or rater-relationship");
+      }
+      continue;
+    }
+    if (type != "decimal") {
+      problems.push_back(where + ".type: must be \"decimal\" (or \"coding\" for the rater items)");
       continue;
     }
     if (item.value("readOnly", false)) {
@@ -129,24 +178,74 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
   return measure;
 }
 
+const char* snomed_code_of(const std::string& measure_code) {
+  for (const SnomedMeasure& known : kSnomedMeasures) {
+    if (measure_code == known.measure) return known.snomed;
+  }
+  return "";
+}
+
+const MeasureDefinition* MeasureLibrary::find(const std::string& code, const std::string& preferred_language) const {
+  const std::string wanted = lower(preferred_language);
+  const std::string primary = wanted.substr(0, wanted.find('-'));
+  const MeasureDefinition* exact = nullptr;
+  const MeasureDefinition* same_primary = nullptr;
+  const MeasureDefinition* fallback = nullptr;
+  for (const MeasureDefinition& measure : measures) {
+    if (measure.code != code) continue;
+    const std::string language = lower(measure.language);
+    if (!wanted.empty() && language == wanted) exact = &measure;
+    if (!primary.empty() && language.substr(0, language.find('-')) == primary && same_primary == nullptr) {
+      same_primary = &measure;
+    }
+    if (language == lower(default_language)) fallback = &measure;
+  }
+  if (exact != nullptr) return exact;
+  if (same_primary != nullptr) return same_primary;
+  return fallback;
+}
+
+const MeasureDefinition* MeasureLibrary::by_canonical(const std::string& canonical) const {
+  for (const MeasureDefinition& measure : measures) {
+    if (measure.canonical() == canonical) return &measure;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> MeasureLibrary::languages_of(const std::string& code) const {
+  std::vector<std::string> languages;
+  for (const MeasureDefinition& measure : measures) {
+    if (measure.code == code) languages.push_back(measure.language);
+  }
+  return languages;
+}
+
 std::optional<MeasureLibrary> load_measure_library(const std::filesystem::path& folder,
-                                                   std::vector<std::string>& problems) {
+                                                   std::vector<std::string>& problems,
+                                                   const std::vector<std::string>& required_codes,
+                                                   const std::string& default_language) {
   std::error_code error;
   if (!std::filesystem::is_directory(folder, error)) {
     problems.push_back(folder.string() + ": not a folder");
     return std::nullopt;
   }
-  std::optional<MeasureDefinition> outcome;
-  std::optional<MeasureDefinition> session_rating;
+  MeasureLibrary library;
+  library.default_language = default_language;
   const size_t problems_before = problems.size();
+  // Sorted, so that messages and the choice between duplicates never depend on the
+  // order the file system lists the folder in.
+  std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
-    if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
-    const std::string source = entry.path().string();
-    if (entry.file_size() > kMaximumQuestionnaireBytes) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    const std::string source = path.string();
+    if (std::filesystem::file_size(path, error) > kMaximumQuestionnaireBytes) {
       problems.push_back(source + ": larger than 1 MiB");
       continue;
     }
-    std::ifstream file(entry.path(), std::ios::binary);
+    std::ifstream file(path, std::ios::binary);
     std::ostringstream text;
     text << file.rdbuf();
     if (!file) {
@@ -155,19 +254,33 @@ std::optional<MeasureLibrary> load_measure_library(const std::filesystem::path& 
     }
     auto measure = parse_questionnaire(text.str(), source, problems);
     if (!measure) continue;
-    auto& slot = measure->kind == MeasureKind::outcome_rating_scale ? outcome : session_rating;
-    if (slot) {
-      problems.push_back(source + ": a second Questionnaire for the " + measure_code(measure->kind) + " (first: " +
-                         slot->source_file + ")");
-      continue;
+    bool duplicate = false;
+    for (const MeasureDefinition& earlier : library.measures) {
+      if (earlier.code == measure->code && lower(earlier.language) == lower(measure->language)) {
+        problems.push_back(source + ": a second Questionnaire for the " + measure->code + " in language \"" +
+                           measure->language + "\" (first: " + earlier.source_file + ")");
+        duplicate = true;
+      } else if (earlier.canonical() == measure->canonical()) {
+        problems.push_back(source + ": url and version " + measure->canonical() + " are also those of " +
+                           earlier.source_file + " (each language needs its own url)");
+        duplicate = true;
+      }
     }
-    slot = std::move(measure);
+    if (!duplicate) library.measures.push_back(std::move(*measure));
   }
   if (error) problems.push_back(folder.string() + ": " + error.message());
-  if (!outcome) problems.push_back(folder.string() + ": no Questionnaire for the ORS (SNOMED CT 716613004)");
-  if (!session_rating) problems.push_back(folder.string() + ": no Questionnaire for the SRS (SNOMED CT 720482000)");
+  for (const std::string& code : required_codes) {
+    bool found = false;
+    for (const MeasureDefinition& measure : library.measures) {
+      found = found || (measure.code == code && lower(measure.language) == lower(default_language));
+    }
+    if (!found) {
+      problems.push_back(folder.string() + ": no Questionnaire for the " + code + " in the default language \"" +
+                         default_language + "\" (the measure is switched on in measures.enabled)");
+    }
+  }
   if (problems.size() != problems_before) return std::nullopt;
-  return MeasureLibrary{std::move(*outcome), std::move(*session_rating)};
+  return library;
 }
 
 }  // namespace alliance

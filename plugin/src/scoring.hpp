@@ -51,6 +51,8 @@ struct MeasureHistory {
   int earlier_administrations = 0;       // earlier administrations of this measure
   std::optional<Tenths> intake_total;    // the first administration of this measure
   std::optional<Tenths> previous_total;  // the most recent earlier administration
+  std::string intake_at;                 // RFC 3339 of the intake, when known
+  std::string previous_at;               // RFC 3339 of the previous one, when known
 };
 
 // A finding a therapist can say aloud. `code` is stable (for the chart and tests);

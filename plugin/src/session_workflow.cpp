@@ -99,7 +99,7 @@ void SessionWorkflow::admit(SessionState& session, ParticipantState& participant
 }
 
 void SessionWorkflow::open_measure_panel(SessionState& session, ParticipantState& participant, MeasureKind kind) {
-  const MeasureDefinition& measure = measures_.get(kind);
+  const MeasureDefinition& measure = *measures_.find(measure_code(kind), "");
   (kind == MeasureKind::outcome_rating_scale ? participant.outcome_offered : participant.session_rating_offered) = true;
   ++session.open_panels;  // counted from the request, so the session is kept until the answer
   const std::string session_id = session.details.session_id;
@@ -236,7 +236,7 @@ void SessionWorkflow::panel_message(thp_panel_id panel, const std::string& text,
   if (session == sessions_.end()) return;
   const auto participant = session->second.participants.find(binding->second.participant_id);
   if (participant == session->second.participants.end()) return;
-  const MeasureDefinition& measure = measures_.get(binding->second.measure);
+  const MeasureDefinition& measure = *measures_.find(measure_code(binding->second.measure), "");
   const char* code = measure_code(measure.kind);
 
   if (binding->second.saved) {
@@ -267,7 +267,7 @@ void SessionWorkflow::panel_message(thp_panel_id panel, const std::string& text,
 
 void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionState& session,
                              ParticipantState& participant, const std::vector<Tenths>& item_scores) {
-  const MeasureDefinition& measure = measures_.get(binding.measure);
+  const MeasureDefinition& measure = *measures_.find(measure_code(binding.measure), "");
   const char* code = measure_code(measure.kind);
   Administration administration;
   try {

@@ -23,7 +23,7 @@ const MeasureLibrary& measures() {
 }
 
 Administration administration(MeasureKind kind, std::vector<Tenths> items, int age) {
-  const MeasureDefinition& measure = measures().get(kind);
+  const MeasureDefinition& measure = (kind == MeasureKind::outcome_rating_scale ? measures().outcome() : measures().session_rating());
   Administration result;
   result.administration_id = "6f1c2a4e-8d3b-4c55-9e71-2b0d4f8a9c13";
   result.session_id = "visit-1";
@@ -61,14 +61,14 @@ json entry_resource(const json& bundle, size_t index) { return bundle.at("entry"
 TEST_SUITE("fhir_mapping") {
   TEST_CASE("an adult ORS in the clinical range maps to the golden transaction") {
     const auto result = administration_bundle(
-        administration(MeasureKind::outcome_rating_scale, {42, 51, 38, 46}, 35), measures().outcome, MappingSettings{});
+        administration(MeasureKind::outcome_rating_scale, {42, 51, 38, 46}, 35), measures().outcome(), MappingSettings{});
     REQUIRE(result.error.empty());
     check_golden("ors_adult_clinical_range", result.bundle);
   }
 
   TEST_CASE("a young child's ORS has no interpretation and no reference range") {
     const auto result = administration_bundle(
-        administration(MeasureKind::outcome_rating_scale, {80, 70, 90, 100}, 5), measures().outcome, MappingSettings{});
+        administration(MeasureKind::outcome_rating_scale, {80, 70, 90, 100}, 5), measures().outcome(), MappingSettings{});
     REQUIRE(result.error.empty());
     check_golden("ors_young_child", result.bundle);
     const json observation = entry_resource(result.bundle, 1);
@@ -78,7 +78,7 @@ TEST_SUITE("fhir_mapping") {
 
   TEST_CASE("an SRS below 36 maps with the alliance cutoff") {
     const auto result = administration_bundle(
-        administration(MeasureKind::session_rating_scale, {91, 84, 90, 87}, 35), measures().session_rating,
+        administration(MeasureKind::session_rating_scale, {91, 84, 90, 87}, 35), measures().session_rating(),
         MappingSettings{});
     REQUIRE(result.error.empty());
     check_golden("srs_alliance_concern", result.bundle);
@@ -88,7 +88,7 @@ TEST_SUITE("fhir_mapping") {
     Administration input = administration(MeasureKind::outcome_rating_scale, {63, 71, 58, 99}, 35);
     MappingSettings settings;
     settings.identifier_system = "urn:oid:2.16.840.1.113883.3.9999.1";
-    const json bundle = administration_bundle(input, measures().outcome, settings).bundle;
+    const json bundle = administration_bundle(input, measures().outcome(), settings).bundle;
     CHECK(bundle["type"] == "transaction");
     const json response = entry_resource(bundle, 0);
     const json observation = entry_resource(bundle, 1);
@@ -111,11 +111,11 @@ TEST_SUITE("fhir_mapping") {
 
   TEST_CASE("the mapping is a pure function of the administration") {
     const Administration input = administration(MeasureKind::outcome_rating_scale, {10, 20, 30, 40}, 35);
-    const json first = administration_bundle(input, measures().outcome, MappingSettings{}).bundle;
-    CHECK(first == administration_bundle(input, measures().outcome, MappingSettings{}).bundle);
+    const json first = administration_bundle(input, measures().outcome(), MappingSettings{}).bundle;
+    CHECK(first == administration_bundle(input, measures().outcome(), MappingSettings{}).bundle);
     Administration other = input;
     other.administration_id = "0b6e5a52-9d1a-4f0e-8f6b-3c2d1e0f9a87";
-    const json second = administration_bundle(other, measures().outcome, MappingSettings{}).bundle;
+    const json second = administration_bundle(other, measures().outcome(), MappingSettings{}).bundle;
     CHECK(first["entry"][0]["fullUrl"] != second["entry"][0]["fullUrl"]);
     CHECK(first["entry"][1]["fullUrl"] != second["entry"][1]["fullUrl"]);
   }
@@ -123,7 +123,7 @@ TEST_SUITE("fhir_mapping") {
   TEST_CASE("an encounter is optional") {
     Administration input = administration(MeasureKind::session_rating_scale, {95, 95, 95, 95}, 35);
     input.encounter_reference.clear();
-    const json bundle = administration_bundle(input, measures().session_rating, MappingSettings{}).bundle;
+    const json bundle = administration_bundle(input, measures().session_rating(), MappingSettings{}).bundle;
     CHECK_FALSE(entry_resource(bundle, 0).contains("encounter"));
     CHECK_FALSE(entry_resource(bundle, 1).contains("encounter"));
   }
@@ -131,7 +131,7 @@ TEST_SUITE("fhir_mapping") {
   TEST_CASE("without a Patient reference nothing is mapped and the reason is given") {
     Administration input = administration(MeasureKind::outcome_rating_scale, {10, 20, 30, 40}, 35);
     input.patient_reference = "participant:client-alex";
-    const auto result = administration_bundle(input, measures().outcome, MappingSettings{});
+    const auto result = administration_bundle(input, measures().outcome(), MappingSettings{});
     CHECK(result.bundle.is_null());
     CHECK(result.error.find("no Patient reference") != std::string::npos);
   }

@@ -34,13 +34,13 @@ TEST_SUITE("measure_library") {
     std::vector<std::string> problems;
     const auto library = load_measure_library(ALLIANCE_QUESTIONNAIRE_DIR, problems);
     REQUIRE_MESSAGE(library, joined(problems));
-    CHECK(library->outcome.kind == MeasureKind::outcome_rating_scale);
-    CHECK(library->outcome.items.size() == 4);
-    CHECK(library->outcome.total_link_id == "ors-total");
-    CHECK(library->outcome.canonical() == "https://fhir.alliance-plugin.org/Questionnaire/ors|1.0.0");
-    CHECK(library->session_rating.kind == MeasureKind::session_rating_scale);
-    CHECK(library->session_rating.items[0].text.find("Relationship") == 0);
-    CHECK(library->session_rating.items[1].short_name == "Goals and Topics");
+    CHECK(library->outcome().kind == MeasureKind::outcome_rating_scale);
+    CHECK(library->outcome().items.size() == 4);
+    CHECK(library->outcome().total_link_id == "ors-total");
+    CHECK(library->outcome().canonical() == "https://fhir.alliance-plugin.org/Questionnaire/ors|1.0.0");
+    CHECK(library->session_rating().kind == MeasureKind::session_rating_scale);
+    CHECK(library->session_rating().items[0].text.find("Relationship") == 0);
+    CHECK(library->session_rating().items[1].short_name == "Goals and Topics");
   }
 
   TEST_CASE("a measure is recognised by its SNOMED CT code and not its file name") {
@@ -50,7 +50,7 @@ TEST_SUITE("measure_library") {
     std::vector<std::string> problems;
     const auto library = load_measure_library(folder.path(), problems);
     REQUIRE_MESSAGE(library, joined(problems));
-    CHECK(library->outcome.source_file.find("b.json") != std::string::npos);
+    CHECK(library->outcome().source_file.find("b.json") != std::string::npos);
   }
 
   TEST_CASE("a missing measure and a duplicate and a broken file are each reported") {

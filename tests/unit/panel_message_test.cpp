@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-const MeasureDefinition& ors() { return shipped_measures().outcome; }
+const MeasureDefinition& ors() { return shipped_measures().outcome(); }
 
 json valid_submit() {
   return {{"type", "submit"},

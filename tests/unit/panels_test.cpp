@@ -23,7 +23,7 @@ TEST_SUITE("panels") {
   }
 
   TEST_CASE("a measure panel is self-contained and small and under a nonce CSP") {
-    const std::string page = render_measure_panel(shipped_measures().outcome);
+    const std::string page = render_measure_panel(shipped_measures().outcome());
     CHECK(page.size() < 50 * 1024);
     CHECK(page.find("Content-Security-Policy") != std::string::npos);
     CHECK(page.find("default-src 'none'") != std::string::npos);

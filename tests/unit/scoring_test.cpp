@@ -16,11 +16,11 @@ bool has_flag(const ScoredMeasure& scored, const std::string& code) {
 }
 
 ScoredMeasure outcome(std::vector<Tenths> items, int age, MeasureHistory history = {}, ScoringRules rules = {}) {
-  return score_measure(shipped_measures().outcome, items, age, history, rules);
+  return score_measure(shipped_measures().outcome(), items, age, history, rules);
 }
 
 ScoredMeasure session_rating(std::vector<Tenths> items, MeasureHistory history = {}) {
-  return score_measure(shipped_measures().session_rating, items, 30, history, ScoringRules{});
+  return score_measure(shipped_measures().session_rating(), items, 30, history, ScoringRules{});
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ SessionDetails session(const std::string& id, std::vector<Participant> participa
 
 std::string submit(const char* measure, const std::vector<double>& marks) {
   const auto& definition =
-      std::string(measure) == "ORS" ? shipped_measures().outcome : shipped_measures().session_rating;
+      std::string(measure) == "ORS" ? shipped_measures().outcome() : shipped_measures().session_rating();
   json answers = json::object();
   for (size_t index = 0; index < marks.size(); ++index) answers[definition.items[index].link_id] = marks[index];
   return json({{"type", "submit"}, {"measure", measure}, {"answers", answers}}).dump();
