@@ -1,7 +1,10 @@
 #include "scoring.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <numeric>
+
+#include "expected_response.hpp"
 
 namespace alliance {
 
@@ -57,9 +60,24 @@ std::optional<Tenths> outcome_cutoff_for(AgeBand band, const ScoringRules& rules
 
 namespace {
 
-void score_outcome(ScoredMeasure& scored, const MeasureHistory& history, const ScoringRules& rules) {
-  scored.cutoff = outcome_cutoff_for(scored.age_band, rules);
-  std::string summary = "ORS " + format_tenths(scored.total) + " (session " +
+// "reliably improved": the category's words inside a sentence.
+std::string in_sentence(const char* words) {
+  std::string text = words;
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+// pcoms.md: the young child ORS has no psychometric norms, so no cutoff whatever the
+// age; every other outcome measure takes the cutoff of the client's age band.
+std::optional<Tenths> cutoff_for(const MeasureDefinition& measure, AgeBand band, const ScoringRules& rules) {
+  if (measure.code == "YCORS") return std::nullopt;
+  return outcome_cutoff_for(band, rules);
+}
+
+void score_outcome(ScoredMeasure& scored, const MeasureDefinition& measure, const MeasureHistory& history,
+                   const ScoringRules& rules) {
+  scored.cutoff = cutoff_for(measure, scored.age_band, rules);
+  std::string summary = measure.code + " " + format_tenths(scored.total) + " (session " +
                         std::to_string(scored.session_number) + ")";
   if (scored.cutoff) {
     scored.in_concern_range = scored.total < *scored.cutoff;
@@ -71,12 +89,15 @@ void score_outcome(ScoredMeasure& scored, const MeasureHistory& history, const S
     } else {
       summary += ", at or above the clinical cutoff of " + format_tenths(*scored.cutoff);
     }
+  } else if (measure.code == "YCORS") {
+    summary += "; the " + measure.code + " has no clinical cutoff";
   } else {
     summary += "; no clinical cutoff for a young child";
   }
 
   if (history.intake_total) {
-    const Tenths change = scored.total - *history.intake_total;
+    const Tenths intake = *history.intake_total;
+    const Tenths change = scored.total - intake;
     scored.change_since_intake = change;
     summary += "; " + format_tenths(change, true) + " since intake";
     if (change >= rules.reliable_change) {
@@ -85,6 +106,26 @@ void score_outcome(ScoredMeasure& scored, const MeasureHistory& history, const S
     } else if (change <= -rules.reliable_change) {
       scored.flags.push_back({"reliable-deterioration", "Reliably worse than at intake: " +
                                                             format_tenths(change, true) + " points."});
+    }
+    // Jacobson and Truax (1991): a reliable change that takes the client from the
+    // clinical range at intake to at or above the cutoff now.
+    scored.clinically_significant_change = scored.cutoff && intake < *scored.cutoff &&
+                                           scored.total >= *scored.cutoff && change >= rules.reliable_change;
+    if (scored.clinically_significant_change) {
+      scored.flags.push_back({"clinically-significant-change",
+                              "Clinically significant change: from " + format_tenths(intake) +
+                                  " at intake, in the clinical range, to " + format_tenths(scored.total) +
+                                  ", at or above the cutoff of " + format_tenths(*scored.cutoff) + ", a reliable " +
+                                  format_tenths(change, true) + " points."});
+    }
+    if (scored.clinically_significant_change) {
+      scored.outcome_category = OutcomeCategory::recovered;
+    } else if (change >= rules.reliable_change) {
+      scored.outcome_category = OutcomeCategory::reliably_improved;
+    } else if (change <= -rules.reliable_change) {
+      scored.outcome_category = OutcomeCategory::deteriorated;
+    } else {
+      scored.outcome_category = OutcomeCategory::no_reliable_change;
     }
   }
   if (history.previous_total) {
@@ -99,6 +140,30 @@ void score_outcome(ScoredMeasure& scored, const MeasureHistory& history, const S
                                   format_tenths(change, true) + " points."});
     }
   }
+  if (scored.outcome_category) {
+    summary += "; outcome so far: " + in_sentence(outcome_category_words(*scored.outcome_category));
+  }
+
+  // Expected treatment response: only with an installed table for this measure, from
+  // the second session on (the intake is the row's starting point).
+  const ExpectedResponseTable* table = rules.expected_response.get();
+  if (table != nullptr && table->measure() == measure.code && history.intake_total &&
+      scored.session_number >= 2) {
+    if (const auto expectation = table->expectation(*history.intake_total, scored.session_number)) {
+      scored.expected_total = expectation->expected;
+      scored.on_track = scored.total >= expectation->off_track_below;
+      if (*scored.on_track) {
+        summary += "; on track (expected " + format_tenths(expectation->expected) + ")";
+      } else {
+        scored.flags.push_back({"off-track", "Below the expected response for session " +
+                                                 std::to_string(scored.session_number) + ": expected " +
+                                                 format_tenths(expectation->expected) + ", threshold " +
+                                                 format_tenths(expectation->off_track_below) + "."});
+        summary += "; off track (expected " + format_tenths(expectation->expected) + ", threshold " +
+                   format_tenths(expectation->off_track_below) + ")";
+      }
+    }
+  }
   scored.summary = summary + ".";
 }
 
@@ -106,7 +171,7 @@ void score_session_rating(ScoredMeasure& scored, const MeasureDefinition& measur
                           const MeasureHistory& history, const ScoringRules& rules) {
   scored.cutoff = rules.alliance_cutoff;
   scored.in_concern_range = scored.total < rules.alliance_cutoff;
-  std::string summary = "SRS " + format_tenths(scored.total);
+  std::string summary = measure.code + " " + format_tenths(scored.total);
   if (scored.in_concern_range) {
     scored.flags.push_back({"alliance-concern", "Below " + format_tenths(rules.alliance_cutoff) +
                                                     ": ask what could make the sessions fit better."});
@@ -142,7 +207,7 @@ ScoredMeasure score_measure(const MeasureDefinition& measure, const std::vector<
   scored.session_number = history.earlier_sessions + 1;
   scored.age_band = age_band_for(age_years, rules);
   if (measure.kind == MeasureKind::outcome_rating_scale) {
-    score_outcome(scored, history, rules);
+    score_outcome(scored, measure, history, rules);
   } else {
     score_session_rating(scored, measure, history, rules);
   }

@@ -1,5 +1,7 @@
-// Scoring of the ORS and SRS: totals, the ORS clinical cutoff by age, change against
-// intake and the previous session, and the SRS alliance alerts. Pure functions: the
+// Scoring of the ORS and SRS families: totals, the ORS clinical cutoff by age (none for
+// the YCORS), reliable and clinically significant change against intake and the
+// previous session, the outcome category, the expected treatment response when a
+// table is installed, and the SRS alliance alerts. Pure functions: the
 // history they compare against is handed in by the caller (from the store).
 // Sources for every default: ../shared/domain/pcoms.md, summarised in the README.
 #pragma once
@@ -32,7 +34,8 @@ struct ScoringRules {
   int adolescent_from_age = 13;  // below: child (CORS, CSRS)
   int adult_from_age = 18;       // below: adolescent (ORS with the adolescent cutoff)
   // An installed expected-treatment-response table (licensed data), or none: then no
-  // ORS is marked on or off track.
+  // ORS is marked on or off track. It applies only to the measure it names (an ORS
+  // table never judges a CORS), from the second session on.
   std::shared_ptr<const ExpectedResponseTable> expected_response;
 };
 
