@@ -95,7 +95,7 @@ export class FhirService {
       throw toHttpError(result);
     }
     const status = interaction === 'update' && id !== undefined && !existed ? 201 : getStatus(result);
-    return { status, resource: resource ? this.#decorate(resource) : withDiagnostics(result) };
+    return { status, resource: resource ? this.#decorate(resource, url) : withDiagnostics(result) };
   }
 
   #bundle(bundle) {
@@ -145,12 +145,17 @@ export class FhirService {
     return version ? `${getReferenceString(resource)}/_history/${version}` : getReferenceString(resource);
   }
 
-  // Search results get the fullUrl every FHIR server gives them.
-  #decorate(resource) {
+  // Search results get the fullUrl every FHIR server gives them, and a `next` link
+  // while there are more pages (_count and _offset, as Medplum's search takes them).
+  #decorate(resource, url) {
     if (resource.resourceType === 'Bundle' && resource.type === 'searchset') {
       for (const entry of resource.entry ?? []) {
         entry.fullUrl = `${this.ownBase()}/${getReferenceString(entry.resource)}`;
         entry.search = { mode: 'match' };
+      }
+      const next = nextPageUrl(`${this.ownBase()}/${url.replace(/^\/+/, '')}`, resource.total);
+      if (next) {
+        resource.link = [{ relation: 'next', url: next }];
       }
     }
     return resource;
@@ -169,6 +174,18 @@ export class FhirService {
     }
     return headers;
   }
+}
+
+// The URL of the page after the one `pageUrl` asked for, or undefined on the last page.
+function nextPageUrl(pageUrl, total) {
+  const target = new URL(pageUrl);
+  const count = Number(target.searchParams.get('_count'));
+  const offset = Number(target.searchParams.get('_offset') ?? 0);
+  if (!(count > 0) || !(offset >= 0) || typeof total !== 'number' || offset + count >= total) {
+    return undefined;
+  }
+  target.searchParams.set('_offset', String(offset + count));
+  return target.href;
 }
 
 // The conditional headers Medplum's handlers read.

@@ -1,0 +1,83 @@
+// Reading a client's earlier ORS/SRS totals from a FHIR server's search results, and
+// combining them with what the plugin's own store knows, so that a client seen by
+// another clinic site keeps one trajectory. Pure functions: the caller fetches the
+// pages (server_history.hpp) and hands the store's history in.
+//
+// Server bodies are untrusted: the reader bounds their size and nesting, never throws,
+// and skips (and counts) every entry it cannot use instead of failing the page.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scoring.hpp"
+
+namespace alliance::fhir {
+
+// One total score of a measure, as a server holds it.
+struct HistoryPoint {
+  std::string measure_code;  // "ORS", "SRS", "CORS", "CSRS", "YCORS", "GSRS", "CGSRS" (kMeasureCodes)
+  // When it was taken: effectiveDateTime, else effectivePeriod.start, normalised to UTC
+  // in the store's format ("2026-11-02T15:04:05.123Z"; see utc_clock.hpp). A date
+  // without a time ("2026-11-02") is read as midnight UTC of that day.
+  std::string effective_at;
+  int total_tenths = 0;  // 0..400 (valueQuantity.value 0..40, rounded to the nearest tenth)
+  // The Observation's first identifier with a system and a value ("" when none): tells
+  // this plugin's own results (already in the store) from another site's.
+  std::string identifier_system;
+  std::string identifier_value;
+};
+
+struct HistoryPage {
+  std::vector<HistoryPoint> points;  // in the order of the Bundle's entries
+  // Bundle.link with relation "next" as the server wrote it ("" on the last page). The
+  // caller must check that it points to the same server before following it.
+  std::string next_url;
+  int skipped_entries = 0;  // entries that gave no point (not an Observation, not final, ...)
+  // Set when the body as a whole is unusable (not JSON, not a searchset Bundle, too big
+  // or too deeply nested); then `points` is empty. Never quotes the body.
+  std::string error;
+};
+
+// Bodies larger than this are refused without parsing (the HTTPS client has its own,
+// configurable limit; this one keeps the function safe for any caller).
+inline constexpr std::size_t kHistoryPageMaximumBytes = 64 * 1024 * 1024;
+// Deeper JSON nesting than this is refused: a searchset of Observations needs about 8.
+inline constexpr int kHistoryPageMaximumDepth = 64;
+
+// Reads one page of a search for Observations (Bundle.type searchset). An entry
+// becomes a point when its resource is an Observation with
+//  - status final, amended or corrected,
+//  - a code that names a measure's total: SNOMED CT (716613004 ORS, 720482000 SRS,
+//    718458005 CORS, 718762000 CSRS, 718431003 CGSRS) or the project's pcoms-measure
+//    code system (ors, srs, cors, csrs, ycors, gsrs, cgsrs); an Observation that also
+//    carries a pcoms-item code other than "<measure>-total" is a per-item score and is
+//    skipped,
+//  - effectiveDateTime or effectivePeriod.start with at least day precision,
+//  - valueQuantity.value a number from 0 to 40.
+// Entries with search.mode "include" or "outcome" are skipped too.
+HistoryPage read_observation_history(std::string_view body);
+
+// The store's history of one measure combined with the server's points.
+//
+// Accepted server points: of `measure_code` exactly, taken strictly before `before`
+// (RFC 3339; empty means no bound, unreadable means none are accepted), and whose
+// identifier system is not `own_identifier_system` (this plugin's results are already
+// in the store; points without an identifier count as another site's). A point repeated
+// with the same identifier (e.g. on two pages) counts once.
+//
+// Intake is the earliest of the store's intake and the accepted points, previous the
+// latest of the store's previous and the accepted points (on equal times the store's
+// wins). A store intake (or previous) without a readable time, from rows older than
+// those times, is kept as it is: nothing says a server point came before (after) it.
+//
+// earlier_administrations and earlier_sessions each grow by the number of accepted
+// points. For the sessions that is an approximation: a server point is taken as one
+// session of its own, since another site's sessions cannot be told apart from here.
+MeasureHistory merge_history(const MeasureHistory& local, const std::vector<HistoryPoint>& server,
+                             const std::string& measure_code, const std::string& own_identifier_system,
+                             const std::string& before);
+
+}  // namespace alliance::fhir

@@ -1,0 +1,220 @@
+#include "server_history.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <boost/url/url_view.hpp>
+#include <cctype>
+#include <stdexcept>
+#include <utility>
+
+#include "https_client.hpp"
+#include "measure_definition.hpp"
+#include "measure_library.hpp"
+#include "worker.hpp"
+
+namespace alliance {
+
+struct ServerHistory::Fetch {
+  Done done;
+  std::string target;  // of the next request
+  int pages = 0;
+  int skipped = 0;
+  std::vector<fhir::HistoryPoint> points;
+};
+
+namespace {
+
+fhir::HttpsClientSettings client_settings(const FhirConfiguration& settings) {
+  fhir::HttpsClientSettings client;
+  client.base_url = settings.base_url;
+  client.ca_file = settings.ca_file.string();
+  client.client_certificate_file = settings.client_certificate_file.string();
+  client.client_key_file = settings.client_key_file.string();
+  client.proxy_url = settings.proxy_url;
+  client.proxy_username = settings.proxy_username;
+  client.proxy_password = settings.proxy_password;
+  const std::chrono::milliseconds step = std::chrono::seconds(settings.timeout_seconds);
+  client.timeouts.resolve = client.timeouts.connect = client.timeouts.tls_handshake = step;
+  client.timeouts.write = client.timeouts.read = step;
+  client.response_limit_bytes = settings.response_limit_bytes;
+  return client;
+}
+
+// "Patient/<id>" with a FHIR id ([A-Za-z0-9-.]{1,64}).
+bool is_patient_reference(const std::string& reference) {
+  constexpr std::string_view prefix = "Patient/";
+  if (reference.rfind(prefix, 0) != 0) return false;
+  const std::string_view id = std::string_view(reference).substr(prefix.size());
+  if (id.empty() || id.size() > 64) return false;
+  for (const char character : id) {
+    const auto byte = static_cast<unsigned char>(character);
+    if (std::isalnum(byte) == 0 && character != '-' && character != '.') return false;
+  }
+  return true;
+}
+
+// The code search parameter: every measure's SNOMED CT code where it has one, and
+// every pcoms-measure code, as system|code joined by commas (FHIR's "or").
+std::string measure_codes_parameter() {
+  std::string codes;
+  const auto add = [&codes](const std::string& system, const std::string& code) {
+    if (!codes.empty()) codes += ',';
+    codes += system + "|" + code;
+  };
+  for (const char* measure : kMeasureCodes) {
+    const std::string snomed = snomed_code_of(measure);
+    if (!snomed.empty()) add(kSnomedSystem, snomed);
+  }
+  for (const char* measure : kMeasureCodes) {
+    std::string code = measure;
+    for (char& character : code) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
+    add(kMeasureCodeSystem, code);
+  }
+  return codes;
+}
+
+std::string lower(std::string_view text) {
+  std::string result(text);
+  for (char& character : result) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
+  return result;
+}
+
+std::string port_or_default(const boost::urls::url_view& url) {
+  return url.has_port() ? std::string(url.port()) : std::string("443");
+}
+
+}  // namespace
+
+std::string next_page_target(const std::string& base_url, const std::string& next_url) {
+  const auto base = boost::urls::parse_uri(base_url);
+  const auto next = boost::urls::parse_uri(next_url);
+  if (!base || !next) return {};
+  if (base->scheme_id() != boost::urls::scheme::https || next->scheme_id() != boost::urls::scheme::https) return {};
+  if (next->has_userinfo()) return {};
+  if (lower(base->encoded_host()) != lower(next->encoded_host()) || port_or_default(*base) != port_or_default(*next)) {
+    return {};
+  }
+  std::string base_path(base->encoded_path());
+  while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
+  const std::string path(next->encoded_path());
+  std::string relative;
+  if (path == base_path || path == base_path + "/") {
+    relative.clear();
+  } else if (path.rfind(base_path + "/", 0) == 0) {
+    relative = path.substr(base_path.size() + 1);
+  } else {
+    return {};
+  }
+  if (next->has_query()) relative += "?" + std::string(next->encoded_query());
+  // "" would be the base itself without a query: no search, so no page.
+  return relative;
+}
+
+std::string ServerHistory::search_target(const std::string& patient_reference, int page_size) {
+  boost::urls::url target;
+  target.set_path("Observation");
+  target.params().append({"subject", patient_reference});
+  target.params().append({"code", measure_codes_parameter()});
+  target.params().append({"_count", std::to_string(page_size)});
+  return std::string(target.buffer());
+}
+
+ServerHistory::ServerHistory(Worker& worker, const FhirConfiguration& settings, Authorize authorize, Log log,
+                             ServerHistoryLimits limits)
+    : worker_(worker),
+      base_url_(settings.base_url),
+      authorize_(std::move(authorize)),
+      log_(std::move(log)),
+      limits_(limits) {
+  fhir::HttpsClientCreation creation = fhir::HttpsClient::create(worker.io_context_handle(), client_settings(settings));
+  if (!creation.client) throw std::runtime_error("fhir: " + creation.error);
+  client_ = std::move(creation.client);
+  if (limits_.page_size < 1) limits_.page_size = 1;
+  if (limits_.maximum_pages < 1) limits_.maximum_pages = 1;
+}
+
+// The connection goes first: it abandons what is in flight without running callbacks.
+ServerHistory::~ServerHistory() {
+  *alive_ = false;
+  client_.reset();
+}
+
+void ServerHistory::fetch(const std::string& patient_reference, Done done) {
+  auto fetch = std::make_shared<Fetch>();
+  fetch->done = std::move(done);
+  if (!is_patient_reference(patient_reference)) {
+    // Later, as promised, not from inside this call.
+    worker_.post([this, fetch, alive = std::weak_ptr<bool>(alive_)] {
+      const auto still = alive.lock();
+      if (still && *still) fail(fetch, "no_patient_reference");
+    });
+    return;
+  }
+  fetch->target = search_target(patient_reference, limits_.page_size);
+  request_page(fetch);
+}
+
+void ServerHistory::request_page(const std::shared_ptr<Fetch>& fetch) {
+  authorize_([this, fetch, alive = std::weak_ptr<bool>(alive_)](
+                 std::optional<std::vector<fhir::HttpHeader>> headers, std::string error) {
+    const auto still = alive.lock();
+    if (!still || !*still) return;
+    if (!headers) {
+      fail(fetch, "no_authorization detail=\"" + error + "\"");
+      return;
+    }
+    fhir::HttpRequest request;
+    request.method = fhir::HttpMethod::get;
+    request.target = fetch->target;
+    request.extra_headers = std::move(*headers);
+    request.extra_headers.push_back({"Accept", "application/fhir+json"});
+    // The client's callbacks never run once it is destroyed, and it dies with `this`.
+    client_->send(std::move(request), [this, fetch](fhir::HttpResult result) {
+      if (!result.ok()) {
+        fail(fetch, std::string("transport kind=") + fhir::to_string(result.error) + " detail=\"" + result.message +
+                        "\"");
+        return;
+      }
+      if (result.response.status != 200) {
+        fail(fetch, "http_status status=" + std::to_string(result.response.status));
+        return;
+      }
+      fhir::HistoryPage page = fhir::read_observation_history(result.response.body);
+      if (!page.error.empty()) {
+        fail(fetch, "unreadable_page detail=\"" + page.error + "\"");  // the error never quotes the body
+        return;
+      }
+      ++fetch->pages;
+      fetch->skipped += page.skipped_entries;
+      for (fhir::HistoryPoint& point : page.points) fetch->points.push_back(std::move(point));
+      if (page.next_url.empty()) {
+        if (log_) {
+          log_(LogLevel::info, "event=history_fetched pages=" + std::to_string(fetch->pages) +
+                                   " points=" + std::to_string(fetch->points.size()) +
+                                   " skipped=" + std::to_string(fetch->skipped));
+        }
+        std::exchange(fetch->done, nullptr)(std::move(fetch->points));
+        return;
+      }
+      if (fetch->pages >= limits_.maximum_pages) {
+        fail(fetch, "too_many_pages pages=" + std::to_string(fetch->pages));
+        return;
+      }
+      fetch->target = next_page_target(base_url_, page.next_url);
+      if (fetch->target.empty()) {
+        fail(fetch, "next_link_elsewhere");  // never follow a link (with a credential) to another server
+        return;
+      }
+      request_page(fetch);
+    });
+  });
+}
+
+void ServerHistory::fail(const std::shared_ptr<Fetch>& fetch, const std::string& reason) {
+  if (log_) {
+    log_(LogLevel::warning, "event=history_failed pages=" + std::to_string(fetch->pages) + " reason=" + reason);
+  }
+  if (fetch->done) std::exchange(fetch->done, nullptr)(std::nullopt);
+}
+
+}  // namespace alliance
