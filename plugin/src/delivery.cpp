@@ -21,9 +21,11 @@ struct Delivery::Timer {
 
 struct Delivery::Push {
   StoredAdministration stored;
+  const MeasureDefinition* measure = nullptr;  // from the library, which outlives Delivery
   size_t connection = 0;
   fhir::BundleResult bundle;
   std::vector<json> created;  // one by one: the resources the server confirmed so far
+  std::map<std::string, std::string> server_references;  // one by one: fullUrl -> "Type/id"
   bool token_renewed = false;  // a 401 has had its one new token
 };
 
@@ -77,6 +79,43 @@ std::string created_id(const fhir::HttpResult& result, const std::string& type) 
   return {};
 }
 
+// Percent-encoding of a search parameter's value (RFC 3986: all but the unreserved).
+std::string encode_query_value(const std::string& value) {
+  static const char* const hex = "0123456789ABCDEF";
+  std::string encoded;
+  for (const char character : value) {
+    const auto byte = static_cast<unsigned char>(character);
+    if ((byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') || byte == '-' ||
+        byte == '.' || byte == '_' || byte == '~') {
+      encoded += character;
+    } else {
+      encoded += '%';
+      encoded += hex[byte >> 4];
+      encoded += hex[byte & 0x0F];
+    }
+  }
+  return encoded;
+}
+
+// One by one: a resource's urn:uuid references to entries created before it become
+// the server's "Type/id" (what a server does to a transaction).
+void resolve_references(json& value, const std::map<std::string, std::string>& server_references) {
+  if (value.is_array()) {
+    for (json& element : value) resolve_references(element, server_references);
+    return;
+  }
+  if (!value.is_object()) return;
+  for (auto& [key, element] : value.items()) {
+    if (key == "reference" && element.is_string()) {
+      if (const auto found = server_references.find(element.get<std::string>()); found != server_references.end()) {
+        element = found->second;
+      }
+    } else {
+      resolve_references(element, server_references);
+    }
+  }
+}
+
 // A transaction-response made from the answers of one-by-one creates, so that one
 // decision path reads both ways of pushing.
 std::string as_transaction_response(const std::vector<json>& created) {
@@ -100,6 +139,7 @@ Delivery::Delivery(Worker& worker, Store& store, const MeasureLibrary& measures,
       host_(host),
       timer_(std::make_unique<Timer>(worker.io_context_handle())) {
   mapping_.identifier_system = settings.identifier_system;
+  mapping_.item_observations = settings.item_observations;
   for (int index = 0; index < settings.concurrency; ++index) {
     fhir::HttpsClientCreation creation =
         fhir::HttpsClient::create(worker.io_context_handle(), client_settings(settings));
@@ -172,6 +212,7 @@ void Delivery::fill() {
       push->bundle.error = "the Questionnaire " + administration.questionnaire +
                            " is no longer installed in measures.questionnaire_folder";
     } else {
+      push->measure = measure;
       push->bundle = fhir::administration_bundle(administration, *measure, mapping_);
     }
     if (!push->bundle.error.empty()) {
@@ -198,27 +239,33 @@ void Delivery::fill() {
 
 void Delivery::start_push(const std::shared_ptr<Push>& push) {
   push->created.clear();
-  if (settings_.transactions) {
-    send_transaction(push);
+  push->server_references.clear();
+  if (settings_.ensure_questionnaires) {
+    ensure_questionnaire(push);
   } else {
-    send_response_then_observation(push);
+    send_mapped(push);
   }
 }
 
 void Delivery::with_authorization(const std::shared_ptr<Push>& push,
-                                  std::function<void(std::vector<fhir::HttpHeader>)> send) {
+                                  std::function<void(std::vector<fhir::HttpHeader>)> send,
+                                  std::function<void(const AttemptOutcome&)> no_token) {
   if (!tokens_) {
     send({});
     return;
   }
-  tokens_->get([this, push, send = std::move(send)](fhir::auth::TokenResult token) {
+  tokens_->get([this, push, send = std::move(send), no_token = std::move(no_token)](fhir::auth::TokenResult token) {
     if (!token.ok) {
       // No token, nothing sent: the administration waits, and the log says why
       // (a refused key is a configuration problem for IT).
       AttemptOutcome outcome;
       outcome.transport_failed = true;
       outcome.transport_error = "no access token: " + token.error;
-      complete(push, outcome);
+      if (no_token) {
+        no_token(outcome);
+      } else {
+        complete(push, outcome);
+      }
       return;
     }
     send({{"Authorization", token.authorization_header_value}});
@@ -232,6 +279,105 @@ bool Delivery::retry_with_new_token(const std::shared_ptr<Push>& push, int statu
   host_.log(LogLevel::info, "event=token_refused action=renew measure=" + push->stored.measure);
   start_push(push);
   return true;
+}
+
+void Delivery::ensure_questionnaire(const std::shared_ptr<Push>& push) {
+  QuestionnaireOnServer& questionnaire = questionnaires_[push->stored.administration.questionnaire];
+  if (!questionnaire.id.empty()) {
+    send_mapped(push);
+    return;
+  }
+  questionnaire.waiting.push_back(push);
+  if (questionnaire.in_flight) return;  // the push that asked first brings the answer for all
+  questionnaire.in_flight = true;
+  post_questionnaire(push);
+}
+
+void Delivery::post_questionnaire(const std::shared_ptr<Push>& push) {
+  const std::string canonical = push->stored.administration.questionnaire;
+  // Without a token nothing was sent: that is no news about the Questionnaire.
+  const auto no_token = [this, canonical](const AttemptOutcome& outcome) {
+    questionnaire_settled(canonical, "", outcome, false);
+  };
+  with_authorization(
+      push,
+      [this, push, canonical](std::vector<fhir::HttpHeader> headers) {
+        const MeasureDefinition& measure = *push->measure;
+        fhir::HttpRequest request;
+        request.method = fhir::HttpMethod::post;
+        request.target = "Questionnaire";
+        request.body = measure.resource_json;
+        request.extra_headers = std::move(headers);
+        request.extra_headers.push_back(
+            {"If-None-Exist", "url=" + encode_query_value(measure.url) + "&version=" + encode_query_value(measure.version)});
+        connections_[push->connection]->send(std::move(request), [this, push, canonical](fhir::HttpResult result) {
+          const int status = result.ok() ? result.response.status : 0;
+          if (status == 401 && tokens_ && !push->token_renewed) {
+            // One new token and one more try, as for every request of this push.
+            push->token_renewed = true;
+            tokens_->invalidate();
+            host_.log(LogLevel::info, "event=token_refused action=renew measure=" + push->stored.measure);
+            post_questionnaire(push);
+            return;
+          }
+          // 201: created; 200: the server had it (If-None-Exist matched one).
+          const std::string id = (status == 200 || status == 201) ? created_id(result, "Questionnaire") : std::string();
+          if (!id.empty()) {
+            host_.log(LogLevel::info, "event=questionnaire_ensured measure=" + push->stored.measure +
+                                          " status=" + std::to_string(status));
+          }
+          questionnaire_settled(canonical, id, outcome_of(result), true);
+        });
+      },
+      no_token);
+}
+
+void Delivery::questionnaire_settled(const std::string& canonical, const std::string& id,
+                                     const AttemptOutcome& outcome, bool sent) {
+  QuestionnaireOnServer& questionnaire = questionnaires_[canonical];
+  questionnaire.in_flight = false;
+  questionnaire.id = id;
+  std::vector<std::shared_ptr<Push>> waiting;
+  waiting.swap(questionnaire.waiting);
+  if (!id.empty()) {
+    for (const std::shared_ptr<Push>& push : waiting) send_mapped(push);
+    return;
+  }
+  // The administrations are fine; the Questionnaire is not on the server yet. They
+  // wait with the usual backoff (and Retry-After) for whatever IT has to fix, except
+  // after a 401 that a new token did not cure, which fails like every other 401.
+  DeliveryDecision decision;
+  if (!sent) {
+    decision = decide(outcome, 1, std::chrono::system_clock::now());
+    for (const std::shared_ptr<Push>& push : waiting) settle(push, decision, outcome);
+    return;
+  }
+  if (!outcome.transport_failed && (outcome.status == 200 || outcome.status == 201)) {
+    decision.stored_error = "HTTP " + std::to_string(outcome.status) + " without the Questionnaire's id";
+    decision.log_reason = "status=" + std::to_string(outcome.status) + " no_id";
+  } else {
+    decision = decide(outcome, 1, std::chrono::system_clock::now());
+    if (decision.verdict == AttemptVerdict::failed && outcome.status != 401) decision.verdict = AttemptVerdict::retry;
+  }
+  decision.stored_error = "cannot create Questionnaire " + canonical + ": " + decision.stored_error;
+  decision.log_reason = "questionnaire_not_created " + decision.log_reason;
+  for (const std::shared_ptr<Push>& push : waiting) settle(push, decision, outcome);
+}
+
+void Delivery::send_mapped(const std::shared_ptr<Push>& push) {
+  if (settings_.questionnaire_reference == "server_id") {
+    const auto found = questionnaires_.find(push->stored.administration.questionnaire);
+    if (found != questionnaires_.end() && !found->second.id.empty()) {
+      fhir::BundleResult mapped = fhir::administration_bundle(push->stored.administration, *push->measure, mapping_,
+                                                              "Questionnaire/" + found->second.id);
+      if (mapped.error.empty()) push->bundle = std::move(mapped);
+    }
+  }
+  if (settings_.transactions) {
+    send_transaction(push);
+  } else {
+    send_entry(push, 0);
+  }
 }
 
 void Delivery::send_transaction(const std::shared_ptr<Push>& push) {
@@ -248,66 +394,53 @@ void Delivery::send_transaction(const std::shared_ptr<Push>& push) {
   });
 }
 
-void Delivery::send_response_then_observation(const std::shared_ptr<Push>& push) {
-  with_authorization(push, [this, push](std::vector<fhir::HttpHeader> headers) {
-    const json& entry = push->bundle.bundle["entry"][0];
+void Delivery::send_entry(const std::shared_ptr<Push>& push, size_t index) {
+  if (index >= push->bundle.bundle["entry"].size()) {
+    // Every entry is on the server: read like the transaction-response it stands for.
+    AttemptOutcome outcome;
+    outcome.status = 200;
+    outcome.body = as_transaction_response(push->created);
+    complete(push, outcome);
+    return;
+  }
+  with_authorization(push, [this, push, index](std::vector<fhir::HttpHeader> headers) {
+    const json& entry = push->bundle.bundle["entry"][index];
+    const std::string type = entry["request"]["url"].get<std::string>();
+    json resource = entry["resource"];
+    resolve_references(resource, push->server_references);
     fhir::HttpRequest request;
     request.method = fhir::HttpMethod::post;
-    request.target = "QuestionnaireResponse";
-    request.body = entry["resource"].dump();
+    request.target = type;
+    request.body = resource.dump();
     request.extra_headers = std::move(headers);
     request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
-    connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
+    connections_[push->connection]->send(std::move(request), [this, push, index, type](fhir::HttpResult result) {
       if (result.ok() && retry_with_new_token(push, result.response.status)) return;
-      const std::string id = result.ok() ? created_id(result, "QuestionnaireResponse") : std::string();
+      const std::string id = result.ok() ? created_id(result, type) : std::string();
       if (!result.ok() || (result.response.status != 200 && result.response.status != 201) || id.empty()) {
         AttemptOutcome outcome = outcome_of(result);
         if (outcome.status == 200 || outcome.status == 201) outcome.status = 502;  // a success without an id
         complete(push, outcome);
         return;
       }
-      push->created.push_back({{"type", "QuestionnaireResponse"}, {"id", id}, {"status", result.response.status}});
-      send_observation(push, id);
-    });
-  });
-}
-
-void Delivery::send_observation(const std::shared_ptr<Push>& push, const std::string& response_id) {
-  with_authorization(push, [this, push, response_id](std::vector<fhir::HttpHeader> headers) {
-    const json& entry = push->bundle.bundle["entry"][1];
-    json observation = entry["resource"];
-    observation["derivedFrom"] = json::array({{{"reference", "QuestionnaireResponse/" + response_id}}});
-    fhir::HttpRequest request;
-    request.method = fhir::HttpMethod::post;
-    request.target = "Observation";
-    request.body = observation.dump();
-    request.extra_headers = std::move(headers);
-    request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
-    connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
-      if (result.ok() && retry_with_new_token(push, result.response.status)) return;
-      const std::string id = result.ok() ? created_id(result, "Observation") : std::string();
-      AttemptOutcome outcome = outcome_of(result);
-      if (result.ok() && (result.response.status == 200 || result.response.status == 201)) {
-        if (id.empty()) {
-          outcome.status = 502;
-        } else {
-          push->created.push_back({{"type", "Observation"}, {"id", id}, {"status", result.response.status}});
-          outcome.status = 200;
-          outcome.body = as_transaction_response(push->created);
-        }
-      }
-      complete(push, outcome);
+      push->created.push_back({{"type", type}, {"id", id}, {"status", result.response.status}});
+      push->server_references[push->bundle.bundle["entry"][index]["fullUrl"].get<std::string>()] = type + "/" + id;
+      send_entry(push, index + 1);
     });
   });
 }
 
 void Delivery::complete(const std::shared_ptr<Push>& push, const AttemptOutcome& outcome) {
+  settle(push, decide(outcome, push->bundle.bundle["entry"].size(), std::chrono::system_clock::now()), outcome);
+}
+
+void Delivery::settle(const std::shared_ptr<Push>& push, const DeliveryDecision& decision,
+                      const AttemptOutcome& outcome) {
   --in_flight_;
   connection_busy_[push->connection] = false;
   const auto now = std::chrono::system_clock::now();
   const int attempts = push->stored.delivery_attempts + 1;
   const std::string measure = "measure=" + push->stored.measure;
-  const DeliveryDecision decision = decide(outcome, 2, now);
   DeliveryRecord record;
   record.administration_id = push->stored.administration.administration_id;
   record.at = format_utc(now);

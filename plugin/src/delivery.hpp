@@ -6,16 +6,30 @@
 // the store, and one left in flight by a stopped process is pending again at start.
 //
 // Two ways to push, by configuration (fhir.transactions):
-//   transaction   one Bundle with the QuestionnaireResponse and the Observation
-//   one by one    conditional create of the QuestionnaireResponse, then of the
-//                 Observation referring to its server id (for servers without
-//                 transactions); If-None-Exist keeps both idempotent
+//   transaction   one Bundle with the QuestionnaireResponse and the Observations
+//   one by one    conditional creates in the Bundle's order (for servers without
+//                 transactions): the QuestionnaireResponse, then the item
+//                 Observations (fhir.item_observations) derived from its server id,
+//                 then the total, whose hasMember names the items' server ids; a
+//                 stopped administration is the QuestionnaireResponse alone.
+//                 If-None-Exist keeps every step idempotent, so a retry after a
+//                 failure half-way creates nothing twice.
+//
+// Questionnaires (fhir.ensure_questionnaires): before the first push of an
+// administration whose Questionnaire this process has not yet seen on the server, a
+// conditional create (If-None-Exist: url and version) puts it there; its server id is
+// kept per canonical, and with fhir.questionnaire_reference "server_id" responses refer
+// to "Questionnaire/<id>". Pushes of the same Questionnaire wait for the one request in
+// flight. When it fails, those administrations go back to pending with the usual
+// backoff (the Questionnaire's problem is no reason to give up on the results), except
+// after a 401 that a new token did not cure, which fails like any other 401.
 //
 // Every method runs on the plugin's worker thread.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -62,17 +76,36 @@ class Delivery {
   struct Push;  // one administration on its way
   struct Timer;
 
+  // A Questionnaire on the server, by canonical ("url|version").
+  struct QuestionnaireOnServer {
+    std::string id;       // the server's id, once created or found
+    bool in_flight = false;
+    std::vector<std::shared_ptr<Push>> waiting;  // pushes that go on once it is there
+  };
+
   void fill();
   void start_push(const std::shared_ptr<Push>& push);
-  // With SMART: the Authorization header (fetching a token first), then `send`.
+  // With SMART: the Authorization header (fetching a token first), then `send`. Without
+  // a token: `no_token` with the outcome when given, else the push completes with it.
   void with_authorization(const std::shared_ptr<Push>& push,
-                          std::function<void(std::vector<fhir::HttpHeader>)> send);
+                          std::function<void(std::vector<fhir::HttpHeader>)> send,
+                          std::function<void(const AttemptOutcome&)> no_token = nullptr);
   // A 401: one new token and one more try, then the verdict stands.
   bool retry_with_new_token(const std::shared_ptr<Push>& push, int status);
+  void ensure_questionnaire(const std::shared_ptr<Push>& push);
+  void post_questionnaire(const std::shared_ptr<Push>& push);
+  // The Questionnaire request ended: the waiting pushes go on (`id` set) or complete
+  // with `outcome`'s failure; `sent` is false when no request went out (no token).
+  void questionnaire_settled(const std::string& canonical, const std::string& id, const AttemptOutcome& outcome,
+                             bool sent);
+  // Maps again when the response must name the Questionnaire's server id, then sends.
+  void send_mapped(const std::shared_ptr<Push>& push);
   void send_transaction(const std::shared_ptr<Push>& push);
-  void send_response_then_observation(const std::shared_ptr<Push>& push);
-  void send_observation(const std::shared_ptr<Push>& push, const std::string& response_id);
+  // One by one: the Bundle's entry `index` as a conditional create, then the next.
+  void send_entry(const std::shared_ptr<Push>& push, size_t index);
   void complete(const std::shared_ptr<Push>& push, const AttemptOutcome& outcome);
+  // Records the verdict on one attempt (delivered, pending with a backoff, or failed).
+  void settle(const std::shared_ptr<Push>& push, const DeliveryDecision& decision, const AttemptOutcome& outcome);
   void flush();
   void schedule_next_due();
   std::chrono::seconds backoff(int attempts);
@@ -87,6 +120,7 @@ class Delivery {
   std::unique_ptr<fhir::auth::TokenSource> tokens_;  // with fhir.smart
   std::vector<bool> connection_busy_;
   std::unique_ptr<Timer> timer_;
+  std::map<std::string, QuestionnaireOnServer> questionnaires_;  // by canonical, for this process
   std::vector<DeliveryRecord> unrecorded_;  // outcomes waiting for the next flush
   bool flush_posted_ = false;
   int in_flight_ = 0;

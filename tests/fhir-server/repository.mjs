@@ -1,7 +1,11 @@
 // Medplum's MemoryRepository plus what a real server's database gives:
 //  - an identifier index, so a search whose only filter is `identifier` (and with it every
 //    ifNoneExist) is a map look-up instead of a FHIRPath scan of every stored resource
-//    (about 2 ms per stored resource, measured), and
+//    (about 2 ms per stored resource, measured),
+//  - exact canonical searches: `url` (optionally with `version`) matches the whole URL, as
+//    FHIR's uri search does without :below; the base class also matched longer URLs that
+//    start with it (`.../Questionnaire/ors` found `.../Questionnaire/ors-es`), so a
+//    conditional create of a Questionnaire on url and version answered 412, and
 //  - rollback for transactions (the base class has none), from a journal of the writes
 //    made since the outermost withTransaction began.
 // Not safe for overlapping requests: server.mjs runs one request at a time.
@@ -62,7 +66,7 @@ export class IndexedMemoryRepository extends MemoryRepository {
   }
 
   async search(searchRequest) {
-    const ids = this.#identifierMatches(searchRequest);
+    const ids = this.#identifierMatches(searchRequest) ?? this.#canonicalMatches(searchRequest);
     if (!ids) {
       return super.search(searchRequest);
     }
@@ -134,6 +138,35 @@ export class IndexedMemoryRepository extends MemoryRepository {
         return undefined;
       }
       for (const id of this.#identifierIndex.get(key) ?? []) {
+        ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  // The ids for a search whose filters are one `url` equals one value and at most one
+  // `version` equals one value, with no sort: a scan of that type's resources (servers
+  // hold few canonical resources); undefined for every other search.
+  #canonicalMatches(searchRequest) {
+    const { resourceType, filters, sortRules } = searchRequest;
+    if (!filters?.length || filters.length > 2 || sortRules?.length || !getSearchParameter(resourceType, 'url')) {
+      return undefined;
+    }
+    const wanted = {};
+    for (const filter of filters) {
+      const known = filter.code === 'url' || filter.code === 'version';
+      if (!known || filter.operator !== Operator.EQUALS || wanted[filter.code] !== undefined || /[,\\]/.test(filter.value)) {
+        return undefined;
+      }
+      wanted[filter.code] = filter.value;
+    }
+    if (wanted.url === undefined) {
+      return undefined;
+    }
+    const ids = new Set();
+    for (const [id, resource] of this.resources.get(resourceType) ?? []) {
+      const sameVersion = wanted.version === undefined || resource.version?.toLowerCase() === wanted.version.toLowerCase();
+      if (resource.url === wanted.url && sameVersion) {
         ids.add(id);
       }
     }

@@ -74,3 +74,24 @@ test('a failed transaction leaves resources, history and index as they were', as
   assert.deepEqual(ids(await repository.search(parseSearchRequest('Observation?identifier=urn:a|one'))), ['o1']);
   assert.deepEqual(ids(await repository.search(parseSearchRequest('Observation?identifier=urn:b|one'))), ['o2']);
 });
+
+test('a canonical search matches the whole url, and the version', async () => {
+  const repository = new IndexedMemoryRepository();
+  const questionnaire = (id, url, version) => ({ resourceType: 'Questionnaire', id, status: 'active', url, version });
+  await repository.createResource(questionnaire('ors', 'https://x.org/Questionnaire/ors', '1.0.0'));
+  await repository.createResource(questionnaire('ors-es', 'https://x.org/Questionnaire/ors-es', '1.0.0'));
+  await repository.createResource(questionnaire('ors-2', 'https://x.org/Questionnaire/ors', '2.0.0'));
+  const cases = [
+    ['Questionnaire?url=https://x.org/Questionnaire/ors&version=1.0.0', ['ors']],
+    ['Questionnaire?url=https%3A%2F%2Fx.org%2FQuestionnaire%2Fors&version=1.0.0', ['ors']],
+    ['Questionnaire?url=https://x.org/Questionnaire/ors', ['ors', 'ors-2']],
+    ['Questionnaire?url=https://x.org/Questionnaire/ors-es&version=1.0.0', ['ors-es']],
+    ['Questionnaire?url=https://x.org/Questionnaire/ors&version=3.0.0', []],
+    ['Questionnaire?url=https://x.org/Questionnaire/or', []],
+  ];
+  for (const [query, expected] of cases) {
+    const found = await repository.search(parseSearchRequest(query));
+    assert.deepEqual(ids(found), expected, query);
+    assert.equal(found.total, expected.length, query);
+  }
+});
