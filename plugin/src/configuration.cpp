@@ -75,6 +75,17 @@ class Reader {
     out = static_cast<Number>(found->get<long long>());
   }
 
+  // true or false.
+  void flag(const json& parent, const char* key, const std::string& full_key, bool& out) {
+    const auto found = parent.find(key);
+    if (found == parent.end()) return;
+    if (!found->is_boolean()) {
+      problem(full_key, "must be true or false");
+      return;
+    }
+    out = found->get<bool>();
+  }
+
   // A score in points (one decimal) within [minimum, maximum], stored in tenths.
   void score(const json& parent, const char* key, const std::string& full_key, Tenths minimum, Tenths maximum,
              Tenths& out) {
@@ -156,21 +167,67 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
                         configuration.trend_retention_days);
   }
   if (const json* measures = reader.object(root, "measures", "measures", true)) {
-    reader.check_keys(*measures, "measures.", {"questionnaire_folder"});
+    reader.check_keys(*measures, "measures.",
+                      {"questionnaire_folder", "default_language", "enabled", "other_rater_measure",
+                       "record_not_completed"});
     if (auto folder = reader.text(*measures, "questionnaire_folder", "measures.questionnaire_folder", true)) {
       configuration.questionnaire_folder = resolve(*folder, origin);
     }
+    SelectionRules& selection = configuration.selection;
+    if (auto language = reader.text(*measures, "default_language", "measures.default_language", false)) {
+      selection.default_language = *language;
+    }
+    const std::string known = "ORS, SRS, CORS, CSRS, YCORS, GSRS, CGSRS";
+    if (const auto enabled = measures->find("enabled"); enabled != measures->end()) {
+      selection.enabled.clear();
+      if (!enabled->is_array()) {
+        reader.problem("measures.enabled", "must be a list of measure codes (" + known + ")");
+      } else {
+        for (const json& code : *enabled) {
+          if (!code.is_string() || !is_measure_code(code.get<std::string>())) {
+            reader.problem("measures.enabled", "unknown measure " + code.dump() + "; the measures are " + known);
+            continue;
+          }
+          selection.enabled.push_back(code.get<std::string>());
+        }
+      }
+    }
+    if (const auto rater = measures->find("other_rater_measure"); rater != measures->end()) {
+      if (!rater->is_string() || (!rater->get_ref<const std::string&>().empty() &&
+                                  family_of(rater->get<std::string>()) != MeasureKind::outcome_rating_scale) ||
+          (!rater->get_ref<const std::string&>().empty() && !is_measure_code(rater->get<std::string>()))) {
+        reader.problem("measures.other_rater_measure", "must be ORS, CORS or YCORS, or \"\" for no other-rater form");
+      } else {
+        selection.other_rater_measure = rater->get<std::string>();
+      }
+    }
+    reader.flag(*measures, "record_not_completed", "measures.record_not_completed", selection.record_not_completed);
   }
   if (const json* scoring = reader.object(root, "scoring", "scoring", false)) {
     reader.check_keys(*scoring, "scoring.",
                       {"ors_clinical_cutoff", "reliable_change", "srs_alliance_cutoff", "srs_item_cutoff",
-                       "srs_alliance_drop"});
+                       "srs_alliance_drop", "age_bands", "expected_treatment_response_file"});
     ScoringRules& rules = configuration.scoring;
     if (const json* cutoffs = reader.object(*scoring, "ors_clinical_cutoff", "scoring.ors_clinical_cutoff", false)) {
       reader.check_keys(*cutoffs, "scoring.ors_clinical_cutoff.", {"adult", "adolescent", "child"});
       reader.score(*cutoffs, "adult", "scoring.ors_clinical_cutoff.adult", 0, 400, rules.adult_cutoff);
       reader.score(*cutoffs, "adolescent", "scoring.ors_clinical_cutoff.adolescent", 0, 400, rules.adolescent_cutoff);
       reader.score(*cutoffs, "child", "scoring.ors_clinical_cutoff.child", 0, 400, rules.child_cutoff);
+    }
+    if (const json* bands = reader.object(*scoring, "age_bands", "scoring.age_bands", false)) {
+      reader.check_keys(*bands, "scoring.age_bands.", {"child_from", "adolescent_from", "adult_from"});
+      reader.whole_number(*bands, "child_from", "scoring.age_bands.child_from", 1, 30, rules.child_from_age);
+      reader.whole_number(*bands, "adolescent_from", "scoring.age_bands.adolescent_from", 1, 30,
+                          rules.adolescent_from_age);
+      reader.whole_number(*bands, "adult_from", "scoring.age_bands.adult_from", 1, 30, rules.adult_from_age);
+      if (!(rules.child_from_age < rules.adolescent_from_age && rules.adolescent_from_age < rules.adult_from_age)) {
+        reader.problem("scoring.age_bands", "must rise: child_from < adolescent_from < adult_from");
+      }
+    }
+    if (auto file = reader.text(*scoring, "expected_treatment_response_file",
+                                "scoring.expected_treatment_response_file", false)) {
+      configuration.expected_response_file = resolve(*file, origin);
+      reader.readable_file(configuration.expected_response_file, "scoring.expected_treatment_response_file");
     }
     reader.score(*scoring, "reliable_change", "scoring.reliable_change", 1, 400, rules.reliable_change);
     reader.score(*scoring, "srs_alliance_cutoff", "scoring.srs_alliance_cutoff", 0, 400, rules.alliance_cutoff);
@@ -181,7 +238,8 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     reader.check_keys(*fhir, "fhir.",
                       {"base_url", "ca_file", "identifier_system", "timeout_seconds", "response_limit_bytes",
                        "retry_initial_seconds", "retry_maximum_seconds", "concurrency", "transactions",
-                       "client_certificate_file", "client_key_file", "smart", "proxy"});
+                       "client_certificate_file", "client_key_file", "smart", "proxy", "ensure_questionnaires",
+                       "questionnaire_reference", "item_observations", "read_history"});
     FhirConfiguration settings;
     if (auto base_url = reader.text(*fhir, "base_url", "fhir.base_url", true)) {
       // PHI never travels in clear text: there is no http:// option.
@@ -269,6 +327,21 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       } else {
         settings.transactions = transactions->get<bool>();
       }
+    }
+    reader.flag(*fhir, "ensure_questionnaires", "fhir.ensure_questionnaires", settings.ensure_questionnaires);
+    reader.flag(*fhir, "item_observations", "fhir.item_observations", settings.item_observations);
+    reader.flag(*fhir, "read_history", "fhir.read_history", settings.read_history);
+    if (auto reference = reader.text(*fhir, "questionnaire_reference", "fhir.questionnaire_reference", false)) {
+      if (*reference != "canonical" && *reference != "server_id") {
+        reader.problem("fhir.questionnaire_reference",
+                       "must be \"canonical\" (url|version) or \"server_id\" (Questionnaire/<id> on the server)");
+      } else {
+        settings.questionnaire_reference = *reference;
+      }
+    }
+    if (settings.questionnaire_reference == "server_id" && !settings.ensure_questionnaires) {
+      reader.problem("fhir.questionnaire_reference",
+                     "\"server_id\" needs fhir.ensure_questionnaires (the plugin learns the ids by creating them)");
     }
     if (settings.retry_maximum_seconds < settings.retry_initial_seconds) {
       reader.problem("fhir.retry_maximum_seconds", "must not be less than fhir.retry_initial_seconds");

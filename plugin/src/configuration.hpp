@@ -7,15 +7,22 @@
 //                   "key_file": "/etc/alliance/store.key",             (required)
 //                   "retired_key_files": [], "payload_retention_days": 30,
 //                   "trend_retention_days": 3650 },
-//     "measures": { "questionnaire_folder": "/usr/lib/.../measures" }, (required)
+//     "measures": { "questionnaire_folder": "/usr/lib/.../measures",  (required)
+//                   "default_language": "en",
+//                   "enabled": ["ORS", "SRS", "CORS", "CSRS", "YCORS", "GSRS", "CGSRS"],
+//                   "other_rater_measure": "ORS", "record_not_completed": false },
 //     "scoring":  { "ors_clinical_cutoff": { "adult": 25, "adolescent": 28, "child": 32 },
+//                   "age_bands": { "child_from": 6, "adolescent_from": 13, "adult_from": 18 },
 //                   "reliable_change": 5, "srs_alliance_cutoff": 36,
-//                   "srs_item_cutoff": 9, "srs_alliance_drop": 1 },
+//                   "srs_item_cutoff": 9, "srs_alliance_drop": 1,
+//                   "expected_treatment_response_file": "/etc/alliance/etr.json" },
 //     "fhir":     { "base_url": "https://ehr.example.org/fhir/R4",        (optional)
 //                   "ca_file": "/etc/alliance/ehr-ca.pem",
 //                   "identifier_system": "https://clinic.example.org/sid/alliance",
 //                   "timeout_seconds": 10, "response_limit_bytes": 8388608,
-//                   "retry_initial_seconds": 5, "retry_maximum_seconds": 300 },
+//                   "retry_initial_seconds": 5, "retry_maximum_seconds": 300,
+//                   "ensure_questionnaires": true, "questionnaire_reference": "canonical",
+//                   "item_observations": false, "read_history": false },
 //     "log_level": "info"
 //   }
 //
@@ -31,6 +38,7 @@
 #include <vector>
 
 #include "log_level.hpp"
+#include "measure_selection.hpp"
 #include "scoring.hpp"
 
 namespace alliance {
@@ -79,7 +87,11 @@ struct Configuration {
   int payload_retention_days = 30;    // delivered payloads are dropped after this
   int trend_retention_days = 3650;    // the trend's scores are dropped after this
   std::filesystem::path questionnaire_folder;
-  ScoringRules scoring;
+  SelectionRules selection;  // measures.*: which measure for whom
+  ScoringRules scoring;      // scoring.*: cutoffs, reliable change, age bands
+  // scoring.expected_treatment_response_file: a licensed ETR table (expected_response.hpp),
+  // loaded at start into scoring.expected_response; empty: none installed.
+  std::filesystem::path expected_response_file;
   LogLevel log_level = LogLevel::info;
   std::optional<FhirConfiguration> fhir;  // absent: nothing is sent to a chart
 };

@@ -123,7 +123,9 @@ extern "C" THP_EXPORT thp_status thp_plugin_entry(const thp_host_api* host, thp_
       return THP_ERROR_CONFIGURATION;
     }
     std::vector<std::string> measure_problems;
-    auto measures = alliance::load_measure_library(parsed.configuration->questionnaire_folder, measure_problems);
+    const alliance::SelectionRules& selection = parsed.configuration->selection;
+    auto measures = alliance::load_measure_library(parsed.configuration->questionnaire_folder, measure_problems,
+                                                   selection.enabled, selection.default_language);
     if (!measures) {
       std::string text_of_problems;
       for (const auto& problem : measure_problems) text_of_problems += (text_of_problems.empty() ? "" : "; ") + problem;

@@ -42,6 +42,7 @@ struct MeasureItem {
   std::string link_id;  // Questionnaire item linkId; the key of the answer in messages
   std::string text;     // what the client reads next to the line
   std::string short_name;  // "Goals and Topics": item.code.display, else the text
+  Coding coding;           // item.code[0] (the project's pcoms-item code): for item Observations
 };
 
 struct MeasureDefinition {

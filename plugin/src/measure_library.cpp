@@ -139,7 +139,7 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
     const std::string link_id = string_field(item, "linkId");
     if (link_id.empty()) problems.push_back(where + ".linkId: required");
     const std::string type = string_field(item, "type");
-    if (type == "coding") {
+    if (type == "choice" || type == "coding") {  // "coding" is the R5 name
       // Who filled the form in: recorded by the plugin, not asked of the client.
       const Coding code = first_coding(item);
       if (code.system == kItemCodeSystem && code.code == "rater") {
@@ -147,13 +147,13 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
       } else if (code.system == kItemCodeSystem && code.code == "rater-relationship") {
         measure.relationship_link_id = link_id;
       } else {
-        problems.push_back(where + ": a coding item must have code " + kItemCodeSystem +
+        problems.push_back(where + ": a choice item must have code " + kItemCodeSystem +
                            " rater or rater-relationship");
       }
       continue;
     }
     if (type != "decimal") {
-      problems.push_back(where + ".type: must be \"decimal\" (or \"coding\" for the rater items)");
+      problems.push_back(where + ".type: must be \"decimal\" (or \"choice\" for the rater items)");
       continue;
     }
     if (item.value("readOnly", false)) {
@@ -166,8 +166,9 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
     }
     const std::string item_text = string_field(item, "text");
     if (item_text.empty()) problems.push_back(where + ".text: required");
-    const std::string short_name = first_coding(item).display;
-    measure.items.push_back({link_id, item_text, short_name.empty() ? item_text : short_name});
+    const Coding item_coding = first_coding(item);
+    const std::string& short_name = item_coding.display;
+    measure.items.push_back({link_id, item_text, short_name.empty() ? item_text : short_name, item_coding});
   }
   if (measure.items.size() != 4) {
     problems.push_back(source + ": item: the measure needs 4 scale items (decimal, not readOnly); found " +

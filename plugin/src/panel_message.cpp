@@ -91,8 +91,8 @@ PanelMessage parse_panel_message(std::string_view text, const MeasureDefinition&
   if (measure_field == message.end() || !measure_field->is_string()) {
     return invalid("measure", "The message does not say which measure it is for.");
   }
-  if (measure_field->get_ref<const std::string&>() != measure_code(measure.kind)) {
-    return invalid("measure", std::string("This panel collects the ") + measure_code(measure.kind) +
+  if (measure_field->get_ref<const std::string&>() != measure.code) {
+    return invalid("measure", std::string("This panel collects the ") + measure.code +
                                   "; the message is for another measure.");
   }
 

@@ -59,12 +59,14 @@ namespace {
 
 // Substitutes @NAME@ placeholders in one pass, so that substituted text is never
 // scanned again (a title that spells "@PANEL_DATA@" stays a title).
-std::string fill(const char* page_template, std::string_view title, const std::string& panel_data) {
+std::string fill(const char* page_template, std::string_view title, const std::string& panel_data,
+                 const std::string& language = "en") {
   const std::string nonce = new_nonce();
   const std::string escaped_title = escape_html(title);
+  const std::string escaped_language = escape_html(language);
   const std::string script_data = json_for_script_element(panel_data);
   const std::pair<std::string_view, std::string_view> values[] = {
-      {"@NONCE@", nonce}, {"@TITLE@", escaped_title}, {"@LANGUAGE@", "en"}, {"@PANEL_DATA@", script_data}};
+      {"@NONCE@", nonce}, {"@TITLE@", escaped_title}, {"@LANGUAGE@", escaped_language}, {"@PANEL_DATA@", script_data}};
   const std::string_view page(page_template);
   std::string out;
   out.reserve(page.size() + panel_data.size() + 256);
@@ -96,11 +98,11 @@ std::string fill(const char* page_template, std::string_view title, const std::s
 std::string render_measure_panel(const MeasureDefinition& measure) {
   json items = json::array();
   for (const MeasureItem& item : measure.items) items.push_back({{"linkId", item.link_id}, {"text", item.text}});
-  const json data = {{"measure", measure_code(measure.kind)},
+  const json data = {{"measure", measure.code},
                      {"title", measure.title},
                      {"instructions", measure.instructions},
                      {"items", items}};
-  return fill(kPanelTemplate_measure, measure.title, data.dump());
+  return fill(kPanelTemplate_measure, measure.title, data.dump(), measure.language);
 }
 
 std::string render_clinician_panel(std::string_view title) { return fill(kPanelTemplate_clinician, title, "{}"); }

@@ -53,7 +53,8 @@ std::optional<Participant> copy_participant(const thp_participant* participant, 
     error = "a participant is NULL";
     return std::nullopt;
   }
-  if (participant->struct_size < sizeof(thp_participant)) {
+  // A 1.0 host's participant ends after fhir_reference; the 1.1 members are optional.
+  if (participant->struct_size < offsetof(thp_participant, rates_participant_id)) {
     error = "a participant's struct_size is smaller than ABI 1.0's thp_participant";
     return std::nullopt;
   }
@@ -73,6 +74,13 @@ std::optional<Participant> copy_participant(const thp_participant* participant, 
       !copy_text(participant->fhir_reference, kMaximumIdentifierBytes, "fhir_reference", copy.fhir_reference,
                  error)) {
     return std::nullopt;
+  }
+  if (THP_HAS_MEMBER(participant, thp_participant, relationship)) {
+    if (!copy_text(participant->rates_participant_id, kMaximumIdentifierBytes, "rates_participant_id",
+                   copy.rates_participant_id, error) ||
+        !copy_text(participant->relationship, 16, "relationship", copy.relationship, error)) {
+      return std::nullopt;
+    }
   }
   if (participant->age_years < -1 || participant->age_years > 150) {
     error = "a participant's age_years is out of range";

@@ -23,6 +23,8 @@ struct Participant {
   std::string birth_date;  // YYYY-MM-DD or empty
   std::string preferred_language;
   std::string fhir_reference;
+  std::string rates_participant_id;  // other rater: whom they rate (ABI 1.1)
+  std::string relationship;          // other rater: v3 RoleCode ("MTH"), or empty
 };
 
 struct SessionDetails {

@@ -17,6 +17,13 @@ std::string client_key_for(const Participant& participant) {
   return "participant:" + participant.participant_id;
 }
 
+std::string rater_key_for(const Participant& client, const Participant& rater) {
+  const std::string who = !rater.fhir_reference.empty() ? rater.fhir_reference
+                          : !rater.relationship.empty() ? "relationship:" + rater.relationship
+                                                        : "participant:" + rater.participant_id;
+  return client_key_for(client) + "\nrated-by:" + who;
+}
+
 namespace {
 
 const char* describe(thp_panel_close_reason reason) {
@@ -82,39 +89,97 @@ void SessionWorkflow::session_started(SessionDetails details) {
   }
 }
 
+AgeBand SessionWorkflow::band_of(const ParticipantState& participant) const {
+  return age_band_for(participant.age_years, configuration_.scoring);
+}
+
 void SessionWorkflow::admit(SessionState& session, ParticipantState& participant) {
   if (!session.collects_measures) return;
   switch (participant.details.role) {
     case ParticipantRole::client:
-      if (!participant.outcome_offered) open_measure_panel(session, participant, MeasureKind::outcome_rating_scale);
+      if (!participant.outcome_offered) {
+        participant.outcome_offered = true;
+        const std::string code = outcome_measure_for(band_of(participant), configuration_.selection);
+        if (code.empty()) {
+          log(LogLevel::info, "event=measure_skipped session=" + session.tag + " reason=switched_off age_band=\"" +
+                                  describe(band_of(participant)) + "\"");
+          return;
+        }
+        open_measure_panel(session, participant, code);
+      }
       break;
     case ParticipantRole::clinician:
       if (!participant.clinician_panel_offered) open_clinician_panel(session, participant);
       break;
-    case ParticipantRole::other_rater:
-      // Other-rater forms (a parent for a child) come with the child measures.
-      log(LogLevel::info, "event=participant_admitted session=" + session.tag + " role=other_rater measures=none");
+    case ParticipantRole::other_rater: {
+      if (participant.outcome_offered) break;
+      participant.outcome_offered = true;
+      const std::string code = other_rater_measure_for(configuration_.selection);
+      const ParticipantState* client = rated_client(session, participant);
+      if (code.empty() || client == nullptr) {
+        log(LogLevel::info, "event=measure_skipped session=" + session.tag + " role=other_rater reason=" +
+                                (code.empty() ? "switched_off" : "no_single_client_to_rate"));
+        break;
+      }
+      open_measure_panel(session, participant, code, client->details.participant_id);
       break;
+    }
   }
 }
 
-void SessionWorkflow::open_measure_panel(SessionState& session, ParticipantState& participant, MeasureKind kind) {
-  const MeasureDefinition& measure = *measures_.find(measure_code(kind), "");
-  (kind == MeasureKind::outcome_rating_scale ? participant.outcome_offered : participant.session_rating_offered) = true;
+const SessionWorkflow::ParticipantState* SessionWorkflow::rated_client(const SessionState& session,
+                                                                       const ParticipantState& rater) const {
+  if (!rater.details.rates_participant_id.empty()) {
+    const auto named = session.participants.find(rater.details.rates_participant_id);
+    if (named == session.participants.end() || named->second.details.role != ParticipantRole::client) return nullptr;
+    return &named->second;
+  }
+  const ParticipantState* only = nullptr;
+  for (const auto& [id, participant] : session.participants) {
+    if (participant.details.role != ParticipantRole::client) continue;
+    if (only != nullptr) return nullptr;  // several clients: the host must say which
+    only = &participant;
+  }
+  return only;
+}
+
+void SessionWorkflow::open_measure_panel(SessionState& session, ParticipantState& participant, const std::string& code,
+                                         const std::string& rated) {
+  const MeasureDefinition* found_measure = measures_.find(code, participant.details.preferred_language);
+  if (found_measure == nullptr) {
+    // The loader refuses to start without every enabled measure; this is a safeguard.
+    log(LogLevel::error, "event=measure_skipped session=" + session.tag + " measure=" + code + " reason=not_installed");
+    return;
+  }
+  const MeasureDefinition& measure = *found_measure;
+  if (measure.kind == MeasureKind::session_rating_scale) participant.session_rating_offered = true;
   ++session.open_panels;  // counted from the request, so the session is kept until the answer
   const std::string session_id = session.details.session_id;
   const std::string participant_id = participant.details.participant_id;
-  host_.open_panel(session_id, participant_id, measure.title, render_measure_panel(measure),
-                   [this, session_id, participant_id, kind](thp_status status, thp_panel_id panel) {
+  std::string title = measure.title;
+  if (!rated.empty()) {
+    const auto client = session.participants.find(rated);
+    const std::string name = client == session.participants.end() || client->second.details.display_name.empty()
+                                 ? std::string("the client")
+                                 : client->second.details.display_name;
+    title += ": about " + name;  // escaped by the renderer and the host
+  }
+  MeasureDefinition shown = measure;
+  shown.title = title;
+  host_.open_panel(session_id, participant_id, title, render_measure_panel(shown),
+                   [this, session_id, participant_id, found_measure, rated](thp_status status, thp_panel_id panel) {
                      if (status != THP_OK || panel == 0) {
-                       panel_open_failed(session_id, std::string("measure=") + measure_code(kind), status);
+                       panel_open_failed(session_id, "measure=" + found_measure->code, status);
                        return;
                      }
                      const auto found = sessions_.find(session_id);
-                     panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::measure, kind, false};
+                     panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::measure, found_measure,
+                                                   rated, false, false};
                      if (found != sessions_.end()) {
                        log(LogLevel::info, "event=panel_opened session=" + found->second.tag + " measure=" +
-                                               measure_code(kind) + " panel=" + std::to_string(panel));
+                                               found_measure->code + " language=" + found_measure->language +
+                                               (rated.empty() ? "" : " rater=other") + " panel=" +
+                                               std::to_string(panel));
                      }
                    });
 }
@@ -132,8 +197,8 @@ void SessionWorkflow::open_clinician_panel(SessionState& session, ParticipantSta
                        return;
                      }
                      const auto found = sessions_.find(session_id);
-                     panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::clinician,
-                                                   MeasureKind::outcome_rating_scale, false};
+                     panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::clinician, nullptr,
+                                                   {}, false, false};
                      if (found == sessions_.end()) return;
                      found->second.clinician_panels.push_back(panel);
                      // A therapist who joins late still sees what was already answered.
@@ -170,7 +235,14 @@ void SessionWorkflow::session_ended(const std::string& session_id) {
         continue;
       }
       if (!participant.session_rating_offered) {
-        open_measure_panel(*session, participant, MeasureKind::session_rating_scale);
+        participant.session_rating_offered = true;
+        const std::string code = session_rating_measure_for(band_of(participant), session->details.appointment_kind,
+                                                            configuration_.selection);
+        if (code.empty()) {
+          log(LogLevel::info, "event=measure_skipped session=" + session->tag + " reason=switched_off");
+          continue;
+        }
+        open_measure_panel(*session, participant, code);
         ++offered;
       }
     }
@@ -236,8 +308,8 @@ void SessionWorkflow::panel_message(thp_panel_id panel, const std::string& text,
   if (session == sessions_.end()) return;
   const auto participant = session->second.participants.find(binding->second.participant_id);
   if (participant == session->second.participants.end()) return;
-  const MeasureDefinition& measure = *measures_.find(measure_code(binding->second.measure), "");
-  const char* code = measure_code(measure.kind);
+  const MeasureDefinition& measure = *binding->second.measure;
+  const char* code = measure.code.c_str();
 
   if (binding->second.saved) {
     // A repeated click or a retried message: the first answer stands.
@@ -256,34 +328,63 @@ void SessionWorkflow::panel_message(thp_panel_id panel, const std::string& text,
     host_.post_to_panel(panel, problems_message(*invalid).dump());
     return;
   }
-  if (std::holds_alternative<DeclinedMeasure>(parsed)) {
+  if (const auto* declined = std::get_if<DeclinedMeasure>(&parsed)) {
     log(LogLevel::info, "event=measure_declined session=" + session->second.tag + " measure=" + code);
     host_.post_to_panel(panel, json({{"type", "declined"}, {"measure", code}}).dump());
+    if (!binding->second.declined) {
+      binding->second.declined = true;
+      std::string reason = "declined";
+      if (!declined->reason.empty()) reason.append(": ").append(declined->reason);  // bounded by the parser
+      not_completed(binding->second, session->second, reason);
+    }
     return;
   }
   submit(panel, binding->second, session->second, participant->second,
          std::get<SubmittedAnswers>(parsed).item_scores);
 }
 
+Administration SessionWorkflow::administration_for(const PanelBinding& binding, const SessionState& session,
+                                                  const MeasureDefinition& measure) const {
+  const ParticipantState& participant = session.participants.at(binding.participant_id);
+  Administration administration;
+  administration.administration_id = new_uuid();
+  administration.session_id = session.details.session_id;
+  administration.participant_id = participant.details.participant_id;
+  administration.practitioner_reference = practitioner_reference(session);
+  administration.encounter_reference = session.details.encounter_reference;
+  administration.questionnaire = measure.canonical();
+  administration.measure_code = measure.code;
+  administration.language = measure.language;
+  administration.authored_at = now_();
+  for (const MeasureItem& item : measure.items) administration.item_link_ids.push_back(item.link_id);
+  const auto rated = binding.rated_participant_id.empty() ? session.participants.end()
+                                                           : session.participants.find(binding.rated_participant_id);
+  if (rated != session.participants.end()) {
+    // An other rater's form is about the client: their chart, their age band.
+    administration.other_rater = true;
+    administration.client_key = rater_key_for(rated->second.details, participant.details);
+    administration.patient_reference = rated->second.details.fhir_reference;
+    administration.rater_reference = participant.details.fhir_reference;
+    administration.relationship = participant.details.relationship;
+    administration.age_years = rated->second.age_years;
+  } else {
+    administration.client_key = client_key_for(participant.details);
+    administration.patient_reference = participant.details.fhir_reference;
+    administration.age_years = participant.age_years;
+  }
+  return administration;
+}
+
 void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionState& session,
                              ParticipantState& participant, const std::vector<Tenths>& item_scores) {
-  const MeasureDefinition& measure = *measures_.find(measure_code(binding.measure), "");
-  const char* code = measure_code(measure.kind);
+  const MeasureDefinition& measure = *binding.measure;
+  const char* code = measure.code.c_str();
   Administration administration;
   try {
-    administration.administration_id = new_uuid();
-    administration.session_id = session.details.session_id;
-    administration.client_key = client_key_for(participant.details);
-    administration.participant_id = participant.details.participant_id;
-    administration.patient_reference = participant.details.fhir_reference;
-    administration.practitioner_reference = practitioner_reference(session);
-    administration.encounter_reference = session.details.encounter_reference;
-    administration.questionnaire = measure.canonical();
-    administration.authored_at = now_();
-    administration.age_years = participant.age_years;
-    for (const MeasureItem& item : measure.items) administration.item_link_ids.push_back(item.link_id);
-    const MeasureHistory history = store_.history(administration.client_key, measure.kind, session.details.session_id);
-    administration.scored = score_measure(measure, item_scores, participant.age_years, history, configuration_.scoring);
+    administration = administration_for(binding, session, measure);
+    const MeasureHistory history = store_.history(administration.client_key, measure.code, session.details.session_id);
+    administration.scored =
+        score_measure(measure, item_scores, administration.age_years, history, configuration_.scoring);
     // Committed to disk before the client hears "saved".
     if (store_.save(administration) == SaveOutcome::already_saved) {
       log(LogLevel::warning, "event=submission_duplicate session=" + session.tag + " measure=" + code);
@@ -300,33 +401,86 @@ void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionS
     return;
   }
   binding.saved = true;
+  ++session.measures_completed;
   log(LogLevel::info, "event=measure_saved session=" + session.tag + " measure=" + code + " flags=" +
                           std::to_string(administration.scored.flags.size()));
   host_.post_to_panel(panel, json({{"type", "saved"}, {"measure", code}}).dump());
   if (on_saved_) on_saved_();
-
-  const std::string result = result_message(participant, measure, administration.scored);
-  session.results.push_back(result);
-  for (thp_panel_id clinician_panel : session.clinician_panels) host_.post_to_panel(clinician_panel, result);
+  tell_therapists(session, result_message(participant, binding, session, measure, administration.scored));
 }
 
-std::string SessionWorkflow::result_message(const ParticipantState& participant, const MeasureDefinition& measure,
+void SessionWorkflow::not_completed(PanelBinding& binding, SessionState& session, const std::string& reason) {
+  ++session.measures_not_completed;
+  const MeasureDefinition& measure = *binding.measure;
+  const auto participant = session.participants.find(binding.participant_id);
+  const std::string reason_code = reason.substr(0, reason.find(':'));
+  log(LogLevel::info, "event=measure_not_completed session=" + session.tag + " measure=" + measure.code +
+                          " reason=" + reason_code);
+  if (participant != session.participants.end()) {
+    const std::string name =
+        participant->second.details.display_name.empty() ? "Client" : participant->second.details.display_name;
+    const bool declined = reason_code == "declined";
+    tell_therapists(session, json({{"type", "not_completed"},
+                                   {"participant_id", binding.participant_id},
+                                   {"client", name},
+                                   {"measure", measure.code},
+                                   {"measure_title", measure.title},
+                                   {"reason", reason_code},
+                                   {"summary", name + (declined ? " chose not to fill in the " : " did not finish the ") +
+                                                   measure.code + " this time."}})
+                                 .dump());
+  }
+  if (!configuration_.selection.record_not_completed || participant == session.participants.end()) return;
+  try {
+    Administration administration = administration_for(binding, session, measure);
+    administration.status = "stopped";
+    administration.not_completed_reason = reason;
+    administration.scored.kind = measure.kind;
+    store_.save(administration);
+    if (on_saved_) on_saved_();
+  } catch (const std::exception& error) {
+    log(LogLevel::error, "event=save_failed session=" + session.tag + " measure=" + measure.code +
+                             " status=stopped reason=\"" + error.what() + "\"");
+  }
+}
+
+void SessionWorkflow::tell_therapists(SessionState& session, const std::string& message) {
+  session.results.push_back(message);
+  for (thp_panel_id clinician_panel : session.clinician_panels) host_.post_to_panel(clinician_panel, message);
+}
+
+std::string SessionWorkflow::result_message(const ParticipantState& participant, const PanelBinding& binding,
+                                            const SessionState& session, const MeasureDefinition& measure,
                                             const ScoredMeasure& scored) const {
   json items = json::array();
   for (size_t index = 0; index < scored.item_scores.size() && index < measure.items.size(); ++index) {
     items.push_back({{"link_id", measure.items[index].link_id},
-                     {"text", measure.items[index].text},
+                     {"text", measure.items[index].short_name},
                      {"score", tenths_to_points(scored.item_scores[index])}});
   }
   json flags = json::array();
   for (const Flag& flag : scored.flags) flags.push_back({{"code", flag.code}, {"text", flag.text}});
-  const std::string client =
+  std::string client =
       participant.details.display_name.empty() ? std::string("Client") : participant.details.display_name;
+  std::string about_participant = participant.details.participant_id;
+  if (!binding.rated_participant_id.empty()) {
+    // "Dana's parent about Sam": the therapist must not mistake a rater's view for the client's.
+    const auto rated = session.participants.find(binding.rated_participant_id);
+    const std::string rated_name = rated == session.participants.end() || rated->second.details.display_name.empty()
+                                       ? std::string("the client")
+                                       : rated->second.details.display_name;
+    client += " (rating " + rated_name + ")";
+    about_participant = binding.rated_participant_id;
+  }
   json message = {{"type", "result"},
                   {"participant_id", participant.details.participant_id},
+                  {"about_participant_id", about_participant},
                   {"client", client},
-                  {"measure", measure_code(measure.kind)},
+                  {"measure", measure.code},
+                  {"family", measure_code(measure.kind)},
                   {"measure_title", measure.title},
+                  {"language", measure.language},
+                  {"other_rater", !binding.rated_participant_id.empty()},
                   {"total", tenths_to_points(scored.total)},
                   {"session_number", scored.session_number},
                   {"concern", scored.in_concern_range},
@@ -338,6 +492,10 @@ std::string SessionWorkflow::result_message(const ParticipantState& participant,
       scored.change_since_intake ? json(tenths_to_points(*scored.change_since_intake)) : json(nullptr);
   message["change_since_previous"] =
       scored.change_since_previous ? json(tenths_to_points(*scored.change_since_previous)) : json(nullptr);
+  message["outcome_category"] =
+      scored.outcome_category ? json(outcome_category_words(*scored.outcome_category)) : json(nullptr);
+  message["on_track"] = scored.on_track ? json(*scored.on_track) : json(nullptr);
+  message["expected_total"] = scored.expected_total ? json(tenths_to_points(*scored.expected_total)) : json(nullptr);
   return message.dump();
 }
 
@@ -355,9 +513,9 @@ void SessionWorkflow::panel_closed(thp_panel_id panel, thp_panel_close_reason re
   --session->second.open_panels;
   auto& clinician_panels = session->second.clinician_panels;
   std::erase(clinician_panels, panel);
-  if (closed.purpose == PanelPurpose::measure && !closed.saved) {
-    log(LogLevel::info, "event=measure_not_completed session=" + session->second.tag + " measure=" +
-                            measure_code(closed.measure) + " reason=" + describe(reason));
+  if (closed.purpose == PanelPurpose::measure && !closed.saved && !closed.declined) {
+    PanelBinding abandoned = closed;
+    not_completed(abandoned, session->second, describe(reason));
   }
   forget_if_finished(closed.session_id);
 }
@@ -365,7 +523,9 @@ void SessionWorkflow::panel_closed(thp_panel_id panel, thp_panel_close_reason re
 void SessionWorkflow::forget_if_finished(const std::string& session_id) {
   const auto session = sessions_.find(session_id);
   if (session == sessions_.end() || !session->second.ended || session->second.open_panels > 0) return;
-  log(LogLevel::debug, "event=session_finished session=" + session->second.tag);
+  log(LogLevel::info, "event=session_finished session=" + session->second.tag + " measures_completed=" +
+                          std::to_string(session->second.measures_completed) + " measures_not_completed=" +
+                          std::to_string(session->second.measures_not_completed));
   sessions_.erase(session);
 }
 

@@ -1,6 +1,10 @@
-// What happens in a session, on the plugin's worker thread: the ORS opens for each
-// client when a video session starts, the SRS when it ends; answers are validated,
-// scored, stored, confirmed to the client and shown to the therapist.
+// What happens in a session, on the plugin's worker thread: an outcome measure opens
+// for each client (and other rater) when a video session starts, a session rating
+// measure for each client when it ends; answers are validated, scored, stored,
+// confirmed to the client and shown to the therapist. Which measure (ORS, CORS, YCORS,
+// SRS, CSRS, GSRS, CGSRS) and in which language is chosen per participant
+// (measure_selection.hpp). A measure that is declined or abandoned is counted, shown
+// to the therapist and, by configuration, recorded as a stopped QuestionnaireResponse.
 //
 // Every method runs on the worker thread only, so the state needs no locks. Events
 // that make no sense (an end before a start, a duplicate start, an unknown session,
@@ -46,8 +50,10 @@ class SessionWorkflow {
     std::string session_id;
     std::string participant_id;
     PanelPurpose purpose = PanelPurpose::measure;
-    MeasureKind measure = MeasureKind::outcome_rating_scale;
+    const MeasureDefinition* measure = nullptr;  // lives in the MeasureLibrary
+    std::string rated_participant_id;  // an other rater's form: the client it is about
     bool saved = false;
+    bool declined = false;  // counted as not completed already
   };
 
   struct ParticipantState {
@@ -68,17 +74,34 @@ class SessionWorkflow {
     std::vector<thp_panel_id> clinician_panels;
     std::vector<std::string> results;  // result messages, replayed to a late therapist
     int open_panels = 0;
+    int measures_completed = 0;
+    int measures_not_completed = 0;  // declined or abandoned
   };
 
   void admit(SessionState& session, ParticipantState& participant);
-  void open_measure_panel(SessionState& session, ParticipantState& participant, MeasureKind kind);
+  // Opens `code` for `participant` in their language; `rated` is the client an other
+  // rater's form is about (empty for a client's own form).
+  void open_measure_panel(SessionState& session, ParticipantState& participant, const std::string& code,
+                          const std::string& rated = {});
+  // The client an other rater rates: the one named by the host, else the session's only
+  // client. Nothing when that is unclear.
+  const ParticipantState* rated_client(const SessionState& session, const ParticipantState& rater) const;
+  AgeBand band_of(const ParticipantState& participant) const;
+  // A measure that will not be completed: counted, told to the therapist, and recorded
+  // as stopped when the configuration says so.
+  void not_completed(PanelBinding& binding, SessionState& session, const std::string& reason);
+  // The administration's who, where and what, shared by completed and stopped ones.
+  Administration administration_for(const PanelBinding& binding, const SessionState& session,
+                                    const MeasureDefinition& measure) const;
   void open_clinician_panel(SessionState& session, ParticipantState& participant);
   // The host refused a panel: the session no longer waits for it.
   void panel_open_failed(const std::string& session_id, const std::string& what, thp_status status);
   void submit(thp_panel_id panel, PanelBinding& binding, SessionState& session, ParticipantState& participant,
               const std::vector<Tenths>& item_scores);
-  std::string result_message(const ParticipantState& participant, const MeasureDefinition& measure,
+  std::string result_message(const ParticipantState& participant, const PanelBinding& binding,
+                             const SessionState& session, const MeasureDefinition& measure,
                              const ScoredMeasure& scored) const;
+  void tell_therapists(SessionState& session, const std::string& message);
   void forget_if_finished(const std::string& session_id);
   SessionState* find_session(const std::string& session_id, const char* event);
   std::string practitioner_reference(const SessionState& session) const;
@@ -110,5 +133,9 @@ class SessionWorkflow {
 // "Patient/123" when the host gave one; otherwise the participant id, which keeps a
 // trajectory only as long as the host reuses participant ids for the same client.
 std::string client_key_for(const Participant& participant);
+
+// The trajectory of one other rater's forms about a client: apart from the client's
+// own, since a parent's view and a child's are different series.
+std::string rater_key_for(const Participant& client, const Participant& rater);
 
 }  // namespace alliance

@@ -19,11 +19,15 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kSchema = R"SQL(
+// Version 2: `measure` holds any PCOMS measure code (ORS, CORS, GSRS, ...), checked by
+// the plugin; version 1 allowed only ORS and SRS (upgraded by kUpgradeFrom1 below).
+constexpr int kSchemaVersion = 2;
+
+constexpr const char* kOutboxTable = R"SQL(
 CREATE TABLE IF NOT EXISTS outbox (
   administration_id  TEXT PRIMARY KEY,
   submission_key     TEXT NOT NULL UNIQUE,
-  measure            TEXT NOT NULL CHECK (measure IN ('ORS', 'SRS')),
+  measure            TEXT NOT NULL CHECK (measure <> ''),
   created_at         TEXT NOT NULL,
   key_id             TEXT NOT NULL,
   payload            BLOB,
@@ -35,7 +39,20 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error_key_id  TEXT NOT NULL DEFAULT '',
   server_resources   TEXT NOT NULL DEFAULT '',
   delivered_at       TEXT NOT NULL DEFAULT ''
-);
+))SQL";
+
+constexpr const char* kTrendTable = R"SQL(
+CREATE TABLE IF NOT EXISTS trend (
+  administration_id  TEXT PRIMARY KEY,
+  client_lookup      TEXT NOT NULL,
+  session_lookup     TEXT NOT NULL,
+  measure            TEXT NOT NULL CHECK (measure <> ''),
+  authored_at        TEXT NOT NULL,
+  key_id             TEXT NOT NULL,
+  scores             BLOB NOT NULL
+))SQL";
+
+constexpr const char* kSchema = R"SQL(
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (delivery_state, next_attempt_at);
 CREATE TABLE IF NOT EXISTS delivery_attempts (
   administration_id  TEXT NOT NULL REFERENCES outbox (administration_id) ON DELETE CASCADE,
@@ -45,18 +62,17 @@ CREATE TABLE IF NOT EXISTS delivery_attempts (
   reason             TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS delivery_attempts_by_administration ON delivery_attempts (administration_id);
-CREATE TABLE IF NOT EXISTS trend (
-  administration_id  TEXT PRIMARY KEY,
-  client_lookup      TEXT NOT NULL,
-  session_lookup     TEXT NOT NULL,
-  measure            TEXT NOT NULL CHECK (measure IN ('ORS', 'SRS')),
-  authored_at        TEXT NOT NULL,
-  key_id             TEXT NOT NULL,
-  scores             BLOB NOT NULL
-);
 CREATE INDEX IF NOT EXISTS trend_by_client ON trend (client_lookup, measure, authored_at);
-PRAGMA user_version = 1;
 )SQL";
+
+// A table's definition under another name, for SQLite's way of changing a
+// constraint: create the new table, copy, drop the old one, rename the new one.
+std::string renamed(const char* definition, const std::string& from, const std::string& to) {
+  std::string text = definition;
+  const std::string pattern = "CREATE TABLE IF NOT EXISTS " + from + " (";
+  text.replace(text.find(pattern), pattern.size(), "CREATE TABLE " + to + " (");
+  return text;
+}
 
 constexpr const char* kOutboxColumns =
     " administration_id, measure, key_id, payload, delivery_state, delivery_attempts, next_attempt_at, last_error,"
@@ -189,12 +205,41 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& path, const Outb
   store->execute("PRAGMA journal_mode = WAL");
   // FULL: every commit is on disk when it returns; "saved" must mean saved.
   store->execute("PRAGMA synchronous = FULL");
+  store->upgrade_schema();
   store->execute("PRAGMA foreign_keys = ON");
-  store->execute(kSchema);
   return store;
 }
 
 Store::Store(sqlite3* database, const OutboxKeys& keys) : database_(database), keys_(keys) {}
+
+void Store::upgrade_schema() {
+  int version = 0;
+  {
+    Statement read(database_, "PRAGMA user_version");
+    if (read.step()) version = read.column_int(0);
+  }
+  if (version > kSchemaVersion) {
+    throw StoreError("the store was written by a newer Alliance (schema " + std::to_string(version) +
+                     ", this one knows " + std::to_string(kSchemaVersion) + "): upgrade the plugin");
+  }
+  // Foreign keys are off here (they are switched on after), as SQLite requires for
+  // rebuilding a table that others refer to.
+  in_transaction(database_, [&] {
+    if (version == 1) {
+      execute((renamed(kOutboxTable, "outbox", "outbox_v2") + ";"
+               "INSERT INTO outbox_v2 SELECT * FROM outbox; DROP TABLE outbox;"
+               "ALTER TABLE outbox_v2 RENAME TO outbox;" +
+               renamed(kTrendTable, "trend", "trend_v2") + ";"
+               "INSERT INTO trend_v2 SELECT * FROM trend; DROP TABLE trend;"
+               "ALTER TABLE trend_v2 RENAME TO trend;")
+                  .c_str());
+    }
+    execute(kOutboxTable);
+    execute(kTrendTable);
+    execute(kSchema);
+    execute(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+  });
+}
 
 Store::~Store() { sqlite3_close_v2(database_); }
 
@@ -207,7 +252,8 @@ void Store::execute(const char* sql) {
   }
 }
 
-MeasureHistory Store::history(const std::string& client_key, MeasureKind kind, const std::string& session_id) {
+MeasureHistory Store::history(const std::string& client_key, const std::string& measure,
+                              const std::string& session_id) {
   const std::vector<std::string> clients = keys_.lookups_under_every_key(client_key);
   const std::vector<std::string> sessions = keys_.lookups_under_every_key(session_id);
   MeasureHistory history;
@@ -220,12 +266,12 @@ MeasureHistory Store::history(const std::string& client_key, MeasureKind kind, c
     for (const auto& lookup : sessions) count.bind(index++, lookup);
     if (count.step()) history.earlier_sessions = count.column_int(0);
   }
-  Statement rows(database_, "SELECT administration_id, key_id, scores, session_lookup FROM trend WHERE client_lookup IN (" +
+  Statement rows(database_, "SELECT administration_id, key_id, scores, session_lookup, authored_at FROM trend WHERE client_lookup IN (" +
                                 placeholders(1, clients.size()) + ") AND measure = ?" +
                                 std::to_string(clients.size() + 1) + " ORDER BY authored_at, rowid");
   int index = 1;
   for (const auto& lookup : clients) rows.bind(index++, lookup);
-  rows.bind(index, std::string(measure_code(kind)));
+  rows.bind(index, measure);
   while (rows.step()) {
     const std::string session_lookup = rows.column_text(3);
     if (std::find(sessions.begin(), sessions.end(), session_lookup) != sessions.end()) continue;
@@ -234,8 +280,12 @@ MeasureHistory Store::history(const std::string& client_key, MeasureKind kind, c
     const json parsed = json::parse(*scores, nullptr, false);
     if (!parsed.is_object() || !parsed.contains("total")) continue;
     const Tenths total = parsed["total"].get<Tenths>();
-    if (!history.intake_total) history.intake_total = total;
+    if (!history.intake_total) {
+      history.intake_total = total;
+      history.intake_at = rows.column_text(4);
+    }
     history.previous_total = total;
+    history.previous_at = rows.column_text(4);
     ++history.earlier_administrations;
   }
   return history;
@@ -244,21 +294,24 @@ MeasureHistory Store::history(const std::string& client_key, MeasureKind kind, c
 SaveOutcome Store::save(const Administration& administration) {
   const ScoredMeasure& scored = administration.scored;
   const std::string& id = administration.administration_id;
-  const std::string measure = measure_code(scored.kind);
+  const std::string& measure = administration.measure_code;
+  const bool completed = administration.status == "completed";
   bool saved = false;
   in_transaction(database_, [&] {
     Statement insert(database_, R"SQL(
       INSERT INTO outbox (administration_id, submission_key, measure, created_at, key_id, payload)
       VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (submission_key) DO NOTHING)SQL");
     insert.bind(1, id)
-        .bind(2, keys_.lookup(administration.session_id + "\n" + administration.participant_id + "\n" + measure))
+        // A declined form is recorded apart, so that the client may still complete it.
+        .bind(2, keys_.lookup(administration.session_id + "\n" + administration.participant_id + "\n" + measure +
+                              (completed ? "" : "\nstopped")))
         .bind(3, measure)
         .bind(4, administration.authored_at)
         .bind(5, keys_.current_key_id())
         .bind_blob(6, keys_.seal(encode_administration(administration), id));
     insert.step();
     saved = sqlite3_changes(database_) == 1;
-    if (!saved) return;
+    if (!saved || !completed) return;  // nothing to trend without scores
     json scores = {{"total", scored.total}, {"items", scored.item_scores}, {"session_number", scored.session_number}};
     scores["cutoff"] = scored.cutoff ? json(*scored.cutoff) : json(nullptr);
     Statement trend(database_, R"SQL(

@@ -40,7 +40,7 @@ enum class SaveOutcome { saved, already_saved };
 // An administration with where it is on its way to the chart.
 struct StoredAdministration {
   Administration administration;  // empty but for the id once the payload is purged
-  std::string measure;            // "ORS" or "SRS"
+  std::string measure;            // the measure code: ORS, SRS, CORS, GSRS, ...
   std::string delivery_state;     // pending, in_flight, delivered, failed
   int delivery_attempts = 0;
   std::string next_attempt_at;
@@ -80,8 +80,9 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // The client's earlier administrations of one measure, not counting `session_id`.
-  MeasureHistory history(const std::string& client_key, MeasureKind kind, const std::string& session_id);
+  // The client's earlier administrations of one measure ("ORS", "CORS", ...), not
+  // counting `session_id`.
+  MeasureHistory history(const std::string& client_key, const std::string& measure, const std::string& session_id);
 
   // Writes one administration durably (outbox and trend, one transaction). A second
   // submission of the same measure by the same participant in the same session is not
@@ -122,6 +123,8 @@ class Store {
  private:
   Store(sqlite3* database, const OutboxKeys& keys);
   void execute(const char* sql);
+  // Creates the tables, or brings an older file's schema to this version.
+  void upgrade_schema();
   StoredAdministration read_outbox_row(class Statement& row);
   sqlite3* database_;
   const OutboxKeys& keys_;

@@ -85,6 +85,8 @@ ScenarioParticipant parse_participant(const Json& value, std::string path,
   participant.birth_date = fields.optional_string("birth_date").value_or("");
   participant.preferred_language = fields.optional_string("preferred_language").value_or("");
   participant.fhir_reference = fields.optional_string("fhir_reference").value_or("");
+  participant.rates_participant_id = fields.optional_string("rates_participant_id").value_or("");
+  participant.relationship = fields.optional_string("relationship").value_or("");
   participant.present_at_start = fields.optional_bool("present_at_start").value_or(true);
   fields.reject_unread_fields();
   return participant;

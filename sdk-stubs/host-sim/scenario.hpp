@@ -21,6 +21,8 @@ struct ScenarioParticipant {
   std::string birth_date;
   std::string preferred_language;
   std::string fhir_reference;
+  std::string rates_participant_id;  // other rater: the client they rate
+  std::string relationship;          // other rater: v3 RoleCode
   bool present_at_start = true;
 };
 

@@ -27,6 +27,8 @@ thp_participant participant_view(const ScenarioParticipant& participant) {
   view_of_participant.birth_date = view(participant.birth_date);
   view_of_participant.preferred_language = view(participant.preferred_language);
   view_of_participant.fhir_reference = view(participant.fhir_reference);
+  view_of_participant.rates_participant_id = view(participant.rates_participant_id);
+  view_of_participant.relationship = view(participant.relationship);
   return view_of_participant;
 }
 

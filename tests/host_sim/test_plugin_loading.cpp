@@ -18,7 +18,7 @@ TEST_SUITE("host_sim") {
   TEST_CASE("a plugin speaking another ABI major is refused before any hook is called") {
     HostSimRun run = run_with_plugin(FIXTURE_PLUGIN_WRONG_MAJOR);
     CHECK(run.exit_status == 3);
-    CHECK(run.standard_error.find("speaks plugin ABI 2.0 but this host speaks 1.0") !=
+    CHECK(run.standard_error.find("speaks plugin ABI 2.0 but this host speaks 1.1") !=
           std::string::npos);
     CHECK(run.standard_error.find("rebuild the plugin against this SDK") != std::string::npos);
     CHECK(run.standard_error.find("hook called") == std::string::npos);

@@ -49,7 +49,7 @@ TEST_SUITE("host_sim") {
     const json& record = result.record;
 
     CHECK(record.at("scenario") == "Echo plugin through every step");
-    CHECK(record.at("abi") == json{{"host", "1.0"}, {"plugin", "1.0"}});
+    CHECK(record.at("abi") == json{{"host", "1.1"}, {"plugin", "1.1"}});
     CHECK(record.at("failures").empty());
     CHECK(record.at("shutdown_status") == 0);
     // The echo plugin queues one task during shutdown; the host must cancel it.

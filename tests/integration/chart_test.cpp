@@ -77,8 +77,11 @@ TEST_SUITE("integration") {
     CHECK(response.body["status"] == "completed");
     CHECK(response.body["subject"]["reference"] == patient);
     CHECK(response.body["author"]["reference"] == patient);
-    CHECK(response.body["item"].size() == 5);
-    CHECK(response.body["item"][4]["answer"][0]["valueDecimal"] == 29.1);
+    // Four scales, who filled it in (the client), and the total.
+    CHECK(response.body["item"].size() == 6);
+    CHECK(response.body["item"][4]["answer"][0]["valueCoding"]["code"] == "self");
+    CHECK(response.body["item"][5]["answer"][0]["valueDecimal"] == 29.1);
+    CHECK(response.body["language"] == "en");
     CHECK(response.body["identifier"]["value"] == run.rows[0]["administration_id"]);
 
     // The store knows the server's ids.

@@ -98,8 +98,8 @@ TEST_SUITE("abi") {
     host.abi_major = THP_ABI_MAJOR + 1;
     const Attempt attempt = start(host, good_configuration(folder));
     CHECK(attempt.status == THP_ERROR_INCOMPATIBLE_ABI);
-    CHECK(attempt.error.find("plugin ABI 1.0") != std::string::npos);
-    CHECK(attempt.error.find("host speaks 2.0") != std::string::npos);
+    CHECK(attempt.error.find("plugin ABI 1.1") != std::string::npos);
+    CHECK(attempt.error.find("host speaks 2." + std::to_string(THP_ABI_MINOR)) != std::string::npos);
     CHECK(attempt.api.plugin == nullptr);
   }
 

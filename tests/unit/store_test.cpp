@@ -27,6 +27,7 @@ Administration administration(const std::string& session_id, MeasureKind kind, T
   result.authored_at = authored_at;
   result.age_years = 30;
   result.scored.kind = kind;
+  result.measure_code = measure_code(kind);
   result.scored.item_scores = {total / 4, total / 4, total / 4, total - 3 * (total / 4)};
   result.scored.total = total;
   result.scored.cutoff = 250;
@@ -88,22 +89,22 @@ TEST_SUITE("store") {
     TemporaryFolder folder;
     const OutboxKeys keys = OutboxKeys::load(write_key_file(folder.path()));
     auto store = Store::open(folder.path() / "alliance.db", keys);
-    CHECK(store->history("Patient/pat-1", MeasureKind::outcome_rating_scale, "s1").earlier_sessions == 0);
+    CHECK(store->history("Patient/pat-1", "ORS", "s1").earlier_sessions == 0);
     store->save(administration("s1", MeasureKind::outcome_rating_scale, 180, "2026-11-02T15:00:00.000Z"));
     store->save(administration("s1", MeasureKind::session_rating_scale, 370, "2026-11-02T16:00:00.000Z"));
     store->save(administration("s2", MeasureKind::outcome_rating_scale, 220, "2026-11-09T15:00:00.000Z"));
-    const MeasureHistory history = store->history("Patient/pat-1", MeasureKind::outcome_rating_scale, "s3");
+    const MeasureHistory history = store->history("Patient/pat-1", "ORS", "s3");
     CHECK(history.earlier_sessions == 2);
     CHECK(history.intake_total == 180);
     CHECK(history.previous_total == 220);
     CHECK(history.earlier_administrations == 2);
     // The current session's own rows do not count as history.
-    const MeasureHistory during_s2 = store->history("Patient/pat-1", MeasureKind::outcome_rating_scale, "s2");
+    const MeasureHistory during_s2 = store->history("Patient/pat-1", "ORS", "s2");
     CHECK(during_s2.earlier_sessions == 1);
     CHECK(during_s2.previous_total == 180);
-    const MeasureHistory srs = store->history("Patient/pat-1", MeasureKind::session_rating_scale, "s3");
+    const MeasureHistory srs = store->history("Patient/pat-1", "SRS", "s3");
     CHECK(srs.previous_total == 370);
-    CHECK(store->history("Patient/other", MeasureKind::outcome_rating_scale, "s3").earlier_sessions == 0);
+    CHECK(store->history("Patient/other", "ORS", "s3").earlier_sessions == 0);
   }
 
   TEST_CASE("a store that cannot be created says where and why") {
@@ -135,7 +136,7 @@ TEST_SUITE("store") {
       store->record({{saved.administration_id, DeliveryRecord::State::failed, "2026-11-02T15:00:01.000Z", "",
                       "HTTP 422: Patient/patient-secret-42 not found", "", 422, "status=422 refused_by_server"}});
       CHECK(store->find(saved.administration_id)->last_error == "HTTP 422: Patient/patient-secret-42 not found");
-      CHECK(store->history("Patient/patient-secret-42", MeasureKind::outcome_rating_scale, "s-next").intake_total == 287);
+      CHECK(store->history("Patient/patient-secret-42", "ORS", "s-next").intake_total == 287);
     }
     // Every byte of the database and its write-ahead log.
     std::string bytes;
@@ -225,7 +226,7 @@ TEST_SUITE("store") {
     CHECK(store->find(old.administration_id)->payload_purged);
     CHECK(store->find(old.administration_id)->delivery_state == "delivered");
     CHECK_FALSE(store->find(recent.administration_id)->payload_purged);
-    const MeasureHistory history = store->history("Patient/pat-1", MeasureKind::outcome_rating_scale, "s3");
+    const MeasureHistory history = store->history("Patient/pat-1", "ORS", "s3");
     CHECK(history.intake_total == 250);  // the old score has left the trend
   }
 
@@ -244,7 +245,7 @@ TEST_SUITE("store") {
     const Administration after = administration("s2", MeasureKind::outcome_rating_scale, 260, "2026-11-09T15:00:00.000Z");
     store->save(after);
     CHECK(store->find(before.administration_id)->administration.scored.total == 200);
-    const MeasureHistory history = store->history("Patient/pat-1", MeasureKind::outcome_rating_scale, "s3");
+    const MeasureHistory history = store->history("Patient/pat-1", "ORS", "s3");
     CHECK(history.intake_total == 200);
     CHECK(history.previous_total == 260);
     CHECK(history.earlier_sessions == 2);

@@ -52,7 +52,7 @@ extern "C" {
 #endif
 
 #define THP_ABI_MAJOR 1
-#define THP_ABI_MINOR 0
+#define THP_ABI_MINOR 1
 
 /* The one symbol a plugin exports. A host looks it up with dlsym(THP_ENTRY_SYMBOL). */
 #define THP_ENTRY_SYMBOL "thp_plugin_entry"
@@ -141,6 +141,11 @@ typedef struct thp_participant {
   thp_str preferred_language;    /* BCP 47 tag such as "en" or "es-MX", or empty */
   thp_str fhir_reference;        /* "Patient/123" for a client, "Practitioner/…" for a
                                     clinician, "RelatedPerson/…" for a rater; or empty */
+  /* Added in ABI 1.1 (read with THP_HAS_MEMBER): an other rater's link to the client. */
+  thp_str rates_participant_id;  /* THP_ROLE_OTHER_RATER: the participant_id of the client
+                                    they rate; empty when the session has one client */
+  thp_str relationship;          /* THP_ROLE_OTHER_RATER: their relationship to the client,
+                                    an HL7 v3 RoleCode such as "MTH", "FTH", "GRD"; or empty */
 } thp_participant;
 
 typedef struct thp_session {
