@@ -289,7 +289,10 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
         reader.readable_file(client.private_key_file, "fhir.smart.private_key_file");
       }
       if (auto key_id = reader.text(*smart, "key_id", "fhir.smart.key_id", true)) client.key_id = *key_id;
-      if (auto scopes = reader.text(*smart, "scopes", "fhir.smart.scopes", false)) client.scopes = *scopes;
+      if (auto scopes = reader.text(*smart, "scopes", "fhir.smart.scopes", false)) {
+        client.scopes = *scopes;
+        client.scopes_given = true;
+      }
       if (auto endpoint = reader.text(*smart, "token_endpoint", "fhir.smart.token_endpoint", false)) {
         if (endpoint->rfind("https://", 0) != 0) {
           reader.problem("fhir.smart.token_endpoint", "must start with https://");
@@ -343,6 +346,7 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       reader.problem("fhir.questionnaire_reference",
                      "\"server_id\" needs fhir.ensure_questionnaires (the plugin learns the ids by creating them)");
     }
+    if (settings.smart && !settings.smart->scopes_given) settings.smart->scopes = default_scopes_for(settings);
     if (settings.retry_maximum_seconds < settings.retry_initial_seconds) {
       reader.problem("fhir.retry_maximum_seconds", "must not be less than fhir.retry_initial_seconds");
     }
@@ -357,6 +361,13 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
   }
   if (result.problems.empty()) result.configuration = std::move(configuration);
   return result;
+}
+
+std::string default_scopes_for(const FhirConfiguration& settings) {
+  std::string scopes = "system/QuestionnaireResponse.c system/Observation.c";
+  if (settings.ensure_questionnaires) scopes += " system/Questionnaire.crs";
+  if (settings.read_history) scopes += " system/Observation.rs";
+  return scopes;
 }
 
 std::string describe(const std::vector<ConfigurationProblem>& problems) {

@@ -48,7 +48,9 @@ struct SmartConfiguration {
   std::string client_id;
   std::filesystem::path private_key_file;  // RSA (RS384) or EC P-384 (ES384), mode 600
   std::string key_id;
+  // Default: what the other fhir.* settings need (see default_scopes_for).
   std::string scopes = "system/QuestionnaireResponse.c system/Observation.c";
+  bool scopes_given = false;  // fhir.smart.scopes was set: used as written
   std::string token_endpoint;  // empty: discovered from .well-known/smart-configuration
 };
 
@@ -105,6 +107,11 @@ struct ConfigurationResult {
   std::optional<Configuration> configuration;  // set when there are no problems
   std::vector<ConfigurationProblem> problems;
 };
+
+// The SMART scopes the settings need: create QuestionnaireResponse and Observation;
+// with ensure_questionnaires, create and search Questionnaire; with read_history,
+// read and search Observation.
+std::string default_scopes_for(const FhirConfiguration& settings);
 
 // `origin` is the file the text came from (may be empty: then relative paths are
 // taken from the current folder).

@@ -272,6 +272,20 @@ void Delivery::with_authorization(const std::shared_ptr<Push>& push,
   });
 }
 
+void Delivery::authorize(std::function<void(std::optional<std::vector<fhir::HttpHeader>>, std::string)> ready) {
+  if (!tokens_) {
+    ready(std::vector<fhir::HttpHeader>{}, std::string());
+    return;
+  }
+  tokens_->get([ready = std::move(ready)](fhir::auth::TokenResult token) {
+    if (!token.ok) {
+      ready(std::nullopt, "no access token: " + token.error);
+      return;
+    }
+    ready(std::vector<fhir::HttpHeader>{{"Authorization", token.authorization_header_value}}, std::string());
+  });
+}
+
 bool Delivery::retry_with_new_token(const std::shared_ptr<Push>& push, int status) {
   if (status != 401 || !tokens_ || push->token_renewed) return false;
   push->token_renewed = true;

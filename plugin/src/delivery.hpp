@@ -71,6 +71,10 @@ class Delivery {
   void wake();
   // Starts nothing new; `on_idle` runs once nothing is in flight (at once if idle).
   void finish_then(std::function<void()> on_idle);
+  // The headers that authorize a request to the server (a SMART bearer token, or none
+  // without SMART), for the plugin's reads (ServerHistory). On failure: nullopt and a
+  // reason without PHI.
+  void authorize(std::function<void(std::optional<std::vector<fhir::HttpHeader>>, std::string)> ready);
 
  private:
   struct Push;  // one administration on its way

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "configuration.hpp"
+#include "expected_response.hpp"
 #include "measure_library.hpp"
 #include "plugin.hpp"
 #include "telehealth/plugin_abi.h"
@@ -131,6 +132,19 @@ extern "C" THP_EXPORT thp_status thp_plugin_entry(const thp_host_api* host, thp_
       for (const auto& problem : measure_problems) text_of_problems += (text_of_problems.empty() ? "" : "; ") + problem;
       write_error(error, error_capacity, where + ": measures.questionnaire_folder: " + text_of_problems);
       return THP_ERROR_CONFIGURATION;
+    }
+    // A licensed expected-treatment-response table, when the clinic installed one.
+    if (const auto& file = parsed.configuration->expected_response_file; !file.empty()) {
+      std::vector<std::string> table_problems;
+      auto table = alliance::ExpectedResponseTable::load(file, table_problems);
+      if (!table) {
+        std::string text_of_problems;
+        for (const auto& problem : table_problems) text_of_problems += (text_of_problems.empty() ? "" : "; ") + problem;
+        write_error(error, error_capacity, where + ": scoring.expected_treatment_response_file: " + text_of_problems);
+        return THP_ERROR_CONFIGURATION;
+      }
+      parsed.configuration->scoring.expected_response =
+          std::make_shared<const alliance::ExpectedResponseTable>(std::move(*table));
     }
     Plugin* instance = nullptr;
     try {

@@ -15,9 +15,16 @@ Plugin::Plugin(const thp_host_api& host, Configuration configuration, MeasureLib
       delivery_(configuration_.fhir
                     ? std::make_unique<Delivery>(worker_, *store_, measures_, *configuration_.fhir, host_)
                     : nullptr),
+      server_history_(delivery_ && configuration_.fhir->read_history
+                          ? std::make_unique<ServerHistory>(
+                                worker_, *configuration_.fhir,
+                                [this](ServerHistory::HeadersReady ready) { delivery_->authorize(std::move(ready)); },
+                                [this](LogLevel level, std::string_view line) { host_.log(level, std::string(line)); })
+                          : nullptr),
       workflow_(configuration_, measures_, *store_, host_, &utc_now, [this] {
         if (delivery_) delivery_->wake();
       }) {
+  if (server_history_) workflow_.use_server_history(server_history_.get(), configuration_.fhir->identifier_system);
   host_.log(LogLevel::info, "event=plugin_started pending=" + std::to_string(store_->count_in_state("pending")) +
                                 " failed=" + std::to_string(store_->count_in_state("failed")) +
                                 " delivery=" + (delivery_ ? "on" : "off"));

@@ -11,6 +11,7 @@
 #include "host_gateway.hpp"
 #include "measure_library.hpp"
 #include "outbox_keys.hpp"
+#include "server_history.hpp"
 #include "session_workflow.hpp"
 #include "store.hpp"
 #include "telehealth/plugin_abi.h"
@@ -54,6 +55,7 @@ class Plugin {
   Worker worker_;  // constructed before the gateway that posts to it; stopped in ~Plugin
   HostGateway host_;
   std::unique_ptr<Delivery> delivery_;  // absent when no FHIR server is configured
+  std::unique_ptr<ServerHistory> server_history_;  // with fhir.read_history
   SessionWorkflow workflow_;
 };
 

@@ -85,8 +85,24 @@ void SessionWorkflow::session_started(SessionDetails details) {
     state.age_years = effective_age(participant, session_date);
     state.details = std::move(participant);
     const std::string id = state.details.participant_id;
-    admit(session, session.participants.emplace(id, std::move(state)).first->second);
+    ParticipantState& added = session.participants.emplace(id, std::move(state)).first->second;
+    fetch_server_history(session, added);
+    admit(session, added);
   }
+}
+
+void SessionWorkflow::fetch_server_history(SessionState& session, const ParticipantState& participant) {
+  const std::string& patient = participant.details.fhir_reference;
+  if (server_history_ == nullptr || !session.collects_measures || participant.details.role != ParticipantRole::client ||
+      patient.rfind("Patient/", 0) != 0 || session.server_points.count(patient) != 0) {
+    return;
+  }
+  const std::string session_id = session.details.session_id;
+  server_history_->fetch(patient, [this, session_id, patient](std::optional<std::vector<fhir::HistoryPoint>> points) {
+    const auto found = sessions_.find(session_id);
+    if (found == sessions_.end() || !points) return;  // ServerHistory logged why
+    found->second.server_points[patient] = std::move(*points);
+  });
 }
 
 AgeBand SessionWorkflow::band_of(const ParticipantState& participant) const {
@@ -274,6 +290,7 @@ void SessionWorkflow::participant_joined(const std::string& session_id, Particip
   const std::string id = state.details.participant_id;
   ParticipantState& added = session->participants.emplace(id, std::move(state)).first->second;
   log(LogLevel::info, "event=participant_joined session=" + session->tag);
+  fetch_server_history(*session, added);
   // Someone who arrives after the call has ended gets nothing new to fill in.
   if (!session->ended) admit(*session, added);
 }
@@ -382,7 +399,12 @@ void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionS
   Administration administration;
   try {
     administration = administration_for(binding, session, measure);
-    const MeasureHistory history = store_.history(administration.client_key, measure.code, session.details.session_id);
+    MeasureHistory history = store_.history(administration.client_key, measure.code, session.details.session_id);
+    const auto server = session.server_points.find(administration.patient_reference);
+    if (!administration.other_rater && server != session.server_points.end()) {
+      history = fhir::merge_history(history, server->second, measure.code, own_identifier_system_,
+                                    administration.authored_at);
+    }
     administration.scored =
         score_measure(measure, item_scores, administration.age_years, history, configuration_.scoring);
     // Committed to disk before the client hears "saved".

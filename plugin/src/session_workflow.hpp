@@ -21,6 +21,8 @@
 #include "configuration.hpp"
 #include "host_gateway.hpp"
 #include "measure_library.hpp"
+#include "observation_history.hpp"
+#include "server_history.hpp"
 #include "session_details.hpp"
 #include "store.hpp"
 
@@ -42,6 +44,15 @@ class SessionWorkflow {
   void panel_closed(thp_panel_id panel, thp_panel_close_reason reason);
 
   size_t open_session_count() const { return sessions_.size(); }
+
+  // With fhir.read_history: at session start each client's earlier totals are read
+  // from the server, and merged with the store's when scoring (points carrying
+  // `own_identifier_system` are this plugin's own, already in the store). Scoring never
+  // waits for the server: what has not arrived by then is not used.
+  void use_server_history(ServerHistory* history, std::string own_identifier_system) {
+    server_history_ = history;
+    own_identifier_system_ = std::move(own_identifier_system);
+  }
 
  private:
   enum class PanelPurpose { measure, clinician };
@@ -74,6 +85,8 @@ class SessionWorkflow {
     std::vector<thp_panel_id> clinician_panels;
     std::vector<std::string> results;  // result messages, replayed to a late therapist
     int open_panels = 0;
+    // Earlier totals from the server, by Patient reference (fhir.read_history).
+    std::map<std::string, std::vector<fhir::HistoryPoint>> server_points;
     int measures_completed = 0;
     int measures_not_completed = 0;  // declined or abandoned
   };
@@ -115,6 +128,9 @@ class SessionWorkflow {
   std::function<void()> on_saved_;
   std::unordered_map<std::string, SessionState> sessions_;
   std::unordered_map<thp_panel_id, PanelBinding> panels_;
+  ServerHistory* server_history_ = nullptr;
+  std::string own_identifier_system_;
+  void fetch_server_history(SessionState& session, const ParticipantState& participant);
   int sessions_seen_ = 0;
 
   // Inside an event handler (> 0), panel-open answers may arrive synchronously, in
