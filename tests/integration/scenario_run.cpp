@@ -21,7 +21,7 @@ std::filesystem::path key_file_of(const std::filesystem::path& configuration) {
   return key.replace_extension(".key");
 }
 
-std::filesystem::path write_run_configuration(const std::string& name, const json& fhir) {
+std::filesystem::path write_run_configuration(const std::string& name, const json& fhir, const json& measures) {
   const std::filesystem::path path = host_sim_test::output_path(name + "-alliance.json");
   // A fresh store key for every run, private to its owner as the plugin demands.
   unsigned char key[32];
@@ -38,6 +38,7 @@ std::filesystem::path write_run_configuration(const std::string& name, const jso
                         {"measures", {{"questionnaire_folder", ALLIANCE_QUESTIONNAIRE_DIR}}},
                         {"log_level", "debug"}};
   if (!fhir.is_null()) configuration["fhir"] = fhir;
+  if (!measures.is_null()) configuration["measures"].merge_patch(measures);
   std::ofstream(path) << configuration.dump(2);
   return path;
 }
@@ -70,11 +71,15 @@ std::vector<json> read_administrations(const std::filesystem::path& database, co
 }
 
 ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& options) {
+  return run_scenario(scenario_file, options, nullptr);
+}
+
+ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& options, const json& measures) {
   static int runs = 0;
   // ctest runs test cases as parallel processes that share the output folder.
   const std::string name = std::filesystem::path(scenario_file).stem().string() + "-" + std::to_string(getpid()) +
                            "-" + std::to_string(++runs);
-  const std::filesystem::path configuration = write_run_configuration(name, options.fhir);
+  const std::filesystem::path configuration = write_run_configuration(name, options.fhir, measures);
   const std::filesystem::path record = host_sim_test::output_path(name + "-record.json");
   std::vector<std::string> arguments{"--plugin",   ALLIANCE_PLUGIN_PATH,
                                      "--config",   configuration.string(),

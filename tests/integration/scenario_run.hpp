@@ -35,10 +35,15 @@ struct RunOptions {
 
 // `scenario_file` is a name in tests/scenarios or an absolute path.
 ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& options = {});
+// The same, with `measures` merged into the configuration's "measures" section (e.g.
+// {"record_not_completed": true}).
+ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& options, const nlohmann::json& measures);
 
 // Writes a configuration for one run (store at state-NAME/alliance.db beside it, its
 // key at NAME.key, debug logging, and `fhir` when not null) and returns its path.
-std::filesystem::path write_run_configuration(const std::string& name, const nlohmann::json& fhir = nullptr);
+// `measures`, when not null, is merged into the "measures" section.
+std::filesystem::path write_run_configuration(const std::string& name, const nlohmann::json& fhir = nullptr,
+                                              const nlohmann::json& measures = nullptr);
 std::filesystem::path key_file_of(const std::filesystem::path& configuration);
 
 // The store's administrations as JSON rows (opened with its key), oldest first:
