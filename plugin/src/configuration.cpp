@@ -57,6 +57,11 @@ class Reader {
 
   // A file the plugin will need to read: checked now, so IT hears about it at start.
   void readable_file(const std::filesystem::path& file, const std::string& full_key) {
+    std::error_code error;
+    if (std::filesystem::is_directory(file, error)) {
+      problem(full_key, file.string() + " is a folder, not a file");
+      return;
+    }
     std::ifstream input(file);
     if (!input) problem(full_key, file.string() + " cannot be read");
   }

@@ -80,15 +80,18 @@ void SessionWorkflow::session_started(SessionDetails details) {
   log(LogLevel::info, "event=session_started session=" + session.tag + " participants=" +
                           std::to_string(participants.size()) + " collects_measures=" +
                           (session.collects_measures ? "yes" : "no"));
+  std::vector<std::string> order;
   for (Participant& participant : participants) {
     ParticipantState state;
     state.age_years = effective_age(participant, session_date);
     state.details = std::move(participant);
-    const std::string id = state.details.participant_id;
-    ParticipantState& added = session.participants.emplace(id, std::move(state)).first->second;
+    order.push_back(state.details.participant_id);
+    ParticipantState& added = session.participants.emplace(order.back(), std::move(state)).first->second;
     fetch_server_history(session, added);
-    admit(session, added);
   }
+  // Everyone is known before anyone is admitted: an other rater listed before the
+  // client they rate must still find them.
+  for (const std::string& id : order) admit(session, session.participants.at(id));
 }
 
 void SessionWorkflow::fetch_server_history(SessionState& session, const ParticipantState& participant) {
@@ -129,14 +132,16 @@ void SessionWorkflow::admit(SessionState& session, ParticipantState& participant
       break;
     case ParticipantRole::other_rater: {
       if (participant.outcome_offered) break;
-      participant.outcome_offered = true;
       const std::string code = other_rater_measure_for(configuration_.selection);
       const ParticipantState* client = rated_client(session, participant);
       if (code.empty() || client == nullptr) {
+        // Without a client to rate yet, the rater is admitted again when a client joins.
+        if (code.empty()) participant.outcome_offered = true;
         log(LogLevel::info, "event=measure_skipped session=" + session.tag + " role=other_rater reason=" +
                                 (code.empty() ? "switched_off" : "no_single_client_to_rate"));
         break;
       }
+      participant.outcome_offered = true;
       open_measure_panel(session, participant, code, client->details.participant_id);
       break;
     }
@@ -292,7 +297,15 @@ void SessionWorkflow::participant_joined(const std::string& session_id, Particip
   log(LogLevel::info, "event=participant_joined session=" + session->tag);
   fetch_server_history(*session, added);
   // Someone who arrives after the call has ended gets nothing new to fill in.
-  if (!session->ended) admit(*session, added);
+  if (session->ended) return;
+  admit(*session, added);
+  if (added.details.role != ParticipantRole::client) return;
+  // A parent who joined before the child they rate gets their form now.
+  for (auto& [other_id, other] : session->participants) {
+    if (other.details.role == ParticipantRole::other_rater && other.present && !other.outcome_offered) {
+      admit(*session, other);
+    }
+  }
 }
 
 void SessionWorkflow::participant_left(const std::string& session_id, const std::string& participant_id) {

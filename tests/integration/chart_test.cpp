@@ -228,4 +228,48 @@ TEST_SUITE("integration") {
           std::string::npos);
     CHECK(logs.find(scenario.patients.at(0).substr(8)) == std::string::npos);  // the server's text stays out of the log
   }
+
+  TEST_CASE("with server ids and item Observations, responses name Questionnaire/<id> and totals list their items") {
+    for (const bool transactions : {true, false}) {
+      CAPTURE(transactions);
+      const PersonalizedScenario scenario = personalize_scenario("normal_session.json");
+      const std::string patient = scenario.patients.at(0);
+      json settings = fhir_settings();
+      settings["transactions"] = transactions;
+      settings["questionnaire_reference"] = "server_id";
+      settings["item_observations"] = true;
+      const ScenarioRun run = run_scenario(scenario.path, {{}, settings});
+      REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+      REQUIRE(run.rows.size() == 2);
+      for (const json& row : run.rows) CHECK(row["delivery_state"] == "delivered");
+
+      // The Questionnaire is on the server once, and the responses name it by its id.
+      const auto questionnaires =
+          fhir_search("Questionnaire", "url=https://fhir.alliance-plugin.org/Questionnaire/ors&version=1.0.0");
+      REQUIRE(questionnaires.size() == 1);
+      const std::string questionnaire_id = questionnaires[0]["id"];
+      const auto responses = fhir_search("QuestionnaireResponse", "subject=" + patient);
+      REQUIRE(responses.size() == 2);
+      bool named_by_id = false;
+      for (const json& response : responses) {
+        named_by_id = named_by_id || response["questionnaire"] == "Questionnaire/" + questionnaire_id;
+      }
+      CHECK(named_by_id);
+
+      // Two totals and eight items; each total's hasMember resolves to an item of the
+      // same client, derived from the same response.
+      const auto observations = fhir_search("Observation", "subject=" + patient);
+      REQUIRE(observations.size() == 10);
+      const json* total = observation_with_code(observations, "716613004");
+      REQUIRE(total != nullptr);
+      REQUIRE((*total)["hasMember"].size() == 4);
+      for (const json& member : (*total)["hasMember"]) {
+        const auto item = fhir_request("GET", member["reference"].get<std::string>());
+        REQUIRE(item.status == 200);
+        CHECK(item.body["subject"]["reference"] == patient);
+        CHECK(item.body["derivedFrom"][0] == (*total)["derivedFrom"][0]);
+        CHECK(item.body["code"]["coding"][0]["system"] == "https://fhir.alliance-plugin.org/CodeSystem/pcoms-item");
+      }
+    }
+  }
 }

@@ -16,6 +16,19 @@ bool has_problem(const ConfigurationResult& result, const std::string& key, cons
   return false;
 }
 
+// The minimal file with `measures` and `extra` (", ..." top-level members) added.
+std::string with_measures(const std::string& measures, const std::string& extra = "") {
+  return R"({"store": {"path": "a.db", "key_file": "k"}, "measures": {"questionnaire_folder": "m")" +
+         (measures.empty() ? std::string() : ", " + measures) + "}" + extra + "}";
+}
+
+std::string with_fhir(const std::string& fhir) {
+  return with_measures("", R"(, "fhir": {"base_url": "https://ehr.example.org/fhir/R4")" +
+                               (fhir.empty() ? std::string() : ", " + fhir) + "}");
+}
+
+std::string with_scoring(const std::string& scoring) { return with_measures("", R"(, "scoring": {)" + scoring + "}"); }
+
 }  // namespace
 
 TEST_SUITE("configuration") {
@@ -127,5 +140,178 @@ TEST_SUITE("configuration") {
                                              "scoring": {"reliable_change": 0}})",
                                           ""),
                       "scoring.reliable_change", "from 0.1"));
+  }
+
+  TEST_CASE("the measure settings are read with their defaults") {
+    const auto defaults = parse_configuration(kMinimal, "");
+    REQUIRE(defaults.configuration);
+    const SelectionRules& selection = defaults.configuration->selection;
+    CHECK(selection.default_language == "en");
+    CHECK(selection.enabled == std::vector<std::string>{"ORS", "SRS", "CORS", "CSRS", "YCORS", "GSRS", "CGSRS"});
+    CHECK(selection.other_rater_measure == "ORS");
+    CHECK_FALSE(selection.record_not_completed);
+    CHECK(defaults.configuration->scoring.child_from_age == 6);
+    CHECK(defaults.configuration->scoring.adolescent_from_age == 13);
+    CHECK(defaults.configuration->scoring.adult_from_age == 18);
+    CHECK(defaults.configuration->expected_response_file.empty());
+
+    const auto result = parse_configuration(
+        with_measures(R"("default_language": "es", "enabled": ["ORS", "SRS", "GSRS"],
+                         "other_rater_measure": "", "record_not_completed": true)",
+                      R"(, "scoring": {"age_bands": {"child_from": 5, "adolescent_from": 12, "adult_from": 19}})"),
+        "");
+    REQUIRE_MESSAGE(result.configuration, describe(result.problems));
+    const SelectionRules& set = result.configuration->selection;
+    CHECK(set.default_language == "es");
+    CHECK(set.enabled == std::vector<std::string>{"ORS", "SRS", "GSRS"});
+    CHECK(set.other_rater_measure.empty());
+    CHECK(set.record_not_completed);
+    CHECK(result.configuration->scoring.child_from_age == 5);
+    CHECK(result.configuration->scoring.adolescent_from_age == 12);
+    CHECK(result.configuration->scoring.adult_from_age == 19);
+
+    const auto child_rater = parse_configuration(with_measures(R"("other_rater_measure": "CORS")"), "");
+    REQUIRE(child_rater.configuration);
+    CHECK(child_rater.configuration->selection.other_rater_measure == "CORS");
+    const auto none_enabled = parse_configuration(with_measures(R"("enabled": [])"), "");
+    REQUIRE(none_enabled.configuration);
+    CHECK(none_enabled.configuration->selection.enabled.empty());
+  }
+
+  TEST_CASE("bad measure and scoring settings are reported with their key") {
+    struct Row {
+      std::string text;
+      const char* key;
+      const char* reason_part;
+    };
+    const Row rows[] = {
+        {with_measures(R"("default_language": "")"), "measures.default_language", "non-empty text"},
+        {with_measures(R"("default_language": 7)"), "measures.default_language", "non-empty text"},
+        {with_measures(R"("enabled": ["ORS", "XYZ"])"), "measures.enabled", "XYZ"},
+        {with_measures(R"("enabled": ["ors"])"), "measures.enabled", "unknown measure"},
+        {with_measures(R"("enabled": [3])"), "measures.enabled", "unknown measure"},
+        {with_measures(R"("enabled": "ORS")"), "measures.enabled", "must be a list"},
+        {with_measures(R"("other_rater_measure": "SRS")"), "measures.other_rater_measure", "ORS, CORS or YCORS"},
+        {with_measures(R"("other_rater_measure": "GSRS")"), "measures.other_rater_measure", "ORS, CORS or YCORS"},
+        {with_measures(R"("other_rater_measure": "XYZ")"), "measures.other_rater_measure", "ORS, CORS or YCORS"},
+        {with_measures(R"("other_rater_measure": false)"), "measures.other_rater_measure", "ORS, CORS or YCORS"},
+        {with_measures(R"("record_not_completed": "yes")"), "measures.record_not_completed", "true or false"},
+        {with_measures(R"("record_not_completed": 1)"), "measures.record_not_completed", "true or false"},
+        {with_measures(R"("languages": ["en"])"), "measures.languages", "unknown key"},
+        {with_scoring(R"("age_bands": {"child_from": 10, "adolescent_from": 8, "adult_from": 18})"),
+         "scoring.age_bands", "must rise"},
+        {with_scoring(R"("age_bands": {"adolescent_from": 18})"), "scoring.age_bands", "must rise"},
+        {with_scoring(R"("age_bands": {"child_from": 13})"), "scoring.age_bands", "must rise"},
+        {with_scoring(R"("age_bands": {"adult_from": 31})"), "scoring.age_bands.adult_from", "from 1 to 30"},
+        {with_scoring(R"("age_bands": {"child_from": 0})"), "scoring.age_bands.child_from", "from 1 to 30"},
+        {with_scoring(R"("age_bands": {"adolescent_from": 13.5})"), "scoring.age_bands.adolescent_from",
+         "from 1 to 30"},
+        {with_scoring(R"("age_bands": {"teen_from": 13})"), "scoring.age_bands.teen_from", "unknown key"},
+        {with_scoring(R"("age_bands": [6, 13, 18])"), "scoring.age_bands", "must be an object"},
+        {with_scoring(R"("expected_treatment_response_file": "/nonexistent/alliance/etr.json")"),
+         "scoring.expected_treatment_response_file", "cannot be read"},
+        {with_scoring(R"("expected_treatment_response_file": "")"), "scoring.expected_treatment_response_file",
+         "non-empty text"},
+    };
+    for (const Row& row : rows) {
+      CAPTURE(row.text);
+      const auto result = parse_configuration(row.text, "/etc/alliance/alliance.json");
+      CHECK_FALSE(result.configuration);
+      CHECK_MESSAGE(has_problem(result, row.key, row.reason_part), describe(result.problems));
+    }
+  }
+
+  TEST_CASE("a readable expected-treatment-response file is taken from the configuration's folder") {
+    const std::string origin = std::string(ALLIANCE_QUESTIONNAIRE_DIR) + "/alliance.json";
+    const auto result =
+        parse_configuration(with_scoring(R"("expected_treatment_response_file": "ors.json")"), origin);
+    REQUIRE_MESSAGE(result.configuration, describe(result.problems));
+    CHECK(result.configuration->expected_response_file == std::string(ALLIANCE_QUESTIONNAIRE_DIR) + "/ors.json");
+  }
+
+  TEST_CASE("the FHIR switches are read with their defaults and bad values are reported") {
+    const auto defaults = parse_configuration(with_fhir(""), "");
+    REQUIRE_MESSAGE(defaults.configuration, describe(defaults.problems));
+    const FhirConfiguration& fhir = *defaults.configuration->fhir;
+    CHECK(fhir.ensure_questionnaires);
+    CHECK(fhir.questionnaire_reference == "canonical");
+    CHECK_FALSE(fhir.item_observations);
+    CHECK_FALSE(fhir.read_history);
+
+    const auto set = parse_configuration(with_fhir(R"("ensure_questionnaires": true, "item_observations": true,
+        "read_history": true, "questionnaire_reference": "server_id")"),
+                                         "");
+    REQUIRE_MESSAGE(set.configuration, describe(set.problems));
+    CHECK(set.configuration->fhir->item_observations);
+    CHECK(set.configuration->fhir->read_history);
+    CHECK(set.configuration->fhir->questionnaire_reference == "server_id");
+    const auto off = parse_configuration(with_fhir(R"("ensure_questionnaires": false)"), "");
+    REQUIRE_MESSAGE(off.configuration, describe(off.problems));
+    CHECK_FALSE(off.configuration->fhir->ensure_questionnaires);
+
+    struct Row {
+      std::string fhir;
+      const char* key;
+      const char* reason_part;
+    };
+    const Row rows[] = {
+        {R"("ensure_questionnaires": "yes")", "fhir.ensure_questionnaires", "true or false"},
+        {R"("item_observations": 1)", "fhir.item_observations", "true or false"},
+        {R"("read_history": null)", "fhir.read_history", "true or false"},
+        {R"("questionnaire_reference": "other")", "fhir.questionnaire_reference", "\"canonical\""},
+        {R"("questionnaire_reference": 5)", "fhir.questionnaire_reference", "non-empty text"},
+        {R"("questionnaire_reference": "server_id", "ensure_questionnaires": false)", "fhir.questionnaire_reference",
+         "needs fhir.ensure_questionnaires"},
+    };
+    for (const Row& row : rows) {
+      CAPTURE(row.fhir);
+      const auto result = parse_configuration(with_fhir(row.fhir), "");
+      CHECK_FALSE(result.configuration);
+      CHECK_MESSAGE(has_problem(result, row.key, row.reason_part), describe(result.problems));
+    }
+  }
+
+  TEST_CASE("the default SMART scopes follow the settings and explicit scopes are kept") {
+    struct Row {
+      bool ensure_questionnaires;
+      bool read_history;
+      const char* scopes;
+    };
+    const Row rows[] = {
+        {true, false, "system/QuestionnaireResponse.c system/Observation.c system/Questionnaire.crs"},
+        {false, false, "system/QuestionnaireResponse.c system/Observation.c"},
+        {true, true,
+         "system/QuestionnaireResponse.c system/Observation.c system/Questionnaire.crs system/Observation.rs"},
+        {false, true, "system/QuestionnaireResponse.c system/Observation.c system/Observation.rs"},
+    };
+    // A private key file that exists: the shipped ORS stands in (only readability is checked here).
+    const std::string origin = std::string(ALLIANCE_QUESTIONNAIRE_DIR) + "/alliance.json";
+    for (const Row& row : rows) {
+      CAPTURE(row.ensure_questionnaires);
+      CAPTURE(row.read_history);
+      FhirConfiguration settings;
+      settings.ensure_questionnaires = row.ensure_questionnaires;
+      settings.read_history = row.read_history;
+      CHECK(default_scopes_for(settings) == row.scopes);
+
+      const std::string switches = std::string(R"("ensure_questionnaires": )") +
+                                   (row.ensure_questionnaires ? "true" : "false") + R"(, "read_history": )" +
+                                   (row.read_history ? "true" : "false");
+      const auto defaulted = parse_configuration(
+          with_fhir(switches + R"(, "smart": {"client_id": "alliance", "private_key_file": "ors.json",
+                                              "key_id": "k1"})"),
+          origin);
+      REQUIRE_MESSAGE(defaulted.configuration, describe(defaulted.problems));
+      CHECK(defaulted.configuration->fhir->smart->scopes == row.scopes);
+      CHECK_FALSE(defaulted.configuration->fhir->smart->scopes_given);
+
+      const auto explicit_scopes = parse_configuration(
+          with_fhir(switches + R"(, "smart": {"client_id": "alliance", "private_key_file": "ors.json",
+                                              "key_id": "k1", "scopes": "system/*.cruds"})"),
+          origin);
+      REQUIRE_MESSAGE(explicit_scopes.configuration, describe(explicit_scopes.problems));
+      CHECK(explicit_scopes.configuration->fhir->smart->scopes == "system/*.cruds");
+      CHECK(explicit_scopes.configuration->fhir->smart->scopes_given);
+    }
   }
 }

@@ -95,4 +95,143 @@ TEST_SUITE("measure_library") {
     CHECK_FALSE(load_measure_library("/nonexistent/alliance/measures", problems));
     CHECK(joined(problems).find("not a folder") != std::string::npos);
   }
+
+  TEST_CASE("every shipped measure loads in English and Spanish") {
+    std::vector<std::string> problems;
+    const auto library = load_measure_library(ALLIANCE_QUESTIONNAIRE_DIR, problems,
+                                              {std::begin(kMeasureCodes), std::end(kMeasureCodes)});
+    REQUIRE_MESSAGE(library, joined(problems));
+    CHECK(library->measures.size() == 14);
+    for (const char* code : kMeasureCodes) {
+      CAPTURE(code);
+      std::vector<std::string> languages = library->languages_of(code);
+      std::sort(languages.begin(), languages.end());
+      CHECK(languages == std::vector<std::string>{"en", "es"});
+      for (const char* language : {"en", "es"}) {
+        CAPTURE(language);
+        const MeasureDefinition* measure = library->find(code, language);
+        REQUIRE(measure != nullptr);
+        CHECK(measure->code == code);
+        CHECK(measure->language == language);
+        CHECK(measure->kind == family_of(code));
+        CHECK(measure->items.size() == 4);
+        CHECK_FALSE(measure->total_link_id.empty());
+        CHECK(library->by_canonical(measure->canonical()) == measure);
+      }
+    }
+  }
+
+  TEST_CASE("a measure is found in the preferred language or else in the default one") {
+    const MeasureLibrary& library = alliance::testing::shipped_measures();
+    struct Row {
+      const char* code;
+      const char* preferred;
+      const char* file;  // the file the measure comes from
+    };
+    const Row rows[] = {
+        {"ORS", "es-MX", "ors.es.json"}, {"ORS", "es", "ors.es.json"},  {"ORS", "ES-mx", "ors.es.json"},
+        {"ORS", "fr", "ors.json"},       {"ORS", "fr-CA", "ors.json"},  {"ORS", "", "ors.json"},
+        {"ORS", "en-GB", "ors.json"},    {"SRS", "es-ES", "srs.es.json"}, {"CORS", "es-419", "cors.es.json"},
+        {"YCORS", "de", "ycors.json"},   {"CGSRS", "es", "cgsrs.es.json"},
+    };
+    for (const Row& row : rows) {
+      CAPTURE(row.code);
+      CAPTURE(row.preferred);
+      const MeasureDefinition* found = library.find(row.code, row.preferred);
+      REQUIRE(found != nullptr);
+      CHECK(std::filesystem::path(found->source_file).filename() == row.file);
+    }
+    CHECK(library.find("ORS", "es-MX")->title.find("Escala de Valoración de Resultados") == 0);
+    CHECK(library.find("XYZ", "en") == nullptr);
+  }
+
+  TEST_CASE("a second file for the same measure and language or the same url is refused naming both files") {
+    {
+      TemporaryFolder folder;
+      write_file(folder.path() / "a-ors.json", shipped_questionnaire("ors.json").dump());
+      json copy = shipped_questionnaire("ors.json");
+      copy["url"] = "https://clinic.example.org/Questionnaire/ors";  // another url: still the same measure
+      write_file(folder.path() / "b-ors.json", copy.dump());
+      write_file(folder.path() / "srs.json", shipped_questionnaire("srs.json").dump());
+      std::vector<std::string> problems;
+      CHECK_FALSE(load_measure_library(folder.path(), problems));
+      const std::string text = joined(problems);
+      CAPTURE(text);
+      CHECK(problems.size() == 1);
+      CHECK(text.find("b-ors.json: a second Questionnaire for the ORS in language \"en\"") != std::string::npos);
+      CHECK(text.find("(first: " + (folder.path() / "a-ors.json").string() + ")") != std::string::npos);
+    }
+    {
+      TemporaryFolder folder;
+      write_file(folder.path() / "a-ors.json", shipped_questionnaire("ors.json").dump());
+      json spanish = shipped_questionnaire("ors.es.json");
+      spanish["url"] = shipped_questionnaire("ors.json")["url"];  // a translation that kept the English url
+      write_file(folder.path() / "b-ors-es.json", spanish.dump());
+      write_file(folder.path() / "srs.json", shipped_questionnaire("srs.json").dump());
+      std::vector<std::string> problems;
+      CHECK_FALSE(load_measure_library(folder.path(), problems));
+      const std::string text = joined(problems);
+      CAPTURE(text);
+      CHECK(problems.size() == 1);
+      CHECK(text.find("b-ors-es.json: url and version https://fhir.alliance-plugin.org/Questionnaire/ors|1.0.0") !=
+            std::string::npos);
+      CHECK(text.find("also those of " + (folder.path() / "a-ors.json").string()) != std::string::npos);
+    }
+  }
+
+  TEST_CASE("a required measure missing in the default language is refused naming it") {
+    TemporaryFolder folder;
+    for (const char* file : {"ors.json", "srs.json", "cors.es.json"}) {
+      write_file(folder.path() / file, shipped_questionnaire(file).dump());
+    }
+    std::vector<std::string> problems;
+    CHECK_FALSE(load_measure_library(folder.path(), problems, {"ORS", "SRS", "CORS"}));
+    const std::string text = joined(problems);
+    CAPTURE(text);
+    CHECK(problems.size() == 1);
+    CHECK(text.find("no Questionnaire for the CORS in the default language \"en\"") != std::string::npos);
+    // With Spanish as the default language the ORS and SRS are missing instead.
+    problems.clear();
+    CHECK_FALSE(load_measure_library(folder.path(), problems, {"ORS", "SRS", "CORS"}, "es"));
+    CHECK(problems.size() == 2);
+    CHECK(joined(problems).find("no Questionnaire for the ORS in the default language \"es\"") != std::string::npos);
+    problems.clear();
+    CHECK(load_measure_library(folder.path(), problems, {"ORS", "SRS"}));
+  }
+
+  TEST_CASE("a choice item must be one of the rater items") {
+    struct Row {
+      const char* name;
+      json code;
+      bool accepted;
+    };
+    const std::string items = "https://fhir.alliance-plugin.org/CodeSystem/pcoms-item";
+    const Row rows[] = {
+        {"no code", json(), false},
+        {"another system", json::array({{{"system", "http://example.org"}, {"code", "rater"}}}), false},
+        {"another code", json::array({{{"system", items}, {"code", "mood"}}}), false},
+        {"rater", json::array({{{"system", items}, {"code", "rater"}}}), true},
+        {"rater-relationship", json::array({{{"system", items}, {"code", "rater-relationship"}}}), true},
+    };
+    for (const Row& row : rows) {
+      CAPTURE(row.name);
+      json questionnaire = shipped_questionnaire("srs.json");
+      json item = {{"linkId", "srs-extra"}, {"type", "choice"}, {"text", "Who filled this in?"}};
+      if (!row.code.is_null()) item["code"] = row.code;
+      questionnaire["item"].push_back(item);
+      std::vector<std::string> problems;
+      const auto parsed = parse_questionnaire(questionnaire.dump(), "extra.json", problems);
+      CHECK(parsed.has_value() == row.accepted);
+      if (row.accepted) {
+        CHECK((parsed->rater_link_id == "srs-extra" || parsed->relationship_link_id == "srs-extra"));
+        CHECK(parsed->items.size() == 4);
+      } else {
+        CHECK(joined(problems).find("extra.json: item[5]: a choice item must have code") != std::string::npos);
+      }
+    }
+    // The shipped ORS records both who filled it in and their relationship.
+    const MeasureDefinition& ors = alliance::testing::shipped_measures().outcome();
+    CHECK(ors.rater_link_id == "ors-rater");
+    CHECK(ors.relationship_link_id == "ors-rater-relationship");
+  }
 }

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cstddef>
 #include <string>
 
 #include "session_details.hpp"
@@ -120,5 +121,84 @@ TEST_SUITE("session_details") {
     CHECK(effective_age(participant, "2026-11-02") == 13);
     participant.birth_date.clear();
     CHECK(effective_age(participant, "2026-11-02") == -1);
+  }
+
+  TEST_CASE("a participant from an ABI 1.0 host is accepted without the rater fields") {
+    SessionBuilder builder;
+    const std::string rates = "client-9";
+    const std::string relationship = "MTH";
+    builder.participant.role = THP_ROLE_OTHER_RATER;
+    // A 1.0 host's struct ends before the 1.1 members; whatever lies beyond is not read.
+    builder.participant.struct_size = static_cast<uint32_t>(offsetof(thp_participant, rates_participant_id));
+    builder.participant.rates_participant_id = view(rates);
+    builder.participant.relationship = view(relationship);
+    std::string error;
+    const auto copy = copy_session(&builder.session, error);
+    REQUIRE_MESSAGE(copy, error);
+    REQUIRE(copy->participants.size() == 1);
+    CHECK(copy->participants[0].role == ParticipantRole::other_rater);
+    CHECK(copy->participants[0].rates_participant_id.empty());
+    CHECK(copy->participants[0].relationship.empty());
+
+    // Smaller than 1.0's struct: refused.
+    builder.participant.struct_size = static_cast<uint32_t>(offsetof(thp_participant, fhir_reference));
+    CHECK_FALSE(copy_session(&builder.session, error));
+    CHECK(error.find("struct_size") != std::string::npos);
+  }
+
+  TEST_CASE("a participant from an ABI 1.1 host carries whom they rate and their relationship") {
+    SessionBuilder builder;
+    const std::string rates = "client-9";
+    const std::string relationship = "GRD";
+    builder.participant.role = THP_ROLE_OTHER_RATER;
+    builder.participant.rates_participant_id = view(rates);
+    builder.participant.relationship = view(relationship);
+    std::string error;
+    const auto copy = copy_session(&builder.session, error);
+    REQUIRE_MESSAGE(copy, error);
+    CHECK(copy->participants[0].rates_participant_id == "client-9");
+    CHECK(copy->participants[0].relationship == "GRD");
+
+    // Empty rater fields are allowed (a session with one client).
+    builder.participant.rates_participant_id = {nullptr, 0};
+    builder.participant.relationship = {nullptr, 0};
+    const auto without = copy_session(&builder.session, error);
+    REQUIRE_MESSAGE(without, error);
+    CHECK(without->participants[0].rates_participant_id.empty());
+    CHECK(without->participants[0].relationship.empty());
+  }
+
+  TEST_CASE("oversized or dangling rater fields are refused with their name") {
+    struct Row {
+      const char* name;
+      std::string rates;
+      std::string relationship;
+      const char* error_part;
+    };
+    const Row rows[] = {
+        {"relationship of 17 bytes", "client-9", std::string(17, 'R'), "relationship is longer than 16 bytes"},
+        {"rates_participant_id too long", std::string(kMaximumIdentifierBytes + 1, 'x'), "MTH",
+         "rates_participant_id is longer than"},
+    };
+    for (const Row& row : rows) {
+      CAPTURE(row.name);
+      SessionBuilder builder;
+      builder.participant.role = THP_ROLE_OTHER_RATER;
+      builder.participant.rates_participant_id = view(row.rates);
+      builder.participant.relationship = view(row.relationship);
+      std::string error;
+      CHECK_FALSE(copy_session(&builder.session, error));
+      CHECK(error.find(row.error_part) != std::string::npos);
+    }
+    SessionBuilder sixteen;
+    const std::string longest(16, 'R');
+    sixteen.participant.relationship = view(longest);
+    std::string error;
+    CHECK(copy_session(&sixteen.session, error));
+
+    SessionBuilder dangling;
+    dangling.participant.relationship = {nullptr, 3};
+    CHECK_FALSE(copy_session(&dangling.session, error));
+    CHECK(error == "relationship has a length but no characters");
   }
 }

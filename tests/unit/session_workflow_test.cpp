@@ -100,6 +100,47 @@ std::string submit(const char* measure, const std::vector<double>& marks) {
   return json({{"type", "submit"}, {"measure", measure}, {"answers", answers}}).dump();
 }
 
+// A submit for any measure, keyed by the linkIds of its English form (the Spanish
+// forms use the same linkIds).
+std::string submit_measure(const char* measure, const std::vector<double>& marks) {
+  const MeasureDefinition* definition = shipped_measures().find(measure, "en");
+  REQUIRE(definition != nullptr);
+  json answers = json::object();
+  for (size_t index = 0; index < marks.size(); ++index) answers[definition->items[index].link_id] = marks[index];
+  return json({{"type", "submit"}, {"measure", measure}, {"answers", answers}}).dump();
+}
+
+std::string decline(const char* measure) { return json({{"type", "decline"}, {"measure", measure}}).dump(); }
+
+Participant aged(const std::string& id, const std::string& reference, int age) {
+  return person(id, ParticipantRole::client, reference, age);
+}
+
+Participant rater(const std::string& id, const std::string& rates, const std::string& relationship) {
+  Participant participant = person(id, ParticipantRole::other_rater, "RelatedPerson/" + id, 40);
+  participant.rates_participant_id = rates;
+  participant.relationship = relationship;
+  return participant;
+}
+
+// The messages of one type that the therapist's panel received.
+std::vector<json> therapist_messages(const RecordingHost& host, const std::string& therapist, const char* type) {
+  std::vector<json> found;
+  const thp_panel_id panel = host.find(therapist, "Alliance");
+  if (panel == 0) return found;
+  for (const json& message : host.panels.at(panel).received) {
+    if (message.value("type", "") == type) found.push_back(message);
+  }
+  return found;
+}
+
+// The lines of the log that contain `part`.
+int log_lines_with(const RecordingHost& host, const std::string& part) {
+  int count = 0;
+  for (const std::string& line : host.logs) count += line.find(part) != std::string::npos;
+  return count;
+}
+
 struct Fixture {
   TemporaryFolder folder;
   RecordingHost host;
@@ -259,6 +300,295 @@ TEST_SUITE("session_workflow") {
       CHECK(line.find("secret") == std::string::npos);
       CHECK(line.find("Name of") == std::string::npos);
       CHECK(line.find("18.0") == std::string::npos);  // the total
+    }
+  }
+
+  TEST_CASE("each client gets the measure of their age band and appointment kind") {
+    struct Row {
+      const char* name;
+      int age;
+      const char* birth_date;
+      AppointmentKind appointment;
+      const char* outcome_title;  // the whole title, to tell "Child" from "Young Child"
+      const char* rating_title;
+    };
+    const Row rows[] = {
+        {"adult", 30, "", AppointmentKind::individual, "Outcome Rating Scale (ORS)", "Session Rating Scale (SRS)"},
+        {"child of 9", 9, "", AppointmentKind::individual, "Child Outcome Rating Scale (CORS)",
+         "Child Session Rating Scale (CSRS)"},
+        {"child of 4", 4, "", AppointmentKind::family, "Young Child Outcome Rating Scale (YCORS)",
+         "Child Session Rating Scale (CSRS)"},
+        {"adult in a group", 30, "", AppointmentKind::group, "Outcome Rating Scale (ORS)",
+         "Group Session Rating Scale (GSRS)"},
+        {"child in a group", 9, "", AppointmentKind::group, "Child Outcome Rating Scale (CORS)",
+         "Child Group Session Rating Scale (CGSRS)"},
+        {"turns 13 on the session date", -1, "2013-11-02", AppointmentKind::individual, "Outcome Rating Scale (ORS)",
+         "Session Rating Scale (SRS)"},
+        {"turns 13 the day after", -1, "2013-11-03", AppointmentKind::individual, "Child Outcome Rating Scale (CORS)",
+         "Child Session Rating Scale (CSRS)"},
+    };
+    for (const Row& row : rows) {
+      CAPTURE(row.name);
+      Fixture fixture;
+      Participant client = aged("c1", "Patient/p1", row.age);
+      client.birth_date = row.birth_date;
+      SessionDetails details = session("s1", {client});
+      details.appointment_kind = row.appointment;
+      fixture.workflow.session_started(details);
+      REQUIRE(fixture.host.panels.size() == 1);
+      CHECK(fixture.host.panels.begin()->second.title == row.outcome_title);
+      fixture.workflow.session_ended("s1");
+      REQUIRE(fixture.host.panels.size() == 2);
+      CHECK(fixture.host.panels.rbegin()->second.title == row.rating_title);
+    }
+  }
+
+  TEST_CASE("a child's CORS is scored and stored under its own measure code") {
+    Fixture fixture;
+    fixture.workflow.session_started(session("s1", {aged("c1", "Patient/p1", 9),
+                                                    person("t1", ParticipantRole::clinician, "Practitioner/d1")}));
+    const thp_panel_id cors = fixture.host.find("c1", "Child Outcome Rating Scale");
+    REQUIRE(cors != 0);
+    CHECK(fixture.host.find("c1", "Young") == 0);
+    fixture.message(cors, submit_measure("CORS", {7.0, 8.0, 6.0, 7.5}));
+    CHECK(fixture.host.panels[cors].received.at(0)["type"] == "saved");
+    const auto rows = fixture.store->all();
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].measure == "CORS");
+    CHECK(rows[0].administration.measure_code == "CORS");
+    CHECK(rows[0].administration.scored.total == 285);
+    CHECK(rows[0].administration.scored.cutoff == 320);  // the child cutoff
+    const auto results = therapist_messages(fixture.host, "t1", "result");
+    REQUIRE(results.size() == 1);
+    CHECK(results[0]["measure"] == "CORS");
+    CHECK(results[0]["family"] == "ORS");
+    CHECK(results[0]["other_rater"] == false);
+    fixture.workflow.session_ended("s1");
+    CHECK(fixture.host.find("c1", "Child Session Rating Scale (CSRS)") != 0);
+  }
+
+  TEST_CASE("the measure comes in the client's preferred language or else in English") {
+    struct Row {
+      const char* language;
+      const char* outcome_title;
+      const char* rating_title;
+    };
+    const Row rows[] = {
+        {"es-MX", "Escala de Valoración de Resultados (ORS)", "Escala de Valoración de la Sesión (SRS)"},
+        {"es", "Escala de Valoración de Resultados (ORS)", "Escala de Valoración de la Sesión (SRS)"},
+        {"fr", "Outcome Rating Scale (ORS)", "Session Rating Scale (SRS)"},
+        {"", "Outcome Rating Scale (ORS)", "Session Rating Scale (SRS)"},
+    };
+    for (const Row& row : rows) {
+      CAPTURE(row.language);
+      Fixture fixture;
+      Participant client = aged("c1", "Patient/p1", 30);
+      client.preferred_language = row.language;
+      fixture.workflow.session_started(session("s1", {client}));
+      const thp_panel_id ors = fixture.host.find("c1", "(ORS)");
+      REQUIRE(ors != 0);
+      CHECK(fixture.host.panels[ors].title == row.outcome_title);
+      fixture.message(ors, submit_measure("ORS", {5.0, 5.0, 5.0, 5.0}));
+      const auto rows_saved = fixture.store->all();
+      REQUIRE(rows_saved.size() == 1);
+      const bool spanish = std::string(row.outcome_title).find("Escala") == 0;
+      CHECK(rows_saved[0].administration.language == (spanish ? "es" : "en"));
+      fixture.workflow.session_ended("s1");
+      CHECK(fixture.host.find("c1", row.rating_title) != 0);
+    }
+  }
+
+  TEST_CASE("an other rater named by the host rates that client and is recorded as such") {
+    Fixture fixture;
+    fixture.workflow.session_started(session("s1", {aged("c1", "Patient/child-1", 9),
+                                                    rater("r1", "c1", "MTH"),
+                                                    person("t1", ParticipantRole::clinician, "Practitioner/d1")}));
+    CHECK(fixture.host.find("c1", "Child Outcome Rating Scale (CORS)") != 0);
+    const thp_panel_id form = fixture.host.find("r1", "Outcome Rating Scale");
+    REQUIRE(form != 0);
+    CHECK(fixture.host.panels[form].title == "Outcome Rating Scale (ORS): about Name of c1");
+    fixture.message(form, submit_measure("ORS", {6.0, 6.0, 6.0, 6.0}));
+    CHECK(fixture.host.panels[form].received.at(0)["type"] == "saved");
+    const auto rows = fixture.store->all();
+    REQUIRE(rows.size() == 1);
+    const Administration& saved = rows[0].administration;
+    CHECK(rows[0].measure == "ORS");
+    CHECK(saved.other_rater);
+    CHECK(saved.participant_id == "r1");
+    CHECK(saved.patient_reference == "Patient/child-1");
+    CHECK(saved.rater_reference == "RelatedPerson/r1");
+    CHECK(saved.relationship == "MTH");
+    CHECK(saved.age_years == 9);  // the client's age, not the rater's
+    // A parent's view is its own trajectory, apart from the child's.
+    CHECK(saved.client_key != "Patient/child-1");
+    CHECK(fixture.store->administrations_for("Patient/child-1").empty());
+    const auto results = therapist_messages(fixture.host, "t1", "result");
+    REQUIRE(results.size() == 1);
+    CHECK(results[0]["other_rater"] == true);
+    CHECK(results[0]["participant_id"] == "r1");
+    CHECK(results[0]["about_participant_id"] == "c1");
+    CHECK(results[0]["client"] == "Name of r1 (rating Name of c1)");
+    // Other raters get no session rating at the end.
+    fixture.workflow.session_ended("s1");
+    CHECK(fixture.host.find("r1", "Session Rating") == 0);
+  }
+
+  TEST_CASE("an other rater gets the form only when it is clear whom they rate") {
+    {
+      Fixture fixture;  // two clients and no rates_participant_id: nothing, and a log line
+      fixture.workflow.session_started(session("s1", {aged("c1", "Patient/p1", 9), aged("c2", "Patient/p2", 11),
+                                                      rater("r1", "", "FTH")}));
+      CHECK(fixture.host.find("r1", "") == 0);
+      CHECK(fixture.host.panels.size() == 2);
+      CHECK(log_lines_with(fixture.host, "role=other_rater reason=no_single_client_to_rate") == 1);
+    }
+    {
+      Fixture fixture;  // one client: the form is about them
+      fixture.workflow.session_started(session("s1", {aged("c1", "Patient/p1", 9), rater("r1", "", "FTH")}));
+      CHECK(fixture.host.panels[fixture.host.find("r1", "")].title == "Outcome Rating Scale (ORS): about Name of c1");
+    }
+    {
+      Fixture fixture;  // rates_participant_id names someone who is not a client
+      fixture.workflow.session_started(session("s1", {aged("c1", "Patient/p1", 9),
+                                                      person("t1", ParticipantRole::clinician, ""),
+                                                      rater("r1", "t1", "FTH")}));
+      CHECK(fixture.host.find("r1", "") == 0);
+    }
+    {
+      Fixture fixture;  // the other-rater form switched off
+      fixture.configuration.selection.other_rater_measure = "";
+      fixture.workflow.session_started(session("s1", {aged("c1", "Patient/p1", 9), rater("r1", "c1", "MTH")}));
+      CHECK(fixture.host.find("r1", "") == 0);
+      CHECK(log_lines_with(fixture.host, "role=other_rater reason=switched_off") == 1);
+    }
+  }
+
+  TEST_CASE("a declined measure is confirmed and counted and shown to the therapist") {
+    Fixture fixture;
+    fixture.workflow.session_started(session("s1", {aged("c1", "Patient/p1", 30),
+                                                    person("t1", ParticipantRole::clinician, "")}));
+    const thp_panel_id ors = fixture.host.find("c1", "Outcome");
+    fixture.message(ors, decline("ORS"));
+    REQUIRE(fixture.host.panels[ors].received.size() == 1);
+    CHECK(fixture.host.panels[ors].received[0]["type"] == "declined");
+    CHECK(fixture.host.panels[ors].received[0]["measure"] == "ORS");
+    const auto told = therapist_messages(fixture.host, "t1", "not_completed");
+    REQUIRE(told.size() == 1);
+    CHECK(told[0]["measure"] == "ORS");
+    CHECK(told[0]["reason"] == "declined");
+    CHECK(told[0]["participant_id"] == "c1");
+    CHECK(told[0]["summary"] == "Name of c1 chose not to fill in the ORS this time.");
+    // Not recorded by default.
+    CHECK(fixture.store->all().empty());
+    // A second decline, and then closing the panel, count no more.
+    fixture.message(ors, decline("ORS"));
+    fixture.workflow.panel_closed(ors, THP_PANEL_DISMISSED);
+    CHECK(therapist_messages(fixture.host, "t1", "not_completed").size() == 1);
+    CHECK(log_lines_with(fixture.host, "event=measure_not_completed") == 1);
+
+    fixture.workflow.session_ended("s1");
+    const thp_panel_id srs = fixture.host.find("c1", "Session Rating");
+    fixture.message(srs, submit_measure("SRS", {9.0, 9.0, 9.0, 9.0}));
+    fixture.workflow.panel_closed(srs, THP_PANEL_SUBMITTED);
+    fixture.workflow.panel_closed(fixture.host.find("t1", "Alliance"), THP_PANEL_DISMISSED);
+    CHECK(fixture.workflow.open_session_count() == 0);
+    CHECK(log_lines_with(fixture.host, "event=session_finished session=s1 measures_completed=1 "
+                                       "measures_not_completed=1") == 1);
+  }
+
+  TEST_CASE("a panel closed without an answer counts as not completed once") {
+    struct Row {
+      thp_panel_close_reason reason;
+      const char* reason_code;
+      const char* summary;
+    };
+    const Row rows[] = {
+        {THP_PANEL_DISMISSED, "dismissed", "Name of c1 did not finish the ORS this time."},
+        {THP_PANEL_PARTICIPANT_LEFT, "participant_left", "Name of c1 did not finish the ORS this time."},
+    };
+    for (const Row& row : rows) {
+      CAPTURE(row.reason_code);
+      Fixture fixture;
+      fixture.workflow.session_started(session("s1", {aged("c1", "Patient/p1", 30),
+                                                      person("t1", ParticipantRole::clinician, "")}));
+      const thp_panel_id ors = fixture.host.find("c1", "Outcome");
+      fixture.workflow.panel_closed(ors, row.reason);
+      fixture.workflow.panel_closed(ors, row.reason);  // a repeat is an unknown panel
+      const auto told = therapist_messages(fixture.host, "t1", "not_completed");
+      REQUIRE(told.size() == 1);
+      CHECK(told[0]["reason"] == row.reason_code);
+      CHECK(told[0]["summary"] == row.summary);
+      CHECK(log_lines_with(fixture.host, "event=measure_not_completed") == 1);
+    }
+    // A saved measure whose panel is then closed is not "not completed".
+    Fixture fixture;
+    fixture.workflow.session_started(session("s1", {aged("c1", "Patient/p1", 30)}));
+    const thp_panel_id ors = fixture.host.find("c1", "Outcome");
+    fixture.message(ors, submit_measure("ORS", {5.0, 5.0, 5.0, 5.0}));
+    fixture.workflow.panel_closed(ors, THP_PANEL_DISMISSED);
+    CHECK(log_lines_with(fixture.host, "event=measure_not_completed") == 0);
+  }
+
+  TEST_CASE("with record_not_completed a declined measure is stored as stopped") {
+    Fixture fixture;
+    fixture.configuration.selection.record_not_completed = true;
+    fixture.workflow.session_started(session("s1", {aged("c1", "Patient/p1", 9),
+                                                    person("t1", ParticipantRole::clinician, "Practitioner/d1")}));
+    const thp_panel_id cors = fixture.host.find("c1", "Child Outcome");
+    fixture.message(cors, json({{"type", "decline"}, {"measure", "CORS"}, {"reason", "too tired"}}).dump());
+    fixture.workflow.panel_closed(cors, THP_PANEL_DISMISSED);
+    const auto rows = fixture.store->all();
+    REQUIRE(rows.size() == 1);  // declined then closed: recorded once
+    CHECK(rows[0].measure == "CORS");
+    CHECK(rows[0].delivery_state == "pending");
+    const auto found = fixture.store->find(rows[0].administration.administration_id);
+    REQUIRE(found);
+    const Administration& stopped = found->administration;
+    CHECK(stopped.status == "stopped");
+    CHECK(stopped.not_completed_reason == "declined: too tired");
+    CHECK(stopped.patient_reference == "Patient/p1");
+    CHECK(stopped.practitioner_reference == "Practitioner/d1");
+    CHECK(stopped.measure_code == "CORS");
+    CHECK_FALSE(stopped.other_rater);
+    // Nothing is added to the client's trend.
+    CHECK(fixture.store->administrations_for("Patient/p1").empty());
+    CHECK(fixture.store->history("Patient/p1", "CORS", "s2").earlier_administrations == 0);
+
+    // An abandoned session rating is recorded with its reason too.
+    fixture.workflow.session_ended("s1");
+    fixture.workflow.panel_closed(fixture.host.find("c1", "Child Session Rating"), THP_PANEL_PARTICIPANT_LEFT);
+    const auto after = fixture.store->all();
+    REQUIRE(after.size() == 2);
+    CHECK(after[1].measure == "CSRS");
+    CHECK(after[1].administration.status == "stopped");
+    CHECK(after[1].administration.not_completed_reason == "participant_left");
+  }
+
+  TEST_CASE("a measure switched off in measures.enabled is not offered") {
+    Fixture fixture;
+    std::erase(fixture.configuration.selection.enabled, std::string("CORS"));
+    fixture.workflow.session_started(session("s1", {aged("c1", "Patient/p1", 9), aged("c2", "Patient/p2", 30)}));
+    CHECK(fixture.host.find("c1", "") == 0);
+    CHECK(fixture.host.find("c2", "Outcome Rating Scale (ORS)") != 0);
+    CHECK(log_lines_with(fixture.host, "event=measure_skipped session=s1 reason=switched_off") == 1);
+    // The other measures stay on: the child still gets the CSRS at the end.
+    fixture.workflow.session_ended("s1");
+    CHECK(fixture.host.find("c1", "Child Session Rating Scale (CSRS)") != 0);
+  }
+
+  // Parents often join before the child, and hosts list participants in any order.
+  TEST_CASE("an other rater who arrives before their client still gets the form") {
+    {
+      Fixture fixture;  // the host lists the parent first
+      fixture.workflow.session_started(session("s1", {rater("r1", "c1", "MTH"), aged("c1", "Patient/p1", 9)}));
+      CHECK(fixture.host.find("r1", "about Name of c1") != 0);
+    }
+    {
+      Fixture fixture;  // the parent joins the call first
+      fixture.workflow.session_started(session("s1", {person("t1", ParticipantRole::clinician, "")}));
+      fixture.workflow.participant_joined("s1", rater("r1", "c1", "MTH"));
+      fixture.workflow.participant_joined("s1", aged("c1", "Patient/p1", 9));
+      CHECK(fixture.host.find("r1", "about Name of c1") != 0);
     }
   }
 }

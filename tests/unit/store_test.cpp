@@ -1,6 +1,12 @@
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "administration_codec.hpp"
 #include "outbox_keys.hpp"
 #include "store.hpp"
 #include "test_support.hpp"
@@ -39,6 +45,98 @@ mode_t mode_of(const std::filesystem::path& path) {
   REQUIRE(::stat(path.c_str(), &status) == 0);
   return status.st_mode & 0777;
 }
+
+// The schema of version 1 (before "store schema 2"), as it was written to disk: the
+// measure columns took only ORS and SRS.
+constexpr const char* kSchemaVersion1 = R"SQL(
+CREATE TABLE IF NOT EXISTS outbox (
+  administration_id  TEXT PRIMARY KEY,
+  submission_key     TEXT NOT NULL UNIQUE,
+  measure            TEXT NOT NULL CHECK (measure IN ('ORS', 'SRS')),
+  created_at         TEXT NOT NULL,
+  key_id             TEXT NOT NULL,
+  payload            BLOB,
+  delivery_state     TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (delivery_state IN ('pending', 'in_flight', 'delivered', 'failed')),
+  delivery_attempts  INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at    TEXT NOT NULL DEFAULT '',
+  last_error         BLOB,
+  last_error_key_id  TEXT NOT NULL DEFAULT '',
+  server_resources   TEXT NOT NULL DEFAULT '',
+  delivered_at       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (delivery_state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+  administration_id  TEXT NOT NULL REFERENCES outbox (administration_id) ON DELETE CASCADE,
+  attempted_at       TEXT NOT NULL,
+  outcome            TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'failed')),
+  http_status        INTEGER NOT NULL,
+  reason             TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delivery_attempts_by_administration ON delivery_attempts (administration_id);
+CREATE TABLE IF NOT EXISTS trend (
+  administration_id  TEXT PRIMARY KEY,
+  client_lookup      TEXT NOT NULL,
+  session_lookup     TEXT NOT NULL,
+  measure            TEXT NOT NULL CHECK (measure IN ('ORS', 'SRS')),
+  authored_at        TEXT NOT NULL,
+  key_id             TEXT NOT NULL,
+  scores             BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trend_by_client ON trend (client_lookup, measure, authored_at);
+PRAGMA user_version = 1;
+)SQL";
+
+// A raw SQLite connection for writing files as older (or newer) versions did.
+struct RawDatabase {
+  sqlite3* database = nullptr;
+  explicit RawDatabase(const std::filesystem::path& path) {
+    REQUIRE(sqlite3_open(path.c_str(), &database) == SQLITE_OK);
+  }
+  ~RawDatabase() { sqlite3_close(database); }
+  RawDatabase(const RawDatabase&) = delete;
+  RawDatabase& operator=(const RawDatabase&) = delete;
+
+  void execute(const std::string& sql) {
+    char* message = nullptr;
+    const int status = sqlite3_exec(database, sql.c_str(), nullptr, nullptr, &message);
+    const std::string reason = message ? message : "";
+    sqlite3_free(message);
+    REQUIRE_MESSAGE(status == SQLITE_OK, reason);
+  }
+  // Runs `sql` with text and blob parameters, in order.
+  void insert(const std::string& sql, const std::vector<std::pair<bool, std::string>>& values) {
+    sqlite3_stmt* statement = nullptr;
+    REQUIRE(sqlite3_prepare_v2(database, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK);
+    int index = 1;
+    for (const auto& [blob, value] : values) {
+      if (blob) {
+        sqlite3_bind_blob(statement, index++, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+      } else {
+        sqlite3_bind_text(statement, index++, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+      }
+    }
+    const int status = sqlite3_step(statement);
+    sqlite3_finalize(statement);
+    REQUIRE_MESSAGE(status == SQLITE_DONE, sqlite3_errmsg(database));
+  }
+  // The number of rows a query returns.
+  int count_rows(const char* sql) {
+    sqlite3_stmt* statement = nullptr;
+    REQUIRE(sqlite3_prepare_v2(database, sql, -1, &statement, nullptr) == SQLITE_OK);
+    int rows = 0;
+    while (sqlite3_step(statement) == SQLITE_ROW) ++rows;
+    sqlite3_finalize(statement);
+    return rows;
+  }
+  int user_version() {
+    sqlite3_stmt* statement = nullptr;
+    REQUIRE(sqlite3_prepare_v2(database, "PRAGMA user_version", -1, &statement, nullptr) == SQLITE_OK);
+    const int version = sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int(statement, 0) : -1;
+    sqlite3_finalize(statement);
+    return version;
+  }
+};
 
 }  // namespace
 
@@ -253,5 +351,196 @@ TEST_SUITE("store") {
     const OutboxKeys only_new = OutboxKeys::load(second_key);
     auto without = Store::open(path, only_new);
     CHECK(without->find(before.administration_id)->administration.session_id.empty());
+  }
+
+  TEST_CASE("a version 1 store is upgraded to version 2 and keeps its rows and their history") {
+    TemporaryFolder folder;
+    const OutboxKeys keys = OutboxKeys::load(write_key_file(folder.path()));
+    const auto path = folder.path() / "alliance.db";
+    // Version 1 wrote rows sealed the same way; this one has been tried once (503).
+    const Administration old = administration("s0", MeasureKind::outcome_rating_scale, 190, "2026-10-26T15:00:00.000Z");
+    {
+      RawDatabase raw(path);
+      raw.execute(kSchemaVersion1);
+      raw.insert(R"SQL(INSERT INTO outbox (administration_id, submission_key, measure, created_at, key_id, payload,
+                         delivery_state, delivery_attempts, next_attempt_at, last_error, last_error_key_id)
+                       VALUES (?1, ?2, 'ORS', ?3, ?4, ?5, 'pending', 1, '2026-10-26T15:05:00.000Z', ?6, ?4))SQL",
+                 {{false, old.administration_id},
+                  {false, keys.lookup(old.session_id + "\n" + old.participant_id + "\nORS")},
+                  {false, old.authored_at},
+                  {false, keys.current_key_id()},
+                  {true, keys.seal(encode_administration(old), old.administration_id)},
+                  {true, keys.seal("HTTP 503: busy", old.administration_id)}});
+      raw.insert(R"SQL(INSERT INTO delivery_attempts (administration_id, attempted_at, outcome, http_status, reason)
+                       VALUES (?1, '2026-10-26T15:00:01.000Z', 'retry', 503, 'status=503 retry_after_seconds=0'))SQL",
+                 {{false, old.administration_id}});
+      raw.insert(R"SQL(INSERT INTO trend (administration_id, client_lookup, session_lookup, measure, authored_at,
+                         key_id, scores) VALUES (?1, ?2, ?3, 'ORS', ?4, ?5, ?6))SQL",
+                 {{false, old.administration_id},
+                  {false, keys.lookup(old.client_key)},
+                  {false, keys.lookup(old.session_id)},
+                  {false, old.authored_at},
+                  {false, keys.current_key_id()},
+                  {true, keys.seal(R"({"total":190,"items":[47,47,47,49],"session_number":1,"cutoff":250})",
+                                   old.administration_id)}});
+      // The old schema refuses a child measure: the reason for version 2.
+      char* message = nullptr;
+      CHECK(sqlite3_exec(raw.database,
+                         "INSERT INTO outbox (administration_id, submission_key, measure, created_at, key_id) "
+                         "VALUES ('x', 'x', 'CORS', '', '')",
+                         nullptr, nullptr, &message) != SQLITE_OK);
+      sqlite3_free(message);
+      CHECK(raw.user_version() == 1);
+    }
+    {
+      auto store = Store::open(path, keys);
+      const auto rows = store->all();
+      REQUIRE(rows.size() == 1);
+      CHECK(rows[0].administration.administration_id == old.administration_id);
+      CHECK(rows[0].administration.session_id == "s0");
+      CHECK(rows[0].administration.scored.total == 190);
+      CHECK(rows[0].measure == "ORS");
+      CHECK(rows[0].delivery_state == "pending");
+      CHECK(rows[0].delivery_attempts == 1);
+      CHECK(rows[0].last_error == "HTTP 503: busy");
+      CHECK(store->count_in_state("pending") == 1);
+      CHECK(store->next_attempt_time() == "2026-10-26T15:05:00.000Z");
+      const auto attempts = store->attempts_of(old.administration_id);
+      REQUIRE(attempts.size() == 1);
+      CHECK(attempts[0].outcome == "retry");
+      CHECK(attempts[0].http_status == 503);
+      CHECK(attempts[0].reason == "status=503 retry_after_seconds=0");
+      CHECK(store->history("Patient/pat-1", "ORS", "s1").intake_total == 190);
+
+      // Version 2 takes the child measures.
+      Administration child = administration("s1", MeasureKind::outcome_rating_scale, 280, "2026-11-02T15:00:00.000Z");
+      child.measure_code = "CORS";
+      CHECK(store->save(child) == SaveOutcome::saved);
+      CHECK(store->find(child.administration_id)->measure == "CORS");
+      CHECK(store->history("Patient/pat-1", "CORS", "s2").intake_total == 280);
+      CHECK(store->count_in_state("pending") == 2);
+      // The attempt history still belongs to its row.
+      store->take_due("2026-11-02T16:00:00.000Z", 5);
+      store->record({{old.administration_id, DeliveryRecord::State::delivered, "2026-11-02T16:00:01.000Z", "", "",
+                      "[]", 200, "delivered"}});
+      CHECK(store->attempts_of(old.administration_id).size() == 2);
+    }
+    RawDatabase raw(path);
+    CHECK(raw.user_version() == 2);
+    // The rebuilt tables kept every reference and constraint: nothing dangles, and the
+    // attempts still point at the new outbox.
+    CHECK(raw.count_rows("PRAGMA foreign_key_check") == 0);
+    CHECK(raw.count_rows("SELECT 1 FROM pragma_foreign_key_list('delivery_attempts') WHERE \"table\" = 'outbox'") == 1);
+    CHECK(raw.count_rows("SELECT name FROM sqlite_master WHERE name LIKE '%_v2'") == 0);
+    CHECK(raw.count_rows("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('outbox_due', "
+                         "'trend_by_client', 'delivery_attempts_by_administration')") == 3);
+    // Opening again leaves a version 2 file as it is.
+    CHECK(Store::open(path, keys)->all().size() == 2);
+  }
+
+  TEST_CASE("a store written by a newer Alliance is refused") {
+    TemporaryFolder folder;
+    const OutboxKeys keys = OutboxKeys::load(write_key_file(folder.path()));
+    const auto path = folder.path() / "alliance.db";
+    {
+      RawDatabase raw(path);
+      raw.execute("CREATE TABLE future (x TEXT); PRAGMA user_version = 3;");
+    }
+    try {
+      Store::open(path, keys);
+      FAIL("expected a StoreError");
+    } catch (const StoreError& error) {
+      const std::string message = error.what();
+      CAPTURE(message);
+      CHECK(message.find("written by a newer Alliance") != std::string::npos);
+      CHECK(message.find("schema 3") != std::string::npos);
+    }
+    // The file is left as it was.
+    RawDatabase raw(path);
+    CHECK(raw.user_version() == 3);
+  }
+
+  TEST_CASE("history is kept per measure code") {
+    TemporaryFolder folder;
+    const OutboxKeys keys = OutboxKeys::load(write_key_file(folder.path()));
+    auto store = Store::open(folder.path() / "alliance.db", keys);
+    struct Saved {
+      const char* session;
+      const char* code;
+      MeasureKind kind;
+      Tenths total;
+      const char* at;
+    };
+    const Saved saved[] = {
+        {"s1", "ORS", MeasureKind::outcome_rating_scale, 180, "2026-11-02T15:00:00.000Z"},
+        {"s1", "SRS", MeasureKind::session_rating_scale, 370, "2026-11-02T16:00:00.000Z"},
+        {"s2", "CORS", MeasureKind::outcome_rating_scale, 300, "2026-11-09T15:00:00.000Z"},
+        {"s3", "ORS", MeasureKind::outcome_rating_scale, 220, "2026-11-16T15:00:00.000Z"},
+        {"s3", "GSRS", MeasureKind::session_rating_scale, 390, "2026-11-16T16:00:00.000Z"},
+    };
+    for (const Saved& row : saved) {
+      Administration administered = administration(row.session, row.kind, row.total, row.at);
+      administered.measure_code = row.code;
+      CAPTURE(row.code);
+      CHECK(store->save(administered) == SaveOutcome::saved);
+    }
+    struct Expected {
+      const char* code;
+      int administrations;
+      std::optional<Tenths> intake;
+      std::optional<Tenths> previous;
+    };
+    const Expected expected[] = {
+        {"ORS", 2, 180, 220}, {"CORS", 1, 300, 300},  {"SRS", 1, 370, 370},
+        {"GSRS", 1, 390, 390}, {"YCORS", 0, std::nullopt, std::nullopt}, {"CSRS", 0, std::nullopt, std::nullopt},
+    };
+    for (const Expected& row : expected) {
+      CAPTURE(row.code);
+      const MeasureHistory history = store->history("Patient/pat-1", row.code, "s4");
+      CHECK(history.earlier_administrations == row.administrations);
+      CHECK(history.intake_total == row.intake);
+      CHECK(history.previous_total == row.previous);
+      CHECK(history.earlier_sessions == 3);  // sessions with any measure
+    }
+  }
+
+  TEST_CASE("a stopped administration is kept in the outbox and adds nothing to the trend") {
+    TemporaryFolder folder;
+    const OutboxKeys keys = OutboxKeys::load(write_key_file(folder.path()));
+    auto store = Store::open(folder.path() / "alliance.db", keys);
+    Administration stopped = administration("s1", MeasureKind::outcome_rating_scale, 0, "2026-11-02T15:00:00.000Z");
+    stopped.measure_code = "CORS";
+    stopped.status = "stopped";
+    stopped.not_completed_reason = "declined";
+    stopped.scored = {};
+    CHECK(store->save(stopped) == SaveOutcome::saved);
+    const auto kept = store->find(stopped.administration_id);
+    REQUIRE(kept);
+    CHECK(kept->measure == "CORS");
+    CHECK(kept->delivery_state == "pending");
+    CHECK(kept->administration.status == "stopped");
+    CHECK(kept->administration.not_completed_reason == "declined");
+    const MeasureHistory nothing = store->history("Patient/pat-1", "CORS", "s2");
+    CHECK(nothing.earlier_administrations == 0);
+    CHECK(nothing.earlier_sessions == 0);
+    CHECK_FALSE(nothing.intake_total);
+    CHECK(store->administrations_for("Patient/pat-1").empty());
+
+    // The client changes their mind in the same session: the completed one is saved too.
+    Administration completed = administration("s1", MeasureKind::outcome_rating_scale, 260, "2026-11-02T15:10:00.000Z");
+    completed.measure_code = "CORS";
+    CHECK(store->save(completed) == SaveOutcome::saved);
+    CHECK(store->all().size() == 2);
+    CHECK(store->count_in_state("pending") == 2);
+    const MeasureHistory later = store->history("Patient/pat-1", "CORS", "s2");
+    CHECK(later.earlier_administrations == 1);
+    CHECK(later.intake_total == 260);
+    const auto trend = store->administrations_for("Patient/pat-1");
+    REQUIRE(trend.size() == 1);
+    CHECK(trend[0].administration_id == completed.administration_id);
+    // A second stop of the same measure in the same session is not written again.
+    Administration again = stopped;
+    again.administration_id = new_uuid();
+    CHECK(store->save(again) == SaveOutcome::already_saved);
   }
 }
