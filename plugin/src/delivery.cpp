@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "https_client.hpp"
+#include "https_client_settings.hpp"
 #include "token_source.hpp"
 #include "transaction_response.hpp"
 #include "utc_clock.hpp"
@@ -30,22 +31,6 @@ struct Delivery::Push {
 };
 
 namespace {
-
-fhir::HttpsClientSettings client_settings(const FhirConfiguration& settings) {
-  fhir::HttpsClientSettings client;
-  client.base_url = settings.base_url;
-  client.ca_file = settings.ca_file.string();
-  client.client_certificate_file = settings.client_certificate_file.string();
-  client.client_key_file = settings.client_key_file.string();
-  client.proxy_url = settings.proxy_url;
-  client.proxy_username = settings.proxy_username;
-  client.proxy_password = settings.proxy_password;
-  const std::chrono::milliseconds step = std::chrono::seconds(settings.timeout_seconds);
-  client.timeouts.resolve = client.timeouts.connect = client.timeouts.tls_handshake = step;
-  client.timeouts.write = client.timeouts.read = step;
-  client.response_limit_bytes = settings.response_limit_bytes;
-  return client;
-}
 
 AttemptOutcome outcome_of(const fhir::HttpResult& result) {
   AttemptOutcome outcome;
@@ -142,7 +127,7 @@ Delivery::Delivery(Worker& worker, Store& store, const MeasureLibrary& measures,
   mapping_.item_observations = settings.item_observations;
   for (int index = 0; index < settings.concurrency; ++index) {
     fhir::HttpsClientCreation creation =
-        fhir::HttpsClient::create(worker.io_context_handle(), client_settings(settings));
+        fhir::HttpsClient::create(worker.io_context_handle(), https_client_settings(settings));
     if (!creation.client) throw std::runtime_error("fhir: " + creation.error);
     connections_.push_back(std::move(creation.client));
   }
@@ -155,7 +140,7 @@ Delivery::Delivery(Worker& worker, Store& store, const MeasureLibrary& measures,
     smart.scopes = settings.smart->scopes;
     smart.token_endpoint = settings.smart->token_endpoint;
     fhir::auth::TokenSourceCreation creation =
-        fhir::auth::TokenSource::create(worker.io_context_handle(), client_settings(settings), smart);
+        fhir::auth::TokenSource::create(worker.io_context_handle(), https_client_settings(settings), smart);
     if (!creation.source) throw std::runtime_error("fhir.smart: " + creation.error);
     tokens_ = std::move(creation.source);
   }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "https_client.hpp"
+#include "https_client_settings.hpp"
 #include "measure_definition.hpp"
 #include "measure_library.hpp"
 #include "worker.hpp"
@@ -23,22 +24,6 @@ struct ServerHistory::Fetch {
 };
 
 namespace {
-
-fhir::HttpsClientSettings client_settings(const FhirConfiguration& settings) {
-  fhir::HttpsClientSettings client;
-  client.base_url = settings.base_url;
-  client.ca_file = settings.ca_file.string();
-  client.client_certificate_file = settings.client_certificate_file.string();
-  client.client_key_file = settings.client_key_file.string();
-  client.proxy_url = settings.proxy_url;
-  client.proxy_username = settings.proxy_username;
-  client.proxy_password = settings.proxy_password;
-  const std::chrono::milliseconds step = std::chrono::seconds(settings.timeout_seconds);
-  client.timeouts.resolve = client.timeouts.connect = client.timeouts.tls_handshake = step;
-  client.timeouts.write = client.timeouts.read = step;
-  client.response_limit_bytes = settings.response_limit_bytes;
-  return client;
-}
 
 // "Patient/<id>" with a FHIR id ([A-Za-z0-9-.]{1,64}).
 bool is_patient_reference(const std::string& reference) {
@@ -126,7 +111,7 @@ ServerHistory::ServerHistory(Worker& worker, const FhirConfiguration& settings, 
       authorize_(std::move(authorize)),
       log_(std::move(log)),
       limits_(limits) {
-  fhir::HttpsClientCreation creation = fhir::HttpsClient::create(worker.io_context_handle(), client_settings(settings));
+  fhir::HttpsClientCreation creation = fhir::HttpsClient::create(worker.io_context_handle(), https_client_settings(settings));
   if (!creation.client) throw std::runtime_error("fhir: " + creation.error);
   client_ = std::move(creation.client);
   if (limits_.page_size < 1) limits_.page_size = 1;
