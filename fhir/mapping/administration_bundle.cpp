@@ -18,6 +18,11 @@ constexpr const char* kObservationCategory = "http://terminology.hl7.org/CodeSys
 constexpr const char* kInterpretation = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
 constexpr const char* kRoleCode = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
 
+// The measure's name in the clinic's language (see MeasureDefinition::chart_title).
+const std::string& chart_title(const MeasureDefinition& measure) {
+  return measure.chart_title.empty() ? measure.title : measure.chart_title;
+}
+
 json reference(const std::string& target) { return {{"reference", target}}; }
 
 json coding(const Coding& value) {
@@ -254,7 +259,7 @@ json total_observation(const Administration& administration, const MeasureDefini
   if (!measure.total_coding.code.empty()) codings.push_back(coding(measure.total_coding));
   json observation = observation_frame(
       administration, settings, total_observation_identifier(administration),
-      {{"coding", codings}, {"text", measure.title + " total score" + rater_suffix(administration)}});
+      {{"coding", codings}, {"text", chart_title(measure) + " total score" + rater_suffix(administration)}});
   observation["valueQuantity"] = score_quantity(scored.total);
   json found = interpretations(observation, scored);
   if (!found.empty()) observation["interpretation"] = std::move(found);
@@ -272,7 +277,7 @@ json item_observation(const Administration& administration, const MeasureDefinit
   const MeasureItem& item = measure.items[index];
   json code = json::object();
   if (!item.coding.code.empty()) code["coding"] = json::array({coding(item.coding)});
-  code["text"] = measure.title + ": " + item.short_name + rater_suffix(administration);
+  code["text"] = chart_title(measure) + ": " + item.short_name + rater_suffix(administration);
   json observation =
       observation_frame(administration, settings, item_observation_identifier(administration, index + 1), code);
   observation["valueQuantity"] = score_quantity(administration.scored.item_scores[index]);

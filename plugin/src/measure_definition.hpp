@@ -52,6 +52,9 @@ struct MeasureDefinition {
   std::string url;         // Questionnaire.url
   std::string version;     // Questionnaire.version
   std::string title;       // Questionnaire.title: the panel's title
+  // The title in the default language: a chart's code text stays in the clinic's
+  // language whichever language the client answered in. Set by the loader.
+  std::string chart_title;
   std::string instructions;  // Questionnaire.description: shown above the lines
   std::vector<MeasureItem> items;  // the scales, in order
   std::string total_link_id;       // the readOnly calculated total item

@@ -281,6 +281,10 @@ std::optional<MeasureLibrary> load_measure_library(const std::filesystem::path& 
     }
   }
   if (problems.size() != problems_before) return std::nullopt;
+  for (MeasureDefinition& measure : library.measures) {
+    const MeasureDefinition* in_default = library.find(measure.code, default_language);
+    measure.chart_title = in_default != nullptr ? in_default->title : measure.title;
+  }
   return library;
 }
 

@@ -120,8 +120,7 @@ void SessionWorkflow::admit(SessionState& session, ParticipantState& participant
         participant.outcome_offered = true;
         const std::string code = outcome_measure_for(band_of(participant), configuration_.selection);
         if (code.empty()) {
-          log(LogLevel::info, "event=measure_skipped session=" + session.tag + " reason=switched_off age_band=\"" +
-                                  describe(band_of(participant)) + "\"");
+          log(LogLevel::info, "event=measure_skipped session=" + session.tag + " reason=switched_off");
           return;
         }
         open_measure_panel(session, participant, code);
