@@ -441,6 +441,63 @@ void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionS
   host_.post_to_panel(panel, json({{"type", "saved"}, {"measure", code}}).dump());
   if (on_saved_) on_saved_();
   tell_therapists(session, result_message(participant, binding, session, measure, administration.scored));
+  if (!administration.other_rater) {
+    try {
+      tell_therapists(session, trend_message(participant, administration.client_key));
+    } catch (const std::exception& error) {
+      log(LogLevel::warning, "event=trend_unavailable session=" + session.tag + " reason=\"" + error.what() + "\"");
+    }
+  }
+}
+
+std::string SessionWorkflow::trend_message(const ParticipantState& participant, const std::string& client_key) const {
+  // The newest 52 scores of each family are plenty for a graph read at a glance.
+  constexpr size_t kMaximumPoints = 52;
+  json outcome_points = json::array();
+  json session_points = json::array();
+  std::optional<Tenths> outcome_cutoff;
+  std::optional<Tenths> intake_total;
+  std::string outcome_measure = "ORS";
+  std::string session_measure = "SRS";
+  for (const TrendPoint& point : store_.trend(client_key)) {
+    json entry = {{"session_number", point.session_number},
+                  {"date", point.authored_at.substr(0, 10)},
+                  {"total", tenths_to_points(point.total)},
+                  {"measure", point.measure}};
+    if (family_of(point.measure) == MeasureKind::outcome_rating_scale) {
+      if (!intake_total) intake_total = point.total;
+      outcome_cutoff = point.cutoff;  // the latest: the client's current age band
+      outcome_measure = point.measure;
+      outcome_points.push_back(std::move(entry));
+    } else {
+      session_measure = point.measure;
+      session_points.push_back(std::move(entry));
+    }
+  }
+  const auto newest = [](json& points) {
+    if (points.size() > kMaximumPoints) points.erase(points.begin(), points.end() - kMaximumPoints);
+    return points;
+  };
+  const auto points_or_null = [](const std::optional<Tenths>& value) {
+    return value ? json(tenths_to_points(*value)) : json(nullptr);
+  };
+  const std::string client =
+      participant.details.display_name.empty() ? std::string("Client") : participant.details.display_name;
+  json outcome = {{"family", "ORS"},
+                  {"measure", outcome_measure},
+                  {"cutoff", points_or_null(outcome_cutoff)},
+                  {"reliable_change", tenths_to_points(configuration_.scoring.reliable_change)},
+                  {"intake_total", points_or_null(intake_total)},
+                  {"points", newest(outcome_points)}};
+  json session_rating = {{"family", "SRS"},
+                         {"measure", session_measure},
+                         {"cutoff", tenths_to_points(configuration_.scoring.alliance_cutoff)},
+                         {"points", newest(session_points)}};
+  return json({{"type", "trend"},
+               {"participant_id", participant.details.participant_id},
+               {"client", client},
+               {"series", json::array({outcome, session_rating})}})
+      .dump();
 }
 
 void SessionWorkflow::not_completed(PanelBinding& binding, SessionState& session, const std::string& reason) {

@@ -115,6 +115,8 @@ class SessionWorkflow {
                              const SessionState& session, const MeasureDefinition& measure,
                              const ScoredMeasure& scored) const;
   void tell_therapists(SessionState& session, const std::string& message);
+  // The client's ORS and SRS trajectories from the store, for the therapist's graph.
+  std::string trend_message(const ParticipantState& participant, const std::string& client_key) const;
   void forget_if_finished(const std::string& session_id);
   SessionState* find_session(const std::string& session_id, const char* event);
   std::string practitioner_reference(const SessionState& session) const;

@@ -351,6 +351,29 @@ StoredAdministration Store::read_outbox_row(Statement& row) {
   return stored;
 }
 
+std::vector<TrendPoint> Store::trend(const std::string& client_key) {
+  const std::vector<std::string> clients = keys_.lookups_under_every_key(client_key);
+  Statement rows(database_, "SELECT administration_id, key_id, scores, measure, authored_at FROM trend WHERE "
+                            "client_lookup IN (" + placeholders(1, clients.size()) + ") ORDER BY authored_at, rowid");
+  int index = 1;
+  for (const auto& lookup : clients) rows.bind(index++, lookup);
+  std::vector<TrendPoint> points;
+  while (rows.step()) {
+    const auto scores = keys_.open(rows.column_text(2), rows.column_text(0), rows.column_text(1));
+    if (!scores) continue;  // sealed with a key no longer configured
+    const json parsed = json::parse(*scores, nullptr, false);
+    if (!parsed.is_object() || !parsed.contains("total") || !parsed["total"].is_number_integer()) continue;
+    TrendPoint point;
+    point.measure = rows.column_text(3);
+    point.authored_at = rows.column_text(4);
+    point.total = parsed["total"].get<Tenths>();
+    point.session_number = parsed.value("session_number", 1);
+    if (parsed.contains("cutoff") && parsed["cutoff"].is_number_integer()) point.cutoff = parsed["cutoff"].get<Tenths>();
+    points.push_back(std::move(point));
+  }
+  return points;
+}
+
 std::vector<Administration> Store::administrations_for(const std::string& client_key) {
   const std::vector<std::string> clients = keys_.lookups_under_every_key(client_key);
   Statement select(database_, "SELECT administration_id FROM trend WHERE client_lookup IN (" +

@@ -63,6 +63,15 @@ struct DeliveryRecord {
   std::string log_reason;       // for the attempt history: never PHI
 };
 
+// One score of a client's trajectory, for the therapist's trend graph.
+struct TrendPoint {
+  std::string measure;      // ORS, CORS, SRS, ...
+  std::string authored_at;  // RFC 3339 UTC
+  Tenths total = 0;
+  int session_number = 1;
+  std::optional<Tenths> cutoff;
+};
+
 struct AttemptHistoryEntry {
   std::string attempted_at;
   std::string outcome;  // delivered, retry, failed
@@ -88,6 +97,9 @@ class Store {
   // submission of the same measure by the same participant in the same session is not
   // written again (already_saved).
   SaveOutcome save(const Administration& administration);
+
+  // The client's scores of every measure, oldest first (kept for trend_retention_days).
+  std::vector<TrendPoint> trend(const std::string& client_key);
 
   // Every administration of a client whose payload is still kept, oldest first.
   std::vector<Administration> administrations_for(const std::string& client_key);

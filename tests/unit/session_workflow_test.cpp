@@ -183,11 +183,44 @@ TEST_SUITE("session_workflow") {
     CHECK(rows[0].practitioner_reference == "Practitioner/d1");
     CHECK(rows[0].encounter_reference == "Encounter/s1");
     const auto& therapist = fixture.host.panels[fixture.host.find("t1", "Alliance")].received;
-    REQUIRE(therapist.size() == 1);
+    REQUIRE(therapist.size() == 2);
     CHECK(therapist[0]["type"] == "result");
     CHECK(therapist[0]["total"] == 21.0);
     CHECK(therapist[0]["concern"] == true);
     CHECK(therapist[0]["flags"][0]["code"] == "clinical-range");
+    // Then the client's trajectory for the graph: one ORS so far, none of the SRS.
+    CHECK(therapist[1]["type"] == "trend");
+    CHECK(therapist[1]["participant_id"] == "c1");
+    REQUIRE(therapist[1]["series"].size() == 2);
+    CHECK(therapist[1]["series"][0]["family"] == "ORS");
+    CHECK(therapist[1]["series"][0]["cutoff"] == 25.0);
+    CHECK(therapist[1]["series"][0]["intake_total"] == 21.0);
+    REQUIRE(therapist[1]["series"][0]["points"].size() == 1);
+    CHECK(therapist[1]["series"][0]["points"][0]["total"] == 21.0);
+    CHECK(therapist[1]["series"][0]["points"][0]["date"] == "2026-11-02");
+    CHECK(therapist[1]["series"][1]["points"].empty());
+  }
+
+  TEST_CASE("the trend follows a client across sessions, with ORS and SRS apart and raters left out") {
+    Fixture fixture;
+    for (const char* id : {"s1", "s2"}) {
+      fixture.workflow.session_started(session(id, {person("c1", ParticipantRole::client, "Patient/p1"),
+                                                    person("t1", ParticipantRole::clinician, "")}));
+      fixture.message(fixture.host.find("c1", "Outcome"), submit("ORS", {std::string(id) == "s1" ? 4.0 : 6.0, 5, 5, 5}));
+      fixture.workflow.session_ended(id);
+      fixture.message(fixture.host.find("c1", "Session"), submit("SRS", {9, 9, 9, 9}));
+    }
+    const auto& received = fixture.host.panels[fixture.host.find("t1", "Alliance")].received;
+    REQUIRE_FALSE(received.empty());
+    const auto& last = received.back();
+    REQUIRE(last["type"] == "trend");
+    REQUIRE(last["series"][0]["points"].size() == 2);
+    CHECK(last["series"][0]["points"][0]["total"] == 19.0);
+    CHECK(last["series"][0]["points"][1]["total"] == 21.0);
+    CHECK(last["series"][0]["points"][1]["session_number"] == 2);
+    CHECK(last["series"][0]["intake_total"] == 19.0);
+    REQUIRE(last["series"][1]["points"].size() == 2);
+    CHECK(last["series"][1]["cutoff"] == 36.0);
   }
 
   TEST_CASE("an invalid submission is refused and the panel stays open for a corrected one") {
@@ -273,8 +306,9 @@ TEST_SUITE("session_workflow") {
     fixture.message(fixture.host.find("c1", "Outcome"), submit("ORS", {9, 9, 9, 9}));
     fixture.workflow.participant_joined("s1", person("t1", ParticipantRole::clinician, ""));
     const auto& received = fixture.host.panels[fixture.host.find("t1", "Alliance")].received;
-    REQUIRE(received.size() == 1);
+    REQUIRE(received.size() == 2);  // the result, then the trend
     CHECK(received[0]["total"] == 36.0);
+    CHECK(received[1]["type"] == "trend");
   }
 
   TEST_CASE("a session is forgotten once it has ended and its panels are closed") {
