@@ -95,10 +95,18 @@ std::string fill(const char* page_template, std::string_view title, const std::s
 
 }  // namespace
 
+bool is_child_measure(std::string_view code) {
+  return code == "CORS" || code == "CSRS" || code == "YCORS" || code == "CGSRS";
+}
+
 std::string render_measure_panel(const MeasureDefinition& measure) {
   json items = json::array();
   for (const MeasureItem& item : measure.items) items.push_back({{"linkId", item.link_id}, {"text", item.text}});
+  // "language" picks the panel's own words (buttons, messages); "child" asks for faces
+  // at the lines' ends and simpler words. The measure's text arrives translated.
   const json data = {{"measure", measure.code},
+                     {"language", measure.language},
+                     {"child", is_child_measure(measure.code)},
                      {"title", measure.title},
                      {"instructions", measure.instructions},
                      {"items", items}};

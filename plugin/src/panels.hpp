@@ -11,8 +11,14 @@
 
 namespace alliance {
 
-// The client's panel for one measure.
+// The client's panel for one measure: a visual analogue line per item, a review
+// step before anything is sent, and a way to decline. Its data block carries the
+// measure code, "language" (BCP 47, for the panel's own words), "child", the title,
+// the instructions and the items ({linkId, text}).
 std::string render_measure_panel(const MeasureDefinition& measure);
+
+// The child versions (CORS, CSRS, YCORS, CGSRS) show faces at the lines' ends.
+bool is_child_measure(std::string_view code);
 
 // The therapist's panel; results arrive later as {"type":"result"} messages.
 std::string render_clinician_panel(std::string_view title);
