@@ -21,6 +21,19 @@ std::optional<std::chrono::milliseconds> parse_milliseconds(std::string_view tex
   return std::chrono::milliseconds(value);
 }
 
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  std::uint16_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// The live pages carry a session's PHI and its controls without any login: they are
+// served on the loopback interface only.
+bool is_loopback_address(std::string_view address) {
+  return address == "127.0.0.1" || address == "localhost";
+}
+
 }  // namespace
 
 std::string_view usage_text() {
@@ -28,8 +41,15 @@ std::string_view usage_text() {
          "                [--record RECORD.json] [--save-panels DIR]\n"
          "                [--panel-calls host-thread|any-thread] [--step-timeout-ms N]\n"
          "                [--shutdown-timeout-ms N] [--verbose]\n"
-         "exit status: 0 all steps passed, 1 a step or the plugin failed, 2 usage or\n"
-         "             scenario file error, 3 the plugin could not be loaded or refused to start\n";
+         "       host-sim --plugin PATH.so --config PLUGIN_CONFIG.json --serve SESSION.json\n"
+         "                [--port N (0: any free port)] [--bind 127.0.0.1] [--record RECORD.json]\n"
+         "                [--panel-calls host-thread|any-thread] [--step-timeout-ms N]\n"
+         "                [--shutdown-timeout-ms N] [--verbose]\n"
+         "  --serve serves a page per participant of the file's first session on loopback\n"
+         "  (steps are ignored) until SIGINT or SIGTERM.\n"
+         "exit status: 0 all steps passed (--serve: stopped by a signal), 1 a step or the\n"
+         "             plugin failed, 2 usage or scenario file error, 3 the plugin could\n"
+         "             not be loaded or refused to start\n";
 }
 
 CommandLineResult parse_command_line(int argument_count, const char* const* arguments) {
@@ -38,6 +58,9 @@ CommandLineResult parse_command_line(int argument_count, const char* const* argu
   bool have_plugin = false;
   bool have_config = false;
   bool have_scenario = false;
+  bool have_serve = false;
+  bool have_save_panels = false;
+  bool have_listen_option = false;
 
   std::vector<std::string_view> words(arguments + 1, arguments + argument_count);
   for (std::size_t index = 0; index < words.size(); ++index) {
@@ -64,7 +87,8 @@ CommandLineResult parse_command_line(int argument_count, const char* const* argu
     };
     if (option == "--plugin" || option == "--config" || option == "--scenario" ||
         option == "--record" || option == "--save-panels" || option == "--panel-calls" ||
-        option == "--step-timeout-ms" || option == "--shutdown-timeout-ms") {
+        option == "--step-timeout-ms" || option == "--shutdown-timeout-ms" ||
+        option == "--serve" || option == "--port" || option == "--bind") {
       if (!value || value->empty()) return missing_value();
     } else {
       result.error = "unknown option " + std::string(option);
@@ -80,10 +104,31 @@ CommandLineResult parse_command_line(int argument_count, const char* const* argu
     } else if (option == "--scenario") {
       command_line.scenario_path = std::string(*value);
       have_scenario = true;
+    } else if (option == "--serve") {
+      command_line.scenario_path = std::string(*value);
+      command_line.mode = RunMode::Serve;
+      have_serve = true;
+    } else if (option == "--port") {
+      std::optional<std::uint16_t> port = parse_port(*value);
+      if (!port) {
+        result.error = "--port must be a whole number from 0 to 65535, not " + std::string(*value);
+        return result;
+      }
+      command_line.port = *port;
+      have_listen_option = true;
+    } else if (option == "--bind") {
+      if (!is_loopback_address(*value)) {
+        result.error = "--bind must be a loopback address (127.0.0.1), not " + std::string(*value) +
+                       ": the pages have no login";
+        return result;
+      }
+      command_line.bind_address = "127.0.0.1";
+      have_listen_option = true;
     } else if (option == "--record") {
       command_line.record_path = std::string(*value);
     } else if (option == "--save-panels") {
       command_line.save_panels_directory = std::string(*value);
+      have_save_panels = true;
     } else if (option == "--panel-calls") {
       if (*value == "host-thread") {
         command_line.panel_calls = PanelCallPolicy::HostThreadOnly;
@@ -105,11 +150,23 @@ CommandLineResult parse_command_line(int argument_count, const char* const* argu
     }
   }
 
-  if (!have_plugin || !have_config || !have_scenario) {
+  if (have_scenario && have_serve) {
+    result.error = "--scenario and --serve cannot be used together";
+    return result;
+  }
+  if (have_serve && have_save_panels) {
+    result.error = "--save-panels applies to --scenario only";
+    return result;
+  }
+  if (have_scenario && have_listen_option) {
+    result.error = "--port and --bind apply to --serve only";
+    return result;
+  }
+  if (!have_plugin || !have_config || (!have_scenario && !have_serve)) {
     std::string missing;
     if (!have_plugin) missing += " --plugin";
     if (!have_config) missing += " --config";
-    if (!have_scenario) missing += " --scenario";
+    if (!have_scenario && !have_serve) missing += " --scenario (or --serve)";
     result.error = "missing" + missing;
     return result;
   }

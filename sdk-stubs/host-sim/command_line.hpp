@@ -5,16 +5,24 @@
 #include "host.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace host_sim {
 
+// --scenario plays a scripted scenario; --serve serves one session live to browsers.
+enum class RunMode { Scenario, Serve };
+
 struct CommandLine {
+  RunMode mode = RunMode::Scenario;
   std::string plugin_path;
   std::string config_path;
-  std::string scenario_path;
+  std::string scenario_path;  // --scenario FILE, or --serve FILE (its first session)
+  // --serve only: where to listen. Port 0 asks the system for any free port.
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 0;
   std::optional<std::string> record_path;
   std::optional<std::string> save_panels_directory;
   PanelCallPolicy panel_calls = PanelCallPolicy::AnyThread;

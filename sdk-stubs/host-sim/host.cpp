@@ -187,7 +187,7 @@ thp_status Host::panel_open(thp_str session_id, thp_str participant_id, thp_str 
                     state_.display_name(opened.session_id, opened.participant_id) + ": " +
                     in_quotes(opened.title) +
                     (opened.opened_on_host_thread ? "" : " (from a plugin thread)"));
-  changed_.notify_all();
+  notify_changed_locked();
   return THP_OK;
 }
 
@@ -229,7 +229,7 @@ thp_status Host::panel_post(thp_panel_id panel_id, thp_str json) {
     transcript_.event(line);
   }
   panel->to_panel.push_back(std::move(message));
-  changed_.notify_all();
+  notify_changed_locked();
   return THP_OK;
 }
 
@@ -248,7 +248,7 @@ thp_status Host::panel_close(thp_panel_id panel_id) {
   panel->closed_by = ClosedBy::Plugin;
   transcript_.event("plugin closed panel " + std::to_string(panel_id) + " (" +
                     state_.display_name(panel->session_id, panel->participant_id) + ")");
-  changed_.notify_all();
+  notify_changed_locked();
   return THP_OK;
 }
 
@@ -263,7 +263,7 @@ thp_status Host::run_on_host_thread(thp_host_task task, void* user_data) {
     return THP_ERROR_INVALID_ARGUMENT;
   }
   tasks_.push_back({task, user_data});
-  changed_.notify_all();
+  notify_changed_locked();
   return THP_OK;
 }
 
@@ -324,6 +324,16 @@ void Host::note_message_to_plugin(thp_panel_id panel_id, std::string text) {
 void Host::record_failure(std::string failure) {
   std::lock_guard lock(mutex_);
   record_failure_locked(std::move(failure));
+}
+
+void Host::set_change_listener(std::function<void()> listener) {
+  std::lock_guard lock(mutex_);
+  change_listener_ = std::move(listener);
+}
+
+void Host::notify_changed_locked() {
+  changed_.notify_all();
+  if (change_listener_) change_listener_();
 }
 
 void Host::record_failure_locked(std::string failure) {

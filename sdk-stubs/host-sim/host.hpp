@@ -69,6 +69,11 @@ class Host {
   void note_message_to_plugin(thp_panel_id panel_id, std::string text);
   // Records (and prints) a failed expectation or a plugin contract violation.
   void record_failure(std::string failure);
+  // `listener` is called whenever the plugin queues a task or opens, posts to or
+  // closes a panel, from the thread that made the call and under the Host's lock: it
+  // must only take note (the live server posts a wake-up to its event loop) and never
+  // call the Host. An empty function removes it. The scripted runner needs none.
+  void set_change_listener(std::function<void()> listener);
 
   // Calls `reader` with the state, under the lock; `reader` must not call the Host.
   void inspect(const std::function<void(const HostState&)>& reader) const;
@@ -111,6 +116,8 @@ class Host {
   // when the call may proceed. Records the violation otherwise. Needs the lock.
   thp_status admit_panel_call(std::string_view function);
   void record_failure_locked(std::string failure);
+  // Wakes whoever waits for the plugin: the scripted runner and the change listener.
+  void notify_changed_locked();
   void run_task(const QueuedTask& task, thp_task_disposition disposition);
 
   HostOptions options_;
@@ -122,6 +129,7 @@ class Host {
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
+  std::function<void()> change_listener_;
   HostState state_;
   std::deque<QueuedTask> tasks_;
   bool stopped_ = false;

@@ -2,10 +2,12 @@
 // scenario of sessions against it on its host thread, checks the scenario's
 // expectations, and writes what happened as a transcript (stdout) and optionally as
 // a record (JSON) for tests. It knows the plugin only through the ABI header.
+// With --serve it serves one session live to browsers instead (live_mode.hpp).
 
 #include "command_line.hpp"
 #include "hook_watchdog.hpp"
 #include "host.hpp"
+#include "live_mode.hpp"
 #include "panel_files.hpp"
 #include "plugin_loader.hpp"
 #include "record.hpp"
@@ -41,6 +43,7 @@ int run_host_sim(int argument_count, const char* const* arguments) {
     return usage_or_scenario_error;
   }
   const CommandLine& options = *parsed.command_line;
+  if (options.mode == RunMode::Serve) return run_live_mode(options);
 
   TextFile configuration = read_text_file(options.config_path);
   if (!configuration.text) {

@@ -1,6 +1,7 @@
 #include "scenario_runner.hpp"
 
 #include "abi_names.hpp"
+#include "participant_view.hpp"
 
 #include <utility>
 
@@ -13,24 +14,6 @@ using Clock = std::chrono::steady_clock;
 // counts it as a failure: the plugin needs a moment to stop its threads after giving
 // up on its work.
 constexpr std::chrono::milliseconds shutdown_grace{1000};
-
-thp_str view(const std::string& text) { return {text.data(), text.size()}; }
-
-// Borrows the strings of `participant`, which outlives the hook call.
-thp_participant participant_view(const ScenarioParticipant& participant) {
-  thp_participant view_of_participant{};
-  view_of_participant.struct_size = sizeof(thp_participant);
-  view_of_participant.participant_id = view(participant.participant_id);
-  view_of_participant.role = participant.role;
-  view_of_participant.display_name = view(participant.display_name);
-  view_of_participant.age_years = participant.age_years;
-  view_of_participant.birth_date = view(participant.birth_date);
-  view_of_participant.preferred_language = view(participant.preferred_language);
-  view_of_participant.fhir_reference = view(participant.fhir_reference);
-  view_of_participant.rates_participant_id = view(participant.rates_participant_id);
-  view_of_participant.relationship = view(participant.relationship);
-  return view_of_participant;
-}
 
 const std::string& session_id_for(const ScenarioSession& session, const ScenarioStep& step) {
   return step.session_id_override ? *step.session_id_override : session.session_id;

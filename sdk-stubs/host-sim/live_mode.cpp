@@ -1,0 +1,116 @@
+#include "live_mode.hpp"
+
+#include "abi_names.hpp"
+#include "hook_watchdog.hpp"
+#include "host.hpp"
+#include "live_server.hpp"
+#include "plugin_loader.hpp"
+#include "record.hpp"
+#include "run_clock.hpp"
+#include "scenario.hpp"
+#include "text_file.hpp"
+#include "transcript.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+namespace host_sim {
+namespace {
+
+enum ExitStatus : int {
+  stopped_by_signal = 0,
+  usage_or_scenario_error = 2,
+  plugin_not_started = 3,
+};
+
+}  // namespace
+
+int run_live_mode(const CommandLine& options) {
+  TextFile configuration = read_text_file(options.config_path);
+  if (!configuration.text) {
+    std::cerr << "host-sim: cannot read plugin configuration " << options.config_path << ": "
+              << configuration.error << "\n";
+    return usage_or_scenario_error;
+  }
+  TextFile session_file = read_text_file(options.scenario_path);
+  if (!session_file.text) {
+    std::cerr << "host-sim: cannot read session file " << options.scenario_path << ": "
+              << session_file.error << "\n";
+    return usage_or_scenario_error;
+  }
+  ScenarioParseResult scenario = parse_scenario(
+      *session_file.text, std::filesystem::path(options.scenario_path).stem().string());
+  if (!scenario.scenario) {
+    for (const std::string& error : scenario.errors) {
+      std::cerr << "host-sim: session file " << options.scenario_path << ": " << error << "\n";
+    }
+    return usage_or_scenario_error;
+  }
+  if (scenario.scenario->sessions.empty()) {
+    std::cerr << "host-sim: session file " << options.scenario_path << " has no session\n";
+    return usage_or_scenario_error;
+  }
+  // Live mode serves one session: the file's first. Its steps are not played.
+  const ScenarioSession& session = scenario.scenario->sessions.front();
+
+  RunClock clock;
+  Transcript transcript(std::cout, clock);
+  HookWatchdog watchdog;
+  Host host(HostOptions{options.panel_calls, options.verbose, options.step_timeout}, clock,
+            transcript, watchdog);
+  LoadedPlugin plugin =
+      load_plugin(options.plugin_path, *host.api(), *configuration.text, options.config_path);
+  if (!plugin.loaded) {
+    std::cerr << "host-sim: " << plugin.error << "\n";
+    return plugin_not_started;
+  }
+
+  LiveServerSettings settings{options.bind_address, options.port, options.step_timeout};
+  LiveOutcome served =
+      serve_live(session, plugin.api, host, transcript, watchdog, settings, std::cout);
+  int exit_status = stopped_by_signal;
+  if (!served.served) {
+    std::cerr << "host-sim: " << served.error << "\n";
+    exit_status = usage_or_scenario_error;
+  }
+
+  // Shut down as the scenario runner does: on the host thread, ready tasks first.
+  host.run_ready_tasks();
+  const auto timeout = options.shutdown_timeout;
+  transcript.event("host: shutting down the plugin (timeout " + std::to_string(timeout.count()) +
+                   " ms)");
+  auto started = std::chrono::steady_clock::now();
+  thp_status shutdown_status = THP_OK;
+  {
+    WatchdogScope watch(watchdog, "the plugin's shutdown hook", timeout + options.step_timeout);
+    shutdown_status = plugin.api.shutdown(plugin.api.plugin, static_cast<std::uint32_t>(timeout.count()));
+  }
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+  std::size_t cancelled = host.stop_and_cancel_tasks();
+  transcript.event("host: plugin shut down in " + std::to_string(micros / 1000) + " ms" +
+                   (shutdown_status == THP_OK ? "" : " with " + status_name(shutdown_status)));
+
+  if (options.record_path) {
+    RecordContents contents;
+    contents.scenario_name = scenario.scenario->name;
+    contents.plugin_abi = plugin.abi_version;
+    contents.state = host.snapshot();
+    contents.hook_calls.push_back({"thp_plugin_entry", plugin.entry_status, plugin.entry_micros});
+    contents.hook_calls.insert(contents.hook_calls.end(), served.hook_calls.begin(),
+                               served.hook_calls.end());
+    contents.hook_calls.push_back({"shutdown", shutdown_status, micros});
+    contents.shutdown_status = shutdown_status;
+    contents.cancelled_tasks = cancelled;
+    if (auto error = write_record(*options.record_path, build_record(contents))) {
+      std::cerr << "host-sim: cannot write record " << *options.record_path << ": " << *error
+                << "\n";
+      exit_status = usage_or_scenario_error;
+    }
+  }
+  return exit_status;
+}
+
+}  // namespace host_sim

@@ -1,0 +1,52 @@
+#pragma once
+
+// The pages host-sim serves in live mode (--serve): an index of the session's
+// participant pages, and one page per participant with a stand-in video area, the
+// session buttons, and the plugin's panels in sandboxed frames. Each page is one
+// self-contained document whose script and style run only under a per-render nonce.
+
+#include "scenario.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace host_sim {
+
+// `id` as one URL path segment: unreserved characters as they are, the rest
+// percent-encoded.
+std::string url_path_segment(std::string_view id);
+
+// "/session/<session_id>/<participant_id>" and "/ws/<session_id>/<participant_id>".
+std::string participant_page_path(std::string_view session_id, std::string_view participant_id);
+std::string participant_socket_path(std::string_view session_id, std::string_view participant_id);
+// "/panel/<session_id>/<participant_id>/": followed by a panel id, where one of the
+// participant's open panels is served.
+std::string participant_panel_prefix(std::string_view session_id, std::string_view participant_id);
+
+// `text` with & < > " ' replaced by character references.
+std::string escape_html(std::string_view text);
+
+// A fresh random nonce for one page render.
+std::string make_nonce();
+
+// The Content-Security-Policy of a page rendered with `nonce`: nothing loads or runs
+// but its own nonce'd script and style; it connects to `socket_origin` only
+// ("ws://127.0.0.1:PORT") and may not be framed.
+std::string page_security_policy(std::string_view nonce, std::string_view socket_origin);
+
+// The policy a panel document is served with, on top of the panel's own: a sandbox
+// with scripts only (an opaque origin, even when opened on its own), no network, no
+// forms, framed only by this server's pages.
+//
+// Why panels are served at their own URL rather than as srcdoc: a srcdoc document
+// inherits the embedding page's policy (CSP 3), so the page's nonce would block the
+// panel's own nonce'd script and style.
+std::string panel_security_policy();
+
+std::string index_page(const ScenarioSession& session, std::string_view nonce);
+
+// `socket_url` is the absolute ws:// URL of this participant's WebSocket.
+std::string participant_page(const ScenarioSession& session, const ScenarioParticipant& viewer,
+                             std::string_view socket_url, std::string_view nonce);
+
+}  // namespace host_sim

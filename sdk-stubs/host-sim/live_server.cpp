@@ -1,0 +1,449 @@
+#include "live_server.hpp"
+
+#include "abi_names.hpp"
+#include "live_page.hpp"
+#include "live_session.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <csignal>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace host_sim {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+// Requests are small GETs; anything larger is not from the pages.
+constexpr std::uint32_t largest_request_bytes = 16 * 1024;
+constexpr std::chrono::seconds request_time_limit{30};
+
+class Server;
+
+// One page's WebSocket. Lives while a read or write is pending; the Server keeps a
+// weak reference to reach it.
+class PageSocket : public std::enable_shared_from_this<PageSocket> {
+ public:
+  PageSocket(tcp::socket socket, Server& server, ConnectionId connection, std::string participant_id)
+      : stream_(std::move(socket)),
+        server_(server),
+        connection_(connection),
+        participant_id_(std::move(participant_id)) {}
+
+  void accept(Request request);
+  void send(std::string text);
+  void close();
+
+ private:
+  void read();
+  void write_next();
+
+  websocket::stream<beast::tcp_stream> stream_;
+  Server& server_;
+  ConnectionId connection_;
+  std::string participant_id_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> outgoing_;
+  bool open_ = false;
+};
+
+// One HTTP connection: serves pages, or hands an upgrade to a PageSocket.
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  HttpConnection(tcp::socket socket, Server& server) : stream_(std::move(socket)), server_(server) {}
+  void read();
+
+ private:
+  void on_read(error_code error);
+
+  beast::tcp_stream stream_;
+  Server& server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+class Server {
+ public:
+  Server(asio::io_context& io, const ScenarioSession& session, const thp_plugin_api& plugin,
+         Host& host, Transcript& transcript, HookWatchdog& watchdog,
+         const LiveServerSettings& settings)
+      : io_(io),
+        acceptor_(io),
+        signals_(io, SIGINT, SIGTERM),
+        transcript_(transcript),
+        host_(host),
+        live_(session, plugin, host, transcript, watchdog, settings.hook_limit) {}
+
+  std::optional<std::string> listen(const LiveServerSettings& settings) {
+    error_code error;
+    tcp::endpoint endpoint(asio::ip::make_address(settings.bind_address, error), settings.port);
+    if (error) return "cannot use address " + settings.bind_address + ": " + error.message();
+    if (!endpoint.address().is_loopback()) return "refusing to listen on a non-loopback address";
+    acceptor_.open(endpoint.protocol(), error);
+    if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
+    if (!error) acceptor_.bind(endpoint, error);
+    if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+    if (error) {
+      return "cannot listen on " + settings.bind_address + ":" + std::to_string(settings.port) +
+             ": " + error.message();
+    }
+    port_ = acceptor_.local_endpoint().port();
+    return std::nullopt;
+  }
+
+  std::uint16_t port() const { return port_; }
+
+  void run() {
+    // Plugin threads wake the event loop; the wake-up runs on the host thread.
+    host_.set_change_listener([this] {
+      if (!wake_pending_.exchange(true)) asio::post(io_, [this] { pump(); });
+    });
+    signals_.async_wait([this](error_code error, int signal_number) {
+      if (error) return;
+      transcript_.event("host: " + std::string(signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+                        " received; stopping");
+      stop();
+    });
+    accept();
+    pump();
+    io_.run();
+    host_.set_change_listener(nullptr);
+  }
+
+  void stop() {
+    error_code ignored;
+    acceptor_.close(ignored);
+    signals_.cancel(ignored);
+    io_.stop();
+  }
+
+  const std::vector<HookCall>& hook_calls() const { return live_.hook_calls(); }
+
+  // --- For the connections. ---
+
+  // The reply to one HTTP request that is not a WebSocket upgrade.
+  Response respond(const Request& request);
+  // Takes over the connection when `request` upgrades to a page's WebSocket.
+  void upgrade(tcp::socket socket, Request request);
+
+  void attach(ConnectionId connection, const std::shared_ptr<PageSocket>& socket,
+              const std::string& participant_id) {
+    sockets_[connection] = socket;
+    if (!live_.connect(connection, participant_id)) socket->close();
+    pump();
+  }
+  void detach(ConnectionId connection) {
+    sockets_.erase(connection);
+    live_.disconnect(connection);
+    pump();
+  }
+  void receive(ConnectionId connection, std::string_view text) {
+    live_.receive(connection, text);
+    pump();
+  }
+
+ private:
+  void accept() {
+    acceptor_.async_accept([this](error_code error, tcp::socket socket) {
+      if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
+      if (!error) std::make_shared<HttpConnection>(std::move(socket), *this)->read();
+      accept();
+    });
+  }
+
+  // Runs the tasks the plugin queued, then tells the pages what changed.
+  void pump() {
+    wake_pending_ = false;
+    host_.run_ready_tasks();
+    for (PageMessage& message : live_.take_page_messages()) {
+      auto socket = sockets_.find(message.connection);
+      if (socket == sockets_.end()) continue;
+      if (auto open = socket->second.lock()) open->send(std::move(message.text));
+    }
+  }
+
+  // The Host header names this server ("127.0.0.1:PORT" or "localhost:PORT"); any
+  // other name is a page of some other site reaching loopback (DNS rebinding).
+  std::optional<std::string> own_host(const Request& request) const {
+    std::string_view named = request[http::field::host];
+    for (std::string_view name : {"127.0.0.1", "localhost"}) {
+      std::string expected = std::string(name) + ":" + std::to_string(port_);
+      if (named == expected) return expected;
+    }
+    return std::nullopt;
+  }
+
+  // GET /panel/<session>/<participant>/<panel id>: one of that participant's open
+  // panels; nothing when the target is not of that form.
+  std::optional<Response> panel_document(const Request& request) const;
+
+  const ScenarioParticipant* participant_at(std::string_view target, bool socket) const {
+    for (const ScenarioParticipant& participant : live_.session().participants) {
+      std::string path = socket ? participant_socket_path(live_.session().session_id,
+                                                          participant.participant_id)
+                                : participant_page_path(live_.session().session_id,
+                                                        participant.participant_id);
+      if (target == path) return &participant;
+    }
+    return nullptr;
+  }
+
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  Transcript& transcript_;
+  Host& host_;
+  LiveSession live_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> wake_pending_{false};
+  ConnectionId next_connection_ = 1;
+  std::map<ConnectionId, std::weak_ptr<PageSocket>> sockets_;
+};
+
+Response plain_response(const Request& request, http::status status, std::string text) {
+  Response response{status, request.version()};
+  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  response.set(http::field::cache_control, "no-store");
+  response.set("X-Content-Type-Options", "nosniff");
+  response.keep_alive(request.keep_alive());
+  response.body() = std::move(text) + "\n";
+  response.prepare_payload();
+  return response;
+}
+
+Response Server::respond(const Request& request) {
+  std::optional<std::string> host = own_host(request);
+  if (!host) return plain_response(request, http::status::misdirected_request, "unknown host name");
+  if (request.method() != http::verb::get && request.method() != http::verb::head) {
+    Response refused = plain_response(request, http::status::method_not_allowed, "only GET");
+    refused.set(http::field::allow, "GET, HEAD");
+    return refused;
+  }
+  std::string_view target = request.target();
+  std::string nonce = make_nonce();
+  std::string body;
+  std::string socket_url;
+  if (target == "/") {
+    body = index_page(live_.session(), nonce);
+  } else if (const ScenarioParticipant* viewer = participant_at(target, /*socket=*/false)) {
+    socket_url = "ws://" + *host +
+                 participant_socket_path(live_.session().session_id, viewer->participant_id);
+    body = participant_page(live_.session(), *viewer, socket_url, nonce);
+  } else if (std::optional<Response> panel = panel_document(request)) {
+    return std::move(*panel);
+  } else if (participant_at(target, /*socket=*/true) != nullptr) {
+    return plain_response(request, http::status::upgrade_required, "a WebSocket endpoint");
+  } else {
+    return plain_response(request, http::status::not_found, "no such page");
+  }
+  Response response{http::status::ok, request.version()};
+  response.set(http::field::content_type, "text/html; charset=utf-8");
+  response.set("Content-Security-Policy",
+               page_security_policy(nonce, "ws://" + *host));
+  response.set(http::field::cache_control, "no-store");
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("Referrer-Policy", "no-referrer");
+  response.set("Cross-Origin-Opener-Policy", "same-origin");
+  response.keep_alive(request.keep_alive());
+  response.body() = std::move(body);
+  response.prepare_payload();
+  if (request.method() == http::verb::head) response.body().clear();
+  return response;
+}
+
+std::optional<Response> Server::panel_document(const Request& request) const {
+  std::string_view target = request.target();
+  for (const ScenarioParticipant& participant : live_.session().participants) {
+    std::string prefix =
+        participant_panel_prefix(live_.session().session_id, participant.participant_id);
+    if (!target.starts_with(prefix)) continue;
+    std::string_view number = target.substr(prefix.size());
+    thp_panel_id panel_id = 0;
+    auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), panel_id);
+    std::optional<std::string> html;
+    if (error == std::errc() && end == number.data() + number.size()) {
+      html = live_.panel_html(participant.participant_id, panel_id);
+    }
+    if (!html) return plain_response(request, http::status::not_found, "no such open panel");
+    Response response{http::status::ok, request.version()};
+    response.set(http::field::content_type, "text/html; charset=utf-8");
+    response.set("Content-Security-Policy", panel_security_policy());
+    response.set(http::field::cache_control, "no-store");
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set("Referrer-Policy", "no-referrer");
+    response.keep_alive(request.keep_alive());
+    response.body() = std::move(*html);
+    response.prepare_payload();
+    if (request.method() == http::verb::head) response.body().clear();
+    return response;
+  }
+  return std::nullopt;
+}
+
+void Server::upgrade(tcp::socket socket, Request request) {
+  auto refuse = [&](http::status status, std::string why) {
+    transcript_.event("host: refused a WebSocket for " + std::string(request.target()) + ": " + why);
+    auto response = std::make_shared<Response>(plain_response(request, status, why));
+    response->keep_alive(false);
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    stream->expires_after(request_time_limit);
+    http::async_write(*stream, *response, [stream, response](error_code, std::size_t) {
+      error_code ignored;
+      stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    });
+  };
+  std::optional<std::string> host = own_host(request);
+  if (!host) return refuse(http::status::misdirected_request, "unknown host name");
+  // A browser names the page that opens a WebSocket; only this server's own pages
+  // may. (A program on this machine sends no Origin and is trusted like a page.)
+  std::string_view origin = request[http::field::origin];
+  if (!origin.empty() && origin != "http://" + *host) {
+    return refuse(http::status::forbidden, "origin " + std::string(origin) + " is not this server");
+  }
+  const ScenarioParticipant* viewer = participant_at(request.target(), /*socket=*/true);
+  if (viewer == nullptr) return refuse(http::status::not_found, "no such participant");
+  ConnectionId connection = next_connection_++;
+  auto page = std::make_shared<PageSocket>(std::move(socket), *this, connection,
+                                           viewer->participant_id);
+  page->accept(std::move(request));
+}
+
+// --- PageSocket ---
+
+void PageSocket::accept(Request request) {
+  stream_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  stream_.read_message_max(largest_page_message_bytes);
+  stream_.async_accept(request, [self = shared_from_this()](error_code error) {
+    if (error) return;
+    self->open_ = true;
+    self->server_.attach(self->connection_, self, self->participant_id_);
+    self->read();
+  });
+}
+
+void PageSocket::read() {
+  stream_.async_read(buffer_, [self = shared_from_this()](error_code error, std::size_t) {
+    if (error) {
+      // Closed, reset, or a message over the limit (Beast closes with "too big").
+      self->open_ = false;
+      self->server_.detach(self->connection_);
+      return;
+    }
+    std::string text = beast::buffers_to_string(self->buffer_.data());
+    self->buffer_.consume(self->buffer_.size());
+    if (self->stream_.got_text()) {
+      self->server_.receive(self->connection_, text);
+    } else {
+      self->server_.receive(self->connection_, "(a binary message)");
+    }
+    self->read();
+  });
+}
+
+void PageSocket::send(std::string text) {
+  if (!open_) return;
+  outgoing_.push_back(std::move(text));
+  if (outgoing_.size() == 1) write_next();
+}
+
+void PageSocket::write_next() {
+  stream_.text(true);
+  stream_.async_write(asio::buffer(outgoing_.front()),
+                      [self = shared_from_this()](error_code error, std::size_t) {
+                        if (error) {
+                          self->open_ = false;
+                          self->outgoing_.clear();
+                          return;  // the pending read reports the closing
+                        }
+                        self->outgoing_.pop_front();
+                        if (!self->outgoing_.empty()) self->write_next();
+                      });
+}
+
+void PageSocket::close() {
+  if (!open_) return;
+  open_ = false;
+  stream_.async_close(websocket::close_code::policy_error,
+                      [self = shared_from_this()](error_code) {});
+}
+
+// --- HttpConnection ---
+
+void HttpConnection::read() {
+  parser_.emplace();
+  parser_->header_limit(largest_request_bytes);
+  parser_->body_limit(largest_request_bytes);
+  stream_.expires_after(request_time_limit);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](error_code error, std::size_t) { self->on_read(error); });
+}
+
+void HttpConnection::on_read(error_code error) {
+  if (error) {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    return;
+  }
+  Request request = parser_->release();
+  if (websocket::is_upgrade(request)) {
+    stream_.expires_never();
+    server_.upgrade(stream_.release_socket(), std::move(request));
+    return;
+  }
+  auto response = std::make_shared<Response>(server_.respond(request));
+  http::async_write(stream_, *response,
+                    [self = shared_from_this(), response](error_code write_error, std::size_t) {
+                      if (write_error || !response->keep_alive()) {
+                        error_code ignored;
+                        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                        return;
+                      }
+                      self->read();
+                    });
+}
+
+}  // namespace
+
+LiveOutcome serve_live(const ScenarioSession& session, const thp_plugin_api& plugin, Host& host,
+                       Transcript& transcript, HookWatchdog& watchdog,
+                       const LiveServerSettings& settings, std::ostream& announcements) {
+  LiveOutcome outcome;
+  asio::io_context io(1);
+  Server server(io, session, plugin, host, transcript, watchdog, settings);
+  if (std::optional<std::string> error = server.listen(settings)) {
+    outcome.error = *error;
+    return outcome;
+  }
+  std::string origin = "http://127.0.0.1:" + std::to_string(server.port());
+  for (const ScenarioParticipant& participant : session.participants) {
+    announcements << "page " << participant.participant_id << " " << role_name(participant.role)
+                  << " " << origin
+                  << participant_page_path(session.session_id, participant.participant_id)
+                  << "\n";
+  }
+  announcements << "ready " << origin << "/" << std::endl;
+  server.run();
+  outcome.served = true;
+  outcome.hook_calls = server.hook_calls();
+  return outcome;
+}
+
+}  // namespace host_sim
