@@ -1,0 +1,618 @@
+// Alliance's panels in a real browser: Debian's chromium driven by playwright-core,
+// against host-sim --serve with the built plugin and the test FHIR server.
+//
+//   ctest --preset default -L browser --output-on-failure
+//
+// Environment (set by tests/browser/CMakeLists.txt): ALLIANCE_HOST_SIM, ALLIANCE_PLUGIN,
+// ALLIANCE_QUESTIONNAIRE_DIR, FHIR_SERVER_PORT_FILE, TEST_CA, BROWSER_ARTIFACTS (where the
+// screenshots go), BROWSER_WORK (configurations, stores, host logs); CHROMIUM (default
+// /usr/bin/chromium).
+//
+// One individual session in English walks the whole path: the clinician starts it, the
+// client answers the ORS with the keyboard only, the clinician ends it, the client answers
+// the SRS with the pointer; the therapist panel shows totals, flags and the graph; the
+// FHIR server ends up with the QuestionnaireResponses and Observations. Two more sessions
+// (a 9-year-old: CORS; a Spanish speaker: the Spanish ORS) give the other panels that
+// axe-core checks, and the Spanish ORS is where submitting with an unmarked item is tried.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const environment = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run through ctest -L browser)`);
+  return value;
+};
+
+const hostSim = environment('ALLIANCE_HOST_SIM');
+const plugin = environment('ALLIANCE_PLUGIN');
+const questionnaires = environment('ALLIANCE_QUESTIONNAIRE_DIR');
+const testCa = fs.readFileSync(environment('TEST_CA'));
+const artifacts = environment('BROWSER_ARTIFACTS');
+const work = environment('BROWSER_WORK');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const fhirPort = fs.readFileSync(environment('FHIR_SERVER_PORT_FILE'), 'utf8').trim();
+const fhirBase = `https://localhost:${fhirPort}/fhir/R4`;
+
+// The FHIR server is shared with other tests (and earlier runs): ids of our own.
+const run = `${process.pid}-${Date.now().toString(36)}`;
+const ids = {
+  adult: `pat-browser-adult-${run}`,
+  child: `pat-browser-child-${run}`,
+  spanish: `pat-browser-es-${run}`,
+};
+
+const widths = [
+  { name: 'phone', width: 360, height: 800 },
+  { name: 'desktop', width: 1280, height: 800 },
+];
+const axeTags = ['wcag2a', 'wcag2aa', 'wcag21aa'];
+const therapistTitle = 'Alliance: client feedback';
+// How long to wait for anything the host or a panel should do at once; short, so that a
+// broken panel fails the suite quickly instead of running into ctest's timeout.
+const wait = 10000;
+
+// ---------------------------------------------------------------------------------------
+// The test FHIR server over HTTPS, trusting the test CA.
+
+function fhir(method, relative, body) {
+  return new Promise((resolve, reject) => {
+    const request = https.request(`${fhirBase}/${relative}`, {
+      method,
+      ca: testCa,
+      headers: {
+        Accept: 'application/fhir+json',
+        ...(body ? { 'Content-Type': 'application/fhir+json' } : {}),
+      },
+      timeout: 10000,
+    }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => { text += chunk; });
+      response.on('end', () => {
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: response.statusCode, body: json, text });
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error(`${method} ${relative}: timed out`)));
+    request.on('error', reject);
+    if (body) request.write(JSON.stringify(body));
+    request.end();
+  });
+}
+
+async function seed(reference, resource) {
+  const answer = await fhir('PUT', reference, resource);
+  assert.ok(answer.status === 200 || answer.status === 201,
+    `seeding ${reference}: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
+}
+
+async function seedClient(patientId, encounterId, name, birthDate) {
+  await seed(`Patient/${patientId}`, {
+    resourceType: 'Patient', id: patientId, name: [{ family: name[1], given: [name[0]] }], birthDate,
+  });
+  await seed(`Encounter/${encounterId}`, {
+    resourceType: 'Encounter', id: encounterId, status: 'finished',
+    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'VR' },
+    subject: { reference: `Patient/${patientId}` },
+  });
+}
+
+async function search(type, query) {
+  const answer = await fhir('GET', `${type}?${query}&_count=100`);
+  assert.equal(answer.status, 200, `search ${type}?${query}: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
+  return (answer.body.entry || []).map((entry) => entry.resource);
+}
+
+// ---------------------------------------------------------------------------------------
+// host-sim --serve: one process per session, each with its own configuration and store.
+
+function writeConfiguration(folder) {
+  fs.mkdirSync(folder, { recursive: true });
+  const keyFile = path.join(folder, 'store.key');
+  fs.rmSync(keyFile, { force: true });
+  fs.writeFileSync(keyFile, `${crypto.randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  fs.chmodSync(keyFile, 0o600);
+  const configuration = {
+    store: { path: path.join(folder, 'state', 'alliance.db'), key_file: keyFile },
+    measures: { questionnaire_folder: questionnaires },
+    fhir: {
+      base_url: fhirBase, ca_file: environment('TEST_CA'),
+      timeout_seconds: 5, retry_initial_seconds: 1, retry_maximum_seconds: 2,
+    },
+    log_level: 'info',
+  };
+  const file = path.join(folder, 'alliance.json');
+  fs.writeFileSync(file, JSON.stringify(configuration, null, 2));
+  return file;
+}
+
+const clinician = {
+  participant_id: 'clinician-kim', role: 'clinician', display_name: 'Dr. Jordan Kim',
+  fhir_reference: 'Practitioner/pr-kim',
+};
+
+function sessionFor(name, client) {
+  return {
+    session_id: `browser-${name}-${run}`,
+    appointment_kind: 'individual',
+    medium: 'video',
+    start_time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    encounter_reference: `Encounter/enc-${name}-${run}`,
+    participants: [client, clinician],
+  };
+}
+
+const hosts = [];
+
+// Starts host-sim --serve and resolves with { pages: {participant: {role, url}}, ready }.
+function startHost(name, session) {
+  const folder = path.join(work, name);
+  fs.rmSync(folder, { recursive: true, force: true });
+  const configuration = writeConfiguration(folder);
+  const sessionFile = path.join(folder, 'session.json');
+  // A scenario file: --serve serves its first session and ignores the steps.
+  fs.writeFileSync(sessionFile, JSON.stringify({ name: `browser ${name}`, sessions: [{ ...session, steps: [] }] }, null, 2));
+  const log = fs.createWriteStream(path.join(folder, 'host-sim.log'));
+  const child = spawn(hostSim, ['--plugin', plugin, '--config', configuration, '--serve', sessionFile, '--port', '0'],
+    { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
+  const host = { name, child, folder, pages: {}, ready: null, exited: null, output: '' };
+  hosts.push(host);
+  child.stderr.on('data', (chunk) => { log.write(chunk); host.output += chunk; });
+  return new Promise((resolve, reject) => {
+    let pending = '';
+    const timer = setTimeout(() => reject(new Error(`host-sim (${name}) printed no "ready" line within 20 s:\n${host.output.slice(-2000)}`)), 20000);
+    child.stdout.on('data', (chunk) => {
+      log.write(chunk);
+      host.output += chunk;
+      pending += chunk;
+      let newline;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline).trim();
+        pending = pending.slice(newline + 1);
+        const page = /^page (\S+) (\S+) (http\S+)$/.exec(line);
+        if (page) host.pages[page[1]] = { role: page[2], url: page[3] };
+        const ready = /^ready (http\S+)$/.exec(line);
+        if (ready) {
+          host.ready = ready[1];
+          clearTimeout(timer);
+          resolve(host);
+        }
+      }
+    });
+    child.on('exit', (code, signal) => {
+      host.exited = { code, signal };
+      clearTimeout(timer);
+      reject(new Error(`host-sim (${name}) exited (${code ?? signal}) before it was ready:\n${host.output.slice(-2000)}`));
+    });
+    child.on('error', reject);
+  });
+}
+
+async function stopHost(host) {
+  if (host.exited) return host.exited;
+  const exited = new Promise((resolve) => host.child.once('exit', (code, signal) => resolve({ code, signal })));
+  host.child.kill('SIGTERM');
+  const timer = setTimeout(() => host.child.kill('SIGKILL'), 10000);
+  const result = await exited;
+  clearTimeout(timer);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// Pages and panels.
+
+async function openPage(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForSelector('body[data-ws-state="open"]', { timeout: wait });
+  return page;
+}
+
+// The frame of the panel whose iframe matches `selector` (e.g. by title), once it exists.
+async function panelFrame(page, selector = 'iframe.panel', timeout = wait) {
+  const element = await page.waitForSelector(selector, { timeout, state: 'attached' });
+  const frame = await element.contentFrame();
+  assert.ok(frame, `no frame for ${selector}`);
+  await frame.waitForLoadState('domcontentloaded');
+  return frame;
+}
+
+// A panel that has sliders: the one whose frame holds .line elements.
+// `excludeTitle`: skip the panel of that title (the ORS, when waiting for the SRS).
+async function measureFrame(page, { timeout = wait, excludeTitle = null } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    for (const element of await page.$$('iframe.panel')) {
+      const frame = await element.contentFrame();
+      if (!frame || frame.isDetached()) continue;
+      if (excludeTitle !== null && await element.getAttribute('title') === excludeTitle) continue;
+      if (await frame.locator('.line').count().catch(() => 0) > 0) return { element, frame };
+    }
+    if (Date.now() > deadline) throw new Error('no measure panel with .line sliders appeared');
+    await page.waitForTimeout(25);
+  }
+}
+
+const state = (frame) => frame.evaluate(() => document.body.dataset.state);
+const activeInFrame = (frame) => frame.evaluate(() => {
+  const active = document.activeElement;
+  if (!document.hasFocus() || !active || active === document.body) return null;
+  return { id: active.id || null, linkId: active.dataset?.linkId ?? null, className: active.className || '' };
+});
+
+async function waitForState(frame, wanted, timeout = wait) {
+  await frame.waitForSelector(`body[data-state="${wanted}"]`, { timeout });
+}
+
+function sliderValue(frame, linkId) {
+  return frame.evaluate((id) => Number(document.querySelector(`.line[data-link-id="${id}"]`).getAttribute('aria-valuenow')), linkId);
+}
+
+// Presses Tab (in the page, as a keyboard user does) until focus is on what `wanted`
+// accepts inside `frame`; at most `limit` presses.
+async function tabTo(page, frame, wanted, limit = 40) {
+  for (let presses = 0; presses < limit; ++presses) {
+    const active = await activeInFrame(frame);
+    if (active && wanted(active)) return active;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab did not reach the wanted element within ${limit} presses`);
+}
+
+// Sets a focused slider to `tenths` / 10 with keys only: Home, PageUp (+1), ArrowRight (+0.1).
+async function typeValue(page, tenths) {
+  await page.keyboard.press('Home');
+  for (let i = 0; i < Math.floor(tenths / 10); ++i) await page.keyboard.press('PageUp');
+  for (let i = 0; i < tenths % 10; ++i) await page.keyboard.press('ArrowRight');
+}
+
+// After a resize: each panel frame has its iframe's new width and has painted twice.
+async function settle(page) {
+  // A hidden frame gets no animation frames: 250 ms at most.
+  const twoFrames = () => new Promise((resolve) => {
+    setTimeout(resolve, 250);
+    requestAnimationFrame(() => requestAnimationFrame(resolve));
+  });
+  for (const element of await page.$$('iframe.panel')) {
+    const frame = await element.contentFrame();
+    if (!frame) continue;
+    for (let tries = 0; tries < 50; ++tries) {
+      const outer = await element.evaluate((iframe) => iframe.clientWidth).catch(() => null);
+      const inner = await frame.evaluate(() => window.innerWidth).catch(() => null);
+      if (outer === null || inner === null || Math.abs(inner - outer) <= 1) break;
+      await page.waitForTimeout(10);
+    }
+    await frame.evaluate(twoFrames).catch(() => {});
+  }
+  await page.evaluate(twoFrames);
+}
+
+// At each width: the page as the person sees it, and (`frame` given) the panel's whole
+// content, its iframe stretched for the picture to the height of what it holds.
+async function screenshots(page, panel, frame = null) {
+  const original = page.viewportSize();
+  const written = [];
+  for (const size of widths) {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    await settle(page);
+    const file = path.join(artifacts, `${panel}-${size.name}-${size.width}x${size.height}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    written.push(file);
+    if (frame) {
+      const element = await frame.frameElement();
+      const height = await frame.evaluate(() => document.documentElement.scrollHeight);
+      const before = await element.evaluate((iframe, h) => {
+        const old = iframe.style.height;
+        iframe.style.height = `${h}px`;
+        return old;
+      }, height);
+      // A viewport tall enough for all of it: no capture beyond the viewport, which
+      // would lay the frame out again at some other width.
+      const bottom = await element.evaluate((iframe) => iframe.getBoundingClientRect().bottom + window.scrollY);
+      await page.setViewportSize({ width: size.width, height: Math.ceil(Math.max(size.height, bottom + 16)) });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await settle(page);
+      const box = await element.boundingBox();
+      const whole = path.join(artifacts, `${panel}-${size.name}-${size.width}-panel.png`);
+      await page.screenshot({ path: whole, clip: box });
+      written.push(whole);
+      await element.evaluate((iframe, old) => { iframe.style.height = old; }, before);
+      await page.setViewportSize({ width: size.width, height: size.height });
+    }
+  }
+  await page.setViewportSize(original);
+  return written;
+}
+
+async function axeCheck(frame, panel) {
+  await frame.evaluate(axeSource);
+  const results = await frame.evaluate(async (tags) => {
+    // eslint-disable-next-line no-undef
+    const outcome = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return outcome.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ': ' + (n.failureSummary || '').replace(/\s+/g, ' ')),
+    }));
+  }, axeTags);
+  fs.writeFileSync(path.join(artifacts, `axe-${panel}.json`), JSON.stringify(results, null, 2));
+  const serious = results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const minor = results.filter((v) => !serious.includes(v));
+  if (minor.length) console.log(`axe (${panel}): ${minor.map((v) => `${v.id} [${v.impact}]`).join(', ')} (not serious)`);
+  assert.deepEqual(serious, [], `axe: serious or critical violations on the ${panel} panel:\n${JSON.stringify(serious, null, 2)}`);
+}
+
+// ---------------------------------------------------------------------------------------
+
+describe('Alliance panels in chromium', { timeout: 90000 }, () => {
+  let browser;
+  let main, child, spanish;  // hosts
+  let clinicianPage, clientPage, childPage, spanishPage;
+  let orsFrame, orsTitle, orsSaved = false, srsSaved = false;
+  const orsTenths = [23, 31, 40, 52];   // total 14.6: under the adult cutoff, so flagged
+  const srsFractions = [0.8, 0.7, 0.9, 0.6];  // about 30: under the alliance cutoff
+  const timings = {};
+
+  before(async () => {
+    const started = Date.now();
+    fs.mkdirSync(artifacts, { recursive: true });
+    fs.mkdirSync(work, { recursive: true });
+    for (const old of fs.readdirSync(artifacts)) fs.rmSync(path.join(artifacts, old), { force: true });
+    if (!fs.existsSync(chromiumPath)) {
+      throw new Error(`${chromiumPath} not found: the browser tests use Debian's chromium (apt-get install chromium; ./run does it)`);
+    }
+
+    await Promise.all([
+      seedClient(ids.adult, `enc-main-${run}`, ['Alex', 'Rivera'], '1991-05-14'),
+      seedClient(ids.child, `enc-child-${run}`, ['Dana', 'Lee'], '2017-06-10'),
+      seedClient(ids.spanish, `enc-spanish-${run}`, ['Lucía', 'Hernández'], '1985-02-01'),
+    ]);
+
+    [main, child, spanish, browser] = await Promise.all([
+      startHost('main', sessionFor('main', {
+        participant_id: 'client-alex', role: 'client', display_name: 'Alex Rivera', age_years: 35,
+        preferred_language: 'en', fhir_reference: `Patient/${ids.adult}`,
+      })),
+      startHost('child', sessionFor('child', {
+        participant_id: 'client-dana', role: 'client', display_name: 'Dana Lee', age_years: 9,
+        preferred_language: 'en', fhir_reference: `Patient/${ids.child}`,
+      })),
+      startHost('spanish', sessionFor('spanish', {
+        participant_id: 'client-lucia', role: 'client', display_name: 'Lucía Hernández', age_years: 41,
+        preferred_language: 'es-MX', fhir_reference: `Patient/${ids.spanish}`,
+      })),
+      chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] }),
+    ]);
+    timings.setup = Date.now() - started;
+  });
+
+  after(async () => {
+    if (browser) await browser.close().catch(() => {});
+    for (const host of hosts) await stopHost(host);
+    console.log(`timings (ms): ${JSON.stringify(timings)}`);
+  });
+
+  test('host-sim lists a page for each participant', () => {
+    for (const [host, client] of [[main, 'client-alex'], [child, 'client-dana'], [spanish, 'client-lucia']]) {
+      assert.equal(host.pages[client]?.role, 'client', `${host.name}: ${JSON.stringify(host.pages)}`);
+      assert.equal(host.pages['clinician-kim']?.role, 'clinician', `${host.name}: ${JSON.stringify(host.pages)}`);
+    }
+  });
+
+  test('session start to ORS interactive (measured), and the ORS passes axe', async () => {
+    [clinicianPage, clientPage] = await Promise.all([
+      openPage(browser, main.pages['clinician-kim'].url),
+      openPage(browser, main.pages['client-alex'].url),
+    ]);
+    await clinicianPage.waitForSelector('#start-session', { state: 'visible' });
+
+    const started = performance.now();
+    await clinicianPage.click('#start-session');
+    const { element, frame } = await measureFrame(clientPage);
+    orsFrame = frame;
+    orsTitle = await element.getAttribute('title');
+    const first = orsFrame.locator('.line').first();
+    await first.waitFor({ state: 'visible' });
+    // Interactive: the first slider takes focus.
+    for (;;) {
+      const focused = await first.evaluate((element) => { element.focus(); return document.activeElement === element; });
+      if (focused) break;
+      await clientPage.waitForTimeout(10);
+    }
+    const interactive = Math.round(performance.now() - started);
+    timings.startToOrsInteractive = interactive;
+    console.log(`session start to ORS interactive: ${interactive} ms`);
+    fs.writeFileSync(path.join(artifacts, 'start-to-ors-interactive.txt'), `${interactive} ms\n`);
+    await first.evaluate((element) => element.blur());
+
+    assert.equal(await state(orsFrame), 'answering');
+    assert.equal(await orsFrame.locator('.line').count(), 4);
+    await screenshots(clientPage, 'ors', orsFrame);
+    await axeCheck(orsFrame, 'ors');
+  });
+
+  test('the client completes the ORS with the keyboard only', async () => {
+    assert.ok(orsFrame, 'no ORS panel (see the test before)');
+    const t0 = Date.now();
+    const linkIds = await orsFrame.$$eval('.line', (lines) => lines.map((line) => line.dataset.linkId));
+    // From the top of the page, Tab through to each slider in turn.
+    await clientPage.evaluate(() => { document.activeElement?.blur(); window.focus(); });
+    for (let i = 0; i < linkIds.length; ++i) {
+      const active = await tabTo(clientPage, orsFrame, (a) => a.linkId === linkIds[i]);
+      assert.equal(active.linkId, linkIds[i], 'Tab reaches the sliders in order');
+      await typeValue(clientPage, orsTenths[i]);
+      assert.equal(await sliderValue(orsFrame, linkIds[i]), orsTenths[i] / 10, `${linkIds[i]} set by keys`);
+    }
+    // End and Home too.
+    await clientPage.keyboard.press('End');
+    assert.equal(await sliderValue(orsFrame, linkIds.at(-1)), 10);
+    await typeValue(clientPage, orsTenths.at(-1));
+
+    await tabTo(clientPage, orsFrame, (a) => a.id === 'submit');
+    await clientPage.keyboard.press('Enter');
+    await waitForState(orsFrame, 'reviewing');
+    await screenshots(clientPage, 'ors-review', orsFrame);
+    await axeCheck(orsFrame, 'ors-review');
+    await tabTo(clientPage, orsFrame, (a) => a.id === 'confirm');
+    await clientPage.keyboard.press('Enter');
+    await waitForState(orsFrame, 'saved');
+    orsSaved = true;
+    await screenshots(clientPage, 'ors-saved', orsFrame);
+    timings.orsKeyboard = Date.now() - t0;
+  });
+
+  test('the therapist page shows the ORS total and a flag', async () => {
+    assert.ok(orsSaved, 'the ORS was not saved (see the tests before)');
+    const therapist = await panelFrame(clinicianPage, `iframe.panel[title="${therapistTitle}"]`);
+    const section = therapist.locator('section.client[data-participant-id="client-alex"]');
+    await section.waitFor({ timeout: wait });
+    await therapist.waitForFunction(
+      () => /14[.,]6/.test(document.querySelector('section.client[data-participant-id="client-alex"] .total.ors-total')?.textContent || ''),
+      null, { timeout: wait });
+    assert.ok(await section.locator('li.flag[data-code]').count() >= 1, 'an ORS of 14.6 is flagged');
+  });
+
+  test('after "End session" the client completes the SRS with the pointer', async () => {
+    assert.ok(orsSaved, 'the ORS was not saved (see the tests before)');
+    const t0 = Date.now();
+    await clinicianPage.click('#end-session');
+    // The SRS replaces the ORS: wait for a measure panel that is answering again.
+    const { frame } = await measureFrame(clientPage, { excludeTitle: orsTitle });
+    await waitForState(frame, 'answering');
+    await frame.locator('.line').first().waitFor({ state: 'visible' });
+    await screenshots(clientPage, 'srs', frame);
+    await axeCheck(frame, 'srs');
+
+    const lines = frame.locator('.line');
+    const count = await lines.count();
+    assert.equal(count, 4);
+    for (let i = 0; i < count; ++i) {
+      const line = lines.nth(i);
+      await line.scrollIntoViewIfNeeded();
+      const box = await line.boundingBox();
+      assert.ok(box && box.width > 0, 'a line has a size');
+      await clientPage.mouse.click(box.x + box.width * srsFractions[i], box.y + box.height / 2);
+      const value = Number(await line.getAttribute('aria-valuenow'));
+      assert.ok(Math.abs(value - srsFractions[i] * 10) <= 0.5,
+        `a click at ${srsFractions[i] * 100}% of the line marks about ${srsFractions[i] * 10}, not ${value}`);
+    }
+    await frame.locator('#submit').click();
+    await waitForState(frame, 'reviewing');
+    await frame.locator('#confirm').click();
+    await waitForState(frame, 'saved');
+    srsSaved = true;
+    await screenshots(clientPage, 'srs-saved', frame);
+    timings.srsPointer = Date.now() - t0;
+  });
+
+  test("the therapist's page shows the scores, the flags and the graph, and passes axe", async () => {
+    assert.ok(srsSaved, 'the SRS was not saved (see the tests before)');
+    const therapist = await panelFrame(clinicianPage, `iframe.panel[title="${therapistTitle}"]`);
+    const section = therapist.locator('section.client[data-participant-id="client-alex"]');
+    await section.locator('.total.srs-total').filter({ hasText: /\d/ }).first().waitFor({ timeout: wait });
+    assert.match(await section.locator('.total.ors-total').first().textContent(), /14[.,]6/);
+    assert.match(await section.locator('.total.srs-total').first().textContent(), /\d/);
+    const flags = await section.locator('li.flag[data-code]').evaluateAll((items) => items.map((li) => li.dataset.code));
+    assert.ok(flags.length >= 1, `flags shown: ${flags}`);
+    const graph = section.locator('svg.trend');
+    assert.ok(await graph.count() >= 1, 'an svg.trend graph');
+    assert.ok(await graph.first().isVisible(), 'the graph is visible');
+    assert.ok(await section.locator('svg.trend .cutoff-line').count() >= 1, 'the graph marks the cutoff');
+    assert.ok(await section.locator('svg.trend .change-band').count() >= 1, 'the graph shows the change band');
+    assert.ok(await section.locator('table.trend-table').count() >= 1, 'the graph has a table for screen readers');
+    await screenshots(clinicianPage, 'therapist', therapist);
+    await axeCheck(therapist, 'therapist');
+  });
+
+  test('submitting with an unmarked item is refused (Spanish ORS), and the Spanish ORS passes axe', async () => {
+    const [clinicianEs, client] = await Promise.all([
+      openPage(browser, spanish.pages['clinician-kim'].url),
+      openPage(browser, spanish.pages['client-lucia'].url),
+    ]);
+    spanishPage = client;
+    await clinicianEs.click('#start-session');
+    const { frame } = await measureFrame(client);
+    await frame.locator('.line').first().waitFor({ state: 'visible' });
+    assert.equal(await frame.evaluate(() => document.documentElement.lang.slice(0, 2)), 'es', 'the Spanish form says lang=es');
+    await screenshots(client, 'ors-es', frame);
+    await axeCheck(frame, 'ors-es');
+
+    // Nothing marked.
+    await frame.locator('#submit').click();
+    await client.waitForTimeout(200);
+    assert.equal(await state(frame), 'answering', 'nothing marked: still answering');
+    assert.notEqual((await frame.locator('#status').textContent()).trim(), '', 'nothing marked: #status says why');
+
+    // Three of four marked.
+    const lines = frame.locator('.line');
+    for (let i = 0; i < 3; ++i) {
+      await lines.nth(i).focus();
+      await client.keyboard.press('End');
+    }
+    await frame.locator('#submit').click();
+    await client.waitForTimeout(200);
+    assert.equal(await state(frame), 'answering', 'one unmarked: still answering');
+    const message = (await frame.locator('#status').textContent()).trim();
+    assert.notEqual(message, '', 'one unmarked: #status says why');
+    await screenshots(client, 'ors-es-refused', frame);
+    await clinicianEs.close();
+  });
+
+  test("a child's CORS passes axe", async () => {
+    const [clinicianChild, client] = await Promise.all([
+      openPage(browser, child.pages['clinician-kim'].url),
+      openPage(browser, child.pages['client-dana'].url),
+    ]);
+    childPage = client;
+    await clinicianChild.click('#start-session');
+    const { element, frame } = await measureFrame(client);
+    await frame.locator('.line').first().waitFor({ state: 'visible' });
+    const title = await element.getAttribute('title');
+    assert.match(title || '', /child/i, `the panel for a 9-year-old is the CORS, not "${title}"`);
+    await screenshots(client, 'cors', frame);
+    await axeCheck(frame, 'cors');
+    await clinicianChild.close();
+  });
+
+  test('the test FHIR server holds the QuestionnaireResponses and Observations', async () => {
+    assert.ok(orsSaved && srsSaved, 'the ORS and the SRS were not both saved (see the tests before)');
+    const t0 = Date.now();
+    const subject = `subject=Patient/${ids.adult}`;
+    let responses = [], observations = [];
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      responses = await search('QuestionnaireResponse', subject);
+      observations = await search('Observation', subject);
+      if (responses.length >= 2 && observations.length >= 2) break;
+      if (Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    timings.fhirArrival = Date.now() - t0;
+    assert.equal(responses.length, 2, `two QuestionnaireResponses (ORS, SRS), found ${responses.length}`);
+    assert.ok(responses.every((r) => r.status === 'completed'), 'both completed');
+    assert.ok(observations.length >= 2, `Observations with the totals, found ${observations.length}`);
+    const values = observations.map((o) => o.valueQuantity?.value).filter((v) => v !== undefined);
+    assert.ok(values.some((v) => Math.abs(v - 14.6) < 0.05), `the ORS total 14.6 among ${JSON.stringify(values)}`);
+  });
+
+  test('each host-sim stops cleanly on SIGTERM (under ASan: no leak or error report)', async () => {
+    await browser.close();
+    browser = null;
+    for (const host of hosts) {
+      const result = await stopHost(host);
+      assert.ok(result.code === 0 || (result.code === null && result.signal === 'SIGTERM'),
+        `host-sim (${host.name}) exited with ${JSON.stringify(result)}:\n${host.output.slice(-3000)}`);
+    }
+  });
+});
