@@ -16,10 +16,11 @@ import fs from 'node:fs';
 import https from 'node:https';
 import { parseArgs } from 'node:util';
 
+import { chartPage } from './chart-page.mjs';
+import { FaultPlan } from './faults.mjs';
 import { FhirService } from './fhir-service.mjs';
 import { httpError, toHttpError } from './outcomes.mjs';
 import { SmartAuth, smartOptions } from './token-endpoint.mjs';
-import { FaultPlan } from './faults.mjs';
 
 const basePath = '/fhir/R4';
 const bodyLimit = 10 * 1024 * 1024;
@@ -130,6 +131,11 @@ async function answer(service, request, response, auth, faults) {
   }
   if (FaultPlan.isControlPath(target.pathname)) {
     return faults.control(target, request, response, send);
+  }
+  const chart = await chartPage(service, target);
+  if (chart) {
+    send(response, chart.status, chart.body, {}, chart.contentType);
+    return chart.status;
   }
   // SMART: the token endpoint, discovery, and (--require-token) the bearer check.
   const authAnswer = auth ? await auth.answer(target, request) : undefined;

@@ -97,6 +97,18 @@ describe('fhir test server', () => {
     assert.equal((await server.request('GET', 'NoSuchType/1')).status, 404);
   });
 
+  test('/chart shows a client\'s totals as a page, escaped, and refuses anything but a Patient', async () => {
+    const patientId = await seedPatient();
+    const transaction = await server.request('POST', '', { body: administrationBundle(patientId) });
+    assert.equal(transaction.status, 200, transaction.text);
+    const page = await server.request('GET', `/chart?patient=Patient/${patientId}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<h1>Chart of Patient\/patient-[0-9a-f]{8}/);
+    assert.match(page.text, /1 total-score Observations, 1 QuestionnaireResponses/);
+    assert.equal((await server.request('GET', '/chart?patient=<script>')).status, 400);
+    assert.equal((await server.request('GET', '/chart?patient=Observation/1')).status, 400);
+  });
+
   test('PUT to a new id creates the Patient and a read returns it', async () => {
     const id = unique('patient');
     const body = { resourceType: 'Patient', id, name: [{ family: 'Created' }] };
