@@ -51,7 +51,10 @@ const ids = {
   spanish: `pat-browser-es-${run}`,
 };
 
+// 320 px is the narrowest phone the panels must fit, and 1280 px at 200% zoom lays a
+// page out at 640 CSS pixels: between the two.
 const widths = [
+  { name: 'narrow', width: 320, height: 800 },
   { name: 'phone', width: 360, height: 800 },
   { name: 'desktop', width: 1280, height: 800 },
 ];
@@ -311,6 +314,9 @@ async function screenshots(page, panel, frame = null) {
     await page.screenshot({ path: file, fullPage: true });
     written.push(file);
     if (frame) {
+      // Nothing may need sideways scrolling inside the panel at any of these widths.
+      const overflow = await frame.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${panel} at ${size.width} px scrolls sideways by ${overflow} px`);
       const element = await frame.frameElement();
       const height = await frame.evaluate(() => document.documentElement.scrollHeight);
       const before = await element.evaluate((iframe, h) => {
