@@ -1,5 +1,6 @@
 #include "delivery.hpp"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
@@ -31,6 +32,13 @@ struct Delivery::Push {
 };
 
 namespace {
+
+// A reason goes into a log line as reason="..."; a server's own text (a token
+// endpoint's error_description) may quote, which would end the value early.
+std::string quotable(std::string reason) {
+  std::replace(reason.begin(), reason.end(), '"', '\'');
+  return reason;
+}
 
 AttemptOutcome outcome_of(const fhir::HttpResult& result) {
   AttemptOutcome outcome;
@@ -465,14 +473,14 @@ void Delivery::settle(const std::shared_ptr<Push>& push, const DeliveryDecision&
       record.error = decision.stored_error;
       host_.log(LogLevel::warning, "event=delivery_retry " + measure + " attempts=" + std::to_string(attempts) +
                                        " retry_in_seconds=" + std::to_string(delay.count()) + " reason=\"" +
-                                       decision.log_reason + "\"");
+                                       quotable(decision.log_reason) + "\"");
       break;
     }
     case AttemptVerdict::failed:
       record.state = DeliveryRecord::State::failed;
       record.error = decision.stored_error;
       host_.log(LogLevel::error, "event=delivery_failed " + measure + " attempts=" + std::to_string(attempts) +
-                                     " reason=\"" + decision.log_reason + "\"");
+                                     " reason=\"" + quotable(decision.log_reason) + "\"");
       break;
   }
   unrecorded_.push_back(std::move(record));

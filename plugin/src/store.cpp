@@ -424,6 +424,28 @@ std::vector<AttemptHistoryEntry> Store::attempts_of(const std::string& administr
   return entries;
 }
 
+std::optional<std::string> Store::oldest_pending_created_at() {
+  Statement select(database_, "SELECT MIN(created_at) FROM outbox WHERE delivery_state = 'pending'");
+  if (!select.step()) return std::nullopt;
+  std::string oldest = select.column_text(0);
+  if (oldest.empty()) return std::nullopt;  // MIN over no rows is NULL
+  return oldest;
+}
+
+std::vector<DeliveryProblem> Store::recent_delivery_problems(std::size_t limit) {
+  Statement select(database_,
+                   "SELECT a.administration_id, o.measure, o.delivery_state, a.attempted_at, a.outcome, "
+                   "a.http_status, a.reason FROM delivery_attempts a JOIN outbox o USING (administration_id) "
+                   "WHERE o.delivery_state <> 'delivered' ORDER BY a.attempted_at DESC, a.rowid DESC LIMIT ?1");
+  select.bind(1, static_cast<int>(std::min<std::size_t>(limit, 1'000'000)));
+  std::vector<DeliveryProblem> problems;
+  while (select.step()) {
+    problems.push_back({select.column_text(0), select.column_text(1), select.column_text(2),
+                        {select.column_text(3), select.column_text(4), select.column_int(5), select.column_text(6)}});
+  }
+  return problems;
+}
+
 int Store::reset_in_flight() {
   execute("UPDATE outbox SET delivery_state = 'pending' WHERE delivery_state = 'in_flight'");
   return sqlite3_changes(database_);

@@ -79,6 +79,15 @@ struct AttemptHistoryEntry {
   std::string reason;
 };
 
+// One attempt of an administration that is still pending or has failed, for IT's
+// status report. Only what the store keeps in clear: never the payload or last_error.
+struct DeliveryProblem {
+  std::string administration_id;  // a random id, not PHI
+  std::string measure;            // ORS, SRS, ...
+  std::string delivery_state;     // pending, in_flight or failed
+  AttemptHistoryEntry attempt;    // its log-safe reason and HTTP status
+};
+
 class Store {
  public:
   // Opens or creates the database (file mode 0600, parent folder 0700 if created)
@@ -108,6 +117,10 @@ class Store {
   std::optional<StoredAdministration> find(const std::string& administration_id);
   int count_in_state(const std::string& delivery_state);
   std::vector<AttemptHistoryEntry> attempts_of(const std::string& administration_id);
+  // When the oldest pending administration was saved (RFC 3339 UTC), if any is pending.
+  std::optional<std::string> oldest_pending_created_at();
+  // The latest `limit` attempts of administrations that are not delivered, newest first.
+  std::vector<DeliveryProblem> recent_delivery_problems(std::size_t limit);
 
   // Delivery. Times are RFC 3339 UTC text (utc_clock.hpp), compared as text.
   // At start: anything left in flight by a stopped process is pending again.

@@ -38,15 +38,18 @@ bool is_loopback_address(std::string_view address) {
 
 std::string_view usage_text() {
   return "usage: host-sim --plugin PATH.so --config PLUGIN_CONFIG.json --scenario SCENARIO.json\n"
-         "                [--record RECORD.json] [--save-panels DIR]\n"
+         "                [--manifest MANIFEST.json] [--record RECORD.json] [--save-panels DIR]\n"
          "                [--panel-calls host-thread|any-thread] [--step-timeout-ms N]\n"
          "                [--shutdown-timeout-ms N] [--verbose]\n"
          "       host-sim --plugin PATH.so --config PLUGIN_CONFIG.json --serve SESSION.json\n"
-         "                [--port N (0: any free port)] [--bind 127.0.0.1] [--record RECORD.json]\n"
+         "                [--manifest MANIFEST.json] [--port N (0: any free port)] [--bind 127.0.0.1] [--record RECORD.json]\n"
          "                [--panel-calls host-thread|any-thread] [--step-timeout-ms N]\n"
          "                [--shutdown-timeout-ms N] [--verbose]\n"
          "  --serve serves a page per participant of the file's first session on loopback\n"
          "  (steps are ignored) until SIGINT or SIGTERM.\n"
+         "  --manifest names the plugin's manifest (library, entry symbol, ABI, SHA-256),\n"
+         "  checked before the library is loaded; without it, NAME.manifest.json next to\n"
+         "  libNAME.so is checked when present.\n"
          "exit status: 0 all steps passed (--serve: stopped by a signal), 1 a step or the\n"
          "             plugin failed, 2 usage or scenario file error, 3 the plugin could\n"
          "             not be loaded or refused to start\n";
@@ -85,7 +88,7 @@ CommandLineResult parse_command_line(int argument_count, const char* const* argu
       result.error = std::string(option) + " needs a value";
       return result;
     };
-    if (option == "--plugin" || option == "--config" || option == "--scenario" ||
+    if (option == "--plugin" || option == "--manifest" || option == "--config" || option == "--scenario" ||
         option == "--record" || option == "--save-panels" || option == "--panel-calls" ||
         option == "--step-timeout-ms" || option == "--shutdown-timeout-ms" ||
         option == "--serve" || option == "--port" || option == "--bind") {
@@ -98,6 +101,8 @@ CommandLineResult parse_command_line(int argument_count, const char* const* argu
     if (option == "--plugin") {
       command_line.plugin_path = std::string(*value);
       have_plugin = true;
+    } else if (option == "--manifest") {
+      command_line.manifest_path = std::string(*value);
     } else if (option == "--config") {
       command_line.config_path = std::string(*value);
       have_config = true;

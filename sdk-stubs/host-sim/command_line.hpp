@@ -18,6 +18,9 @@ enum class RunMode { Scenario, Serve };
 struct CommandLine {
   RunMode mode = RunMode::Scenario;
   std::string plugin_path;
+  // --manifest FILE: the plugin's manifest, checked before dlopen. Without it, the
+  // manifest next to the library (plugin_manifest.hpp) is checked if there is one.
+  std::optional<std::string> manifest_path;
   std::string config_path;
   std::string scenario_path;  // --scenario FILE, or --serve FILE (its first session)
   // --serve only: where to listen. Port 0 asks the system for any free port.

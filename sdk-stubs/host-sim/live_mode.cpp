@@ -60,7 +60,7 @@ int run_live_mode(const CommandLine& options) {
   Host host(HostOptions{options.panel_calls, options.verbose, options.step_timeout}, clock,
             transcript, watchdog);
   LoadedPlugin plugin =
-      load_plugin(options.plugin_path, *host.api(), *configuration.text, options.config_path);
+      load_plugin(options.plugin_path, options.manifest_path, *host.api(), *configuration.text, options.config_path);
   if (!plugin.loaded) {
     std::cerr << "host-sim: " << plugin.error << "\n";
     return plugin_not_started;

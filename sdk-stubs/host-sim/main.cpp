@@ -73,7 +73,7 @@ int run_host_sim(int argument_count, const char* const* arguments) {
             transcript, watchdog);
 
   LoadedPlugin plugin =
-      load_plugin(options.plugin_path, *host.api(), *configuration.text, options.config_path);
+      load_plugin(options.plugin_path, options.manifest_path, *host.api(), *configuration.text, options.config_path);
   if (!plugin.loaded) {
     std::cerr << "host-sim: " << plugin.error << "\n";
     return plugin_not_started;

@@ -1,6 +1,7 @@
 #include "plugin_loader.hpp"
 
 #include "abi_names.hpp"
+#include "plugin_manifest.hpp"
 
 #include <dlfcn.h>
 
@@ -48,11 +49,16 @@ LoadedPlugin refusal(std::string error) {
 
 }  // namespace
 
-LoadedPlugin load_plugin(const std::string& path, const thp_host_api& host_api,
-                         std::string_view configuration, std::string_view configuration_origin) {
+LoadedPlugin load_plugin(const std::string& path, const std::optional<std::string>& manifest_path,
+                         const thp_host_api& host_api, std::string_view configuration,
+                         std::string_view configuration_origin) {
   const std::string plugin = "plugin " + path;
   std::error_code ignored;
   if (!std::filesystem::exists(path, ignored)) return refusal(plugin + " does not exist");
+  // The manifest is checked before dlopen: a library that fails it runs no code at all.
+  if (std::optional<std::string> mismatch = verify_plugin_manifest_if_present(path, manifest_path)) {
+    return refusal(std::move(*mismatch));
+  }
 
   // dlopen searches the library path for names without a slash; a file path given on
   // the command line must be the file itself.

@@ -6,6 +6,7 @@
 #include <telehealth/plugin_abi.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,9 +21,12 @@ struct LoadedPlugin {
   std::string error;          // why not, in one sentence, when not loaded
 };
 
-// Calls the entry with `configuration` (the plugin's config file text) and its path.
-// When `loaded` is false no hook of the plugin may be called, shutdown included.
-LoadedPlugin load_plugin(const std::string& path, const thp_host_api& host_api,
-                         std::string_view configuration, std::string_view configuration_origin);
+// Checks the library against its manifest first (plugin_manifest.hpp: `manifest_path`
+// when given, else the one next to the library if there is one), then calls the entry
+// with `configuration` (the plugin's config file text) and its path. When `loaded` is
+// false no hook of the plugin may be called, shutdown included.
+LoadedPlugin load_plugin(const std::string& path, const std::optional<std::string>& manifest_path,
+                         const thp_host_api& host_api, std::string_view configuration,
+                         std::string_view configuration_origin);
 
 }  // namespace host_sim

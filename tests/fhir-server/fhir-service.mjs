@@ -208,6 +208,15 @@ function capabilityStatement() {
     software: { name: 'Alliance FHIR test server' },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json'],
-    rest: [{ mode: 'server', interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'search-system' }] }],
+    rest: [{
+      mode: 'server',
+      interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'search-system' }],
+      // What clients check before they push (alliancectl test-connection).
+      resource: ['Questionnaire', 'QuestionnaireResponse', 'Observation', 'Patient', 'Encounter'].map((type) => ({
+        type,
+        interaction: ['read', 'create', 'update', 'search-type'].map((code) => ({ code })),
+        conditionalCreate: true,
+      })),
+    }],
   };
 }

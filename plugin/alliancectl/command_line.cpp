@@ -1,0 +1,92 @@
+#include "command_line.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+namespace alliance::control {
+
+namespace {
+
+constexpr std::array<const char*, 5> kCommands = {"check-config", "status", "retry", "purge", "test-connection"};
+
+bool is_command(const std::string& word) {
+  return std::any_of(kCommands.begin(), kCommands.end(), [&](const char* command) { return word == command; });
+}
+
+}  // namespace
+
+CommandLine parse_command_line(const std::vector<std::string>& arguments) {
+  CommandLine line;
+  bool file_given = false;
+  for (std::size_t index = 0; index < arguments.size(); ++index) {
+    const std::string& argument = arguments[index];
+    const bool has_value = index + 1 < arguments.size();
+    if (argument == "--help" || argument == "-h" || argument == "help") {
+      line.command = "help";
+      return line;
+    }
+    if (argument == "--config" || argument == "-c") {
+      if (!has_value) {
+        line.error = argument + " needs a file";
+        return line;
+      }
+      line.configuration_file = arguments[++index];
+      file_given = true;
+    } else if (argument.starts_with("--config=")) {
+      line.configuration_file = argument.substr(std::string("--config=").size());
+      file_given = true;
+    } else if (argument == "--limit") {
+      const std::string value = has_value ? arguments[++index] : "";
+      std::size_t limit = 0;
+      const auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (value.empty() || failure != std::errc() || end != value.data() + value.size() || limit == 0) {
+        line.error = "--limit needs a whole number greater than 0";
+        return line;
+      }
+      line.limit = limit;
+    } else if (argument.starts_with("-")) {
+      line.error = "unknown option " + argument;
+      return line;
+    } else if (line.command.empty()) {
+      if (!is_command(argument)) {
+        line.error = "unknown command " + argument;
+        return line;
+      }
+      line.command = argument;
+    } else if (line.command == "check-config" && !file_given) {
+      line.configuration_file = argument;
+      file_given = true;
+    } else {
+      line.error = "unexpected argument " + argument;
+      return line;
+    }
+  }
+  if (line.command.empty()) line.error = "no command given";
+  return line;
+}
+
+std::string help_text() {
+  return std::string(
+             "usage: alliancectl COMMAND [--config FILE] [options]\n"
+             "\n"
+             "Commands:\n"
+             "  check-config [FILE]  check the configuration, the measures, the store key and the\n"
+             "                       ETR table; print every problem as \"key: reason\"\n"
+             "  status [--limit N]   the outbox by state, the oldest pending item, and the last N\n"
+             "                       (default 10) delivery problems (no PHI)\n"
+             "  retry                make failed items pending again (after fixing the cause)\n"
+             "  purge                drop delivered payloads and trend scores past their retention\n"
+             "  test-connection      reach the FHIR server as the plugin would (TLS, SMART token),\n"
+             "                       read its CapabilityStatement and say what is missing; writes nothing\n"
+             "\n"
+             "Options:\n"
+             "  --config FILE        the plugin's configuration (default ") +
+         kDefaultConfigurationFile +
+         ")\n"
+         "  --help               this text\n"
+         "\n"
+         "Exit status: 0 when all is well, 1 when a problem was found, 2 for a usage error.\n";
+}
+
+}  // namespace alliance::control

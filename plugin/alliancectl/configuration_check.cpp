@@ -1,0 +1,82 @@
+#include "configuration_check.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "expected_response.hpp"
+#include "https_client.hpp"
+#include "https_client_settings.hpp"
+#include "measure_library.hpp"
+#include "outbox_keys.hpp"
+#include "smart_settings.hpp"
+#include "token_source.hpp"
+#include "worker.hpp"
+
+namespace alliance::control {
+
+ConfigurationCheck read_configuration(const std::filesystem::path& file) {
+  ConfigurationCheck check;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    check.problems.push_back({"config", "cannot read " + file.string()});
+    return check;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  ConfigurationResult parsed = parse_configuration(text.str(), file);
+  check.configuration = std::move(parsed.configuration);
+  check.problems = std::move(parsed.problems);
+  return check;
+}
+
+ConfigurationCheck check_configuration(const std::filesystem::path& file) {
+  ConfigurationCheck check = read_configuration(file);
+  if (!check.configuration) return check;
+  const Configuration& configuration = *check.configuration;
+
+  std::vector<std::string> measure_problems;
+  const auto measures = load_measure_library(configuration.questionnaire_folder, measure_problems,
+                                             configuration.selection.enabled, configuration.selection.default_language);
+  if (!measures) {
+    for (const std::string& problem : measure_problems) check.problems.push_back({"measures.questionnaire_folder", problem});
+  }
+
+  try {
+    (void)OutboxKeys::load(configuration.store_key_file, configuration.retired_key_files);
+  } catch (const std::exception& failure) {
+    check.problems.push_back({"store.key_file", failure.what()});
+  }
+
+  if (!configuration.expected_response_file.empty()) {
+    std::vector<std::string> table_problems;
+    if (!ExpectedResponseTable::load(configuration.expected_response_file, table_problems)) {
+      for (const std::string& problem : table_problems) {
+        check.problems.push_back({"scoring.expected_treatment_response_file", problem});
+      }
+    }
+  }
+
+  if (configuration.fhir) {
+    // The client and the token source read their files when created: the same checks
+    // the plugin makes at start. Nothing is sent.
+    Worker worker;
+    const fhir::HttpsClientSettings client_settings = https_client_settings(*configuration.fhir);
+    fhir::HttpsClientCreation client = fhir::HttpsClient::create(worker.io_context_handle(), client_settings);
+    if (!client.client) check.problems.push_back({"fhir", client.error});
+    std::unique_ptr<fhir::auth::TokenSource> tokens;
+    if (configuration.fhir->smart) {
+      fhir::auth::TokenSourceCreation creation = fhir::auth::TokenSource::create(
+          worker.io_context_handle(), client_settings, smart_settings(*configuration.fhir->smart));
+      if (!creation.source) check.problems.push_back({"fhir.smart", creation.error});
+      tokens = std::move(creation.source);
+    }
+    // The token source goes after the io_context has stopped (token_source.hpp).
+    worker.drain_and_stop(std::chrono::seconds(1));
+    tokens.reset();
+    client.client.reset();
+  }
+  return check;
+}
+
+}  // namespace alliance::control

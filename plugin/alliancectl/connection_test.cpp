@@ -1,0 +1,185 @@
+#include "connection_test.hpp"
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <vector>
+
+#include "capability_report.hpp"
+#include "https_client_settings.hpp"
+#include "smart_settings.hpp"
+#include "worker.hpp"
+
+namespace alliance::control {
+
+namespace {
+
+bool contains(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
+
+// Starts an asynchronous operation whose callback runs on the worker and waits for its
+// result, at most `limit` (the client's own timeouts normally end it much sooner).
+template <typename Result, typename Start>
+std::optional<Result> wait_for(Start start, std::chrono::seconds limit) {
+  auto promise = std::make_shared<std::promise<Result>>();
+  std::future<Result> future = promise->get_future();
+  start([promise](Result result) { promise->set_value(std::move(result)); });
+  if (future.wait_for(limit) != std::future_status::ready) return std::nullopt;
+  return future.get();
+}
+
+}  // namespace
+
+std::string advice_for(const fhir::HttpResult& result) {
+  using fhir::HttpErrorKind;
+  const std::string& message = result.message;
+  switch (result.error) {
+    case HttpErrorKind::none:
+      return "";
+    case HttpErrorKind::resolve:
+      return "cannot resolve the server's host name: " + message;
+    case HttpErrorKind::connect:
+      return "cannot connect to the server: " + message +
+             " (check the host and port in fhir.base_url, that the server runs, and the firewall or fhir.proxy)";
+    case HttpErrorKind::timeout:
+      return "the server did not answer in time: " + message +
+             " (check fhir.base_url and the firewall, or raise fhir.timeout_seconds)";
+    case HttpErrorKind::certificate_rejected:
+      if (contains(message, "not issued for") || contains(message, "mismatch")) {
+        return "TLS verification failed: host name mismatch: " + message +
+               " (use in fhir.base_url the host name the server's certificate is issued for)";
+      }
+      return "TLS verification failed: the server's certificate is not trusted (check fhir.ca_file): " + message;
+    case HttpErrorKind::tls_handshake:
+      if (contains(message, "client certificate")) {
+        return "the server refused the client certificate (check fhir.client_certificate_file and "
+               "fhir.client_key_file): " + message;
+      }
+      return "the TLS handshake failed: " + message;
+    case HttpErrorKind::proxy:
+      return "the proxy did not open a tunnel to the server: " + message +
+             " (check fhir.proxy.url, fhir.proxy.username and fhir.proxy.password_file)";
+    default:
+      return std::string(fhir::to_string(result.error)) + ": " + message;
+  }
+}
+
+std::string advice_for(const fhir::auth::TokenResult& result) {
+  using fhir::auth::TokenErrorKind;
+  const std::string& message = result.error;
+  switch (result.kind) {
+    case TokenErrorKind::none:
+      return "";
+    case TokenErrorKind::configuration:
+      return "fhir.smart cannot work as configured: " + message;
+    case TokenErrorKind::discovery:
+      return "SMART discovery failed: " + message +
+             " (check the server's .well-known/smart-configuration, or set fhir.smart.token_endpoint)";
+    case TokenErrorKind::unreachable:
+      return "cannot reach the token endpoint: " + message;
+    case TokenErrorKind::client_rejected:
+      return "token refused: the EHR does not accept this client: " + message +
+             " (check fhir.smart.client_id, fhir.smart.key_id and fhir.smart.private_key_file against the EHR's "
+             "registration)";
+    case TokenErrorKind::request_rejected:
+      return "token refused: " + message + " (check fhir.smart.scopes against what the EHR granted this client)";
+    case TokenErrorKind::server_error:
+    case TokenErrorKind::invalid_response:
+      return "the token endpoint failed: " + message;
+  }
+  return message;
+}
+
+int test_connection(const FhirConfiguration& settings, std::ostream& out) {
+  std::vector<std::string> problems;
+  const fhir::HttpsClientSettings client_settings = https_client_settings(settings);
+  // Every step has its timeout; the whole of one request is bounded by their sum.
+  const auto limit = std::chrono::seconds(5 * settings.timeout_seconds + 5);
+
+  out << "server: " << settings.base_url << "\n";
+  out << "TLS: trusting " << (settings.ca_file.empty() ? std::string("the system's CAs") : settings.ca_file.string());
+  if (!settings.client_certificate_file.empty()) {
+    out << ", client certificate " << settings.client_certificate_file.string();
+  }
+  if (!settings.proxy_url.empty()) out << ", through the proxy " << settings.proxy_url;
+  out << "\n";
+
+  Worker worker;
+  fhir::HttpsClientCreation client = fhir::HttpsClient::create(worker.io_context_handle(), client_settings);
+  std::unique_ptr<fhir::auth::TokenSource> tokens;
+  std::string authorization;
+  if (!client.client) {
+    problems.push_back("cannot set up the HTTPS client from the fhir settings: " + client.error);
+  } else if (settings.smart) {
+    fhir::auth::TokenSourceCreation creation =
+        fhir::auth::TokenSource::create(worker.io_context_handle(), client_settings, smart_settings(*settings.smart));
+    if (!creation.source) {
+      problems.push_back("fhir.smart: " + creation.error);
+    } else {
+      tokens = std::move(creation.source);
+      const auto token = wait_for<fhir::auth::TokenResult>(
+          [&](auto callback) { tokens->get(std::move(callback)); }, 2 * limit);
+      if (!token) {
+        problems.push_back("no answer from the token endpoint in time");
+      } else if (!token->ok) {
+        problems.push_back(advice_for(*token));
+      } else {
+        authorization = token->authorization_header_value;
+        out << "SMART: token granted for the scopes " << settings.smart->scopes << "\n";
+      }
+    }
+  }
+
+  if (client.client) {
+    fhir::HttpRequest request;
+    request.target = "metadata";
+    if (!authorization.empty()) request.extra_headers.push_back({"Authorization", authorization});
+    const auto answer =
+        wait_for<fhir::HttpResult>([&](auto callback) { client.client->send(std::move(request), std::move(callback)); }, limit);
+    if (!answer) {
+      problems.push_back("no answer to GET metadata in time");
+    } else if (!answer->ok()) {
+      problems.push_back(advice_for(*answer));
+    } else if (answer->response.status != 200) {
+      out << "reached the server: it answered GET metadata with HTTP " << answer->response.status << "\n";
+      if (answer->response.status == 401 || answer->response.status == 403) {
+        problems.push_back("token refused by the FHIR server (HTTP " + std::to_string(answer->response.status) +
+                           "): " + (settings.smart ? "check fhir.smart.scopes and the client's registration at the EHR"
+                                                   : "it wants authorization: configure fhir.smart"));
+      } else {
+        problems.push_back("GET metadata answered HTTP " + std::to_string(answer->response.status) +
+                           " instead of a CapabilityStatement: check that fhir.base_url is the FHIR base");
+      }
+    } else {
+      out << "reached the server: GET metadata answered HTTP 200\n";
+      const CapabilityReport report = read_capability_statement(answer->response.body);
+      if (!report.error.empty()) {
+        problems.push_back(report.error);
+      } else {
+        out << "FHIR version: " << (report.fhir_version.empty() ? "not given" : report.fhir_version) << "\n";
+        out << "transaction: " << (report.transaction ? "supported" : "not supported")
+            << (settings.transactions ? "" : " (not needed: fhir.transactions is false)") << "\n";
+        out << "QuestionnaireResponse: " << describe_support(report, "QuestionnaireResponse") << "\n";
+        out << "Observation: " << describe_support(report, "Observation") << "\n";
+        if (settings.ensure_questionnaires) out << "Questionnaire: " << describe_support(report, "Questionnaire") << "\n";
+        for (std::string& missing : missing_capabilities(report, settings)) problems.push_back(std::move(missing));
+      }
+    }
+  }
+
+  // The client and token source go once the io_context has stopped (token_source.hpp).
+  worker.drain_and_stop(std::chrono::seconds(1));
+  tokens.reset();
+  client.client.reset();
+
+  if (problems.empty()) {
+    out << "result: the server offers everything the configuration needs\n";
+    return 0;
+  }
+  out << "result: " << problems.size() << " problem" << (problems.size() == 1 ? "" : "s") << ":\n";
+  for (const std::string& problem : problems) out << "  - " << problem << "\n";
+  return 1;
+}
+
+}  // namespace alliance::control

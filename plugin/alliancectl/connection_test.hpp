@@ -1,0 +1,24 @@
+// test-connection: reach the FHIR server the way the plugin does (the same TLS
+// settings, the same SMART token), read its CapabilityStatement and say, in plain
+// words, what works and what the configuration needs that is missing. Nothing is
+// written to the server or the store.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "configuration.hpp"
+#include "https_client.hpp"
+#include "token_source.hpp"
+
+namespace alliance::control {
+
+// Returns the exit status: 0 when everything the settings need is available.
+int test_connection(const FhirConfiguration& settings, std::ostream& out);
+
+// A transport failure in words for IT, naming the setting to check.
+std::string advice_for(const fhir::HttpResult& result);
+// A failure to get a SMART token in words for IT, naming the setting to check.
+std::string advice_for(const fhir::auth::TokenResult& result);
+
+}  // namespace alliance::control

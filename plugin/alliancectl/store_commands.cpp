@@ -1,0 +1,102 @@
+#include "store_commands.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "outbox_keys.hpp"
+#include "store.hpp"
+#include "utc_clock.hpp"
+
+namespace alliance::control {
+
+namespace {
+
+// "3 d 4 h", "2 h 5 min", "42 s": how long ago, in words IT reads at a glance.
+std::string age_text(std::chrono::system_clock::duration age) {
+  const long long seconds = std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(age).count());
+  const long long days = seconds / 86'400, hours = seconds % 86'400 / 3'600, minutes = seconds % 3'600 / 60;
+  if (days > 0) return std::to_string(days) + " d " + std::to_string(hours) + " h";
+  if (hours > 0) return std::to_string(hours) + " h " + std::to_string(minutes) + " min";
+  if (minutes > 0) return std::to_string(minutes) + " min " + std::to_string(seconds % 60) + " s";
+  return std::to_string(seconds) + " s";
+}
+
+// Opens the store for one command. An absent file is not created: that would hide a
+// wrong store.path.
+int with_store(const Configuration& configuration, std::ostream& errors, const std::function<void(Store&)>& work) {
+  if (!std::filesystem::exists(configuration.store_path)) {
+    errors << "store.path: there is no store at " << configuration.store_path.string()
+           << " (the plugin creates it when it first starts)\n";
+    return 1;
+  }
+  try {
+    const OutboxKeys keys = OutboxKeys::load(configuration.store_key_file, configuration.retired_key_files);
+    std::unique_ptr<Store> store = Store::open(configuration.store_path, keys);
+    work(*store);
+    return 0;
+  } catch (const StoreError& failure) {
+    errors << "store.path: " << failure.what() << "\n";
+  } catch (const std::exception& failure) {
+    errors << "store.key_file: " << failure.what() << "\n";
+  }
+  return 1;
+}
+
+}  // namespace
+
+int show_status(const Configuration& configuration, std::size_t problem_limit, std::ostream& out, std::ostream& errors) {
+  return with_store(configuration, errors, [&](Store& store) {
+    out << "store: " << configuration.store_path.string() << "\n";
+    out << "outbox:";
+    for (const char* state : {"pending", "in_flight", "delivered", "failed"}) {
+      out << " " << state << " " << store.count_in_state(state);
+    }
+    out << "\n";
+    if (const auto oldest = store.oldest_pending_created_at()) {
+      const auto since = parse_utc(*oldest);
+      out << "oldest pending: saved " << *oldest;
+      if (since) out << " (" << age_text(std::chrono::system_clock::now() - *since) << " ago)";
+      out << "\n";
+    } else {
+      out << "oldest pending: none\n";
+    }
+    if (!configuration.fhir) out << "fhir: not configured, so nothing is sent and pending items stay pending\n";
+    const std::vector<DeliveryProblem> problems = store.recent_delivery_problems(problem_limit);
+    if (problems.empty()) {
+      out << "recent delivery problems: none\n";
+      return;
+    }
+    out << "recent delivery problems (newest first, at most " << problem_limit << "):\n";
+    for (const DeliveryProblem& problem : problems) {
+      out << "  " << problem.attempt.attempted_at << " " << problem.measure << " " << problem.delivery_state
+          << " (attempt " << problem.attempt.outcome;
+      if (problem.attempt.http_status != 0) out << ", HTTP " << problem.attempt.http_status;
+      out << "): " << problem.attempt.reason << " [administration " << problem.administration_id << "]\n";
+    }
+  });
+}
+
+int retry_failed(const Configuration& configuration, std::ostream& out, std::ostream& errors) {
+  return with_store(configuration, errors, [&](Store& store) {
+    const int count = store.retry_failed();
+    out << "retry: " << count << " failed item" << (count == 1 ? "" : "s")
+        << " pending again; the plugin sends them on its next delivery round\n";
+  });
+}
+
+int purge_expired(const Configuration& configuration, std::ostream& out, std::ostream& errors) {
+  return with_store(configuration, errors, [&](Store& store) {
+    const Store::PurgeCounts counts =
+        store.purge(std::chrono::system_clock::now(), std::chrono::hours(24) * configuration.payload_retention_days,
+                    std::chrono::hours(24) * configuration.trend_retention_days);
+    out << "purge: " << counts.payloads << " delivered payload" << (counts.payloads == 1 ? "" : "s")
+        << " dropped (older than " << configuration.payload_retention_days << " days), " << counts.trend_rows
+        << " trend score" << (counts.trend_rows == 1 ? "" : "s") << " dropped (older than "
+        << configuration.trend_retention_days << " days)\n";
+  });
+}
+
+}  // namespace alliance::control

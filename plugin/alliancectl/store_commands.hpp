@@ -1,0 +1,18 @@
+// The commands that work on the plugin's store: status, retry, purge. They print
+// only what the store keeps in clear (states, counts, times, measure codes and the
+// attempt history's log-safe reasons), never a sealed payload or last_error.
+#pragma once
+
+#include <cstddef>
+#include <iosfwd>
+
+#include "configuration.hpp"
+
+namespace alliance::control {
+
+// Each returns the exit status (0, or 1 when the store cannot be opened).
+int show_status(const Configuration& configuration, std::size_t problem_limit, std::ostream& out, std::ostream& errors);
+int retry_failed(const Configuration& configuration, std::ostream& out, std::ostream& errors);
+int purge_expired(const Configuration& configuration, std::ostream& out, std::ostream& errors);
+
+}  // namespace alliance::control

@@ -1,0 +1,210 @@
+// alliancectl as a process: its exit status and what it prints, against a store the
+// plugin made (through host-sim) and the test FHIR servers.
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "fhir_server.hpp"
+#include "scenario_run.hpp"
+
+using nlohmann::json;
+using namespace alliance::integration;
+
+namespace {
+
+struct Run {
+  int exit_status = -1;
+  std::string output;  // standard output and error together
+};
+
+std::string quoted(const std::string& text) {
+  std::string result = "'";
+  for (char character : text) result += character == '\'' ? std::string("'\\''") : std::string(1, character);
+  return result + "'";
+}
+
+Run alliancectl(const std::vector<std::string>& arguments) {
+  std::string command = quoted(ALLIANCECTL_PATH);
+  for (const std::string& argument : arguments) command += " " + quoted(argument);
+  command += " 2>&1";
+  Run run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  std::size_t read = 0;
+  while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, read);
+  const int status = ::pclose(pipe);
+  run.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+bool has(const Run& run, const std::string& part) { return run.output.find(part) != std::string::npos; }
+
+std::string unique_name(const std::string& what) {
+  static int runs = 0;
+  return "alliancectl-" + what + "-" + std::to_string(getpid()) + "-" + std::to_string(++runs);
+}
+
+// A port on 127.0.0.1 where nothing listens: bound, then closed again.
+int closed_port() {
+  const int socket_handle = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(socket_handle, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t length = sizeof address;
+  ::getsockname(socket_handle, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(socket_handle);
+  return ntohs(address.sin_port);
+}
+
+void execute_sql(const std::filesystem::path& database, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  REQUIRE(sqlite3_open(database.c_str(), &handle) == SQLITE_OK);
+  char* error = nullptr;
+  const int status = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(handle);
+  REQUIRE_MESSAGE(status == SQLITE_OK, message);
+}
+
+}  // namespace
+
+TEST_SUITE("alliancectl") {
+  TEST_CASE("help lists the commands") {
+    const Run run = alliancectl({"--help"});
+    CHECK(run.exit_status == 0);
+    for (const char* command : {"check-config", "status", "retry", "purge", "test-connection"}) CHECK(has(run, command));
+    CHECK(alliancectl({"frobnicate"}).exit_status == 2);
+  }
+
+  TEST_CASE("check-config lists every problem of a broken file by key") {
+    const auto file = host_sim_test::write_output_file(
+        "broken-alliance.json",
+        R"({"store": {"path": "x.db"}, "scoring": {"reliable_change": 99}, "colour": "blue"})");
+    const Run run = alliancectl({"check-config", file.string()});
+    CHECK(run.exit_status == 1);
+    CHECK(has(run, "store.key_file: "));
+    CHECK(has(run, "scoring.reliable_change: "));
+    CHECK(has(run, "colour: "));
+    CHECK(has(run, "measures: "));
+  }
+
+  TEST_CASE("check-config accepts a working configuration and names a missing key file") {
+    const auto configuration = write_run_configuration(unique_name("check"), fhir_settings());
+    const Run valid = alliancectl({"check-config", "--config", configuration.string()});
+    CHECK_MESSAGE(valid.exit_status == 0, valid.output);
+    CHECK(has(valid, "configuration is valid: " + configuration.string()));
+
+    std::filesystem::remove(key_file_of(configuration));
+    const Run missing_key = alliancectl({"check-config", configuration.string()});
+    CHECK(missing_key.exit_status == 1);
+    CHECK(has(missing_key, "store.key_file: "));
+  }
+
+  TEST_CASE("status retry and purge work on a store the plugin made") {
+    const ScenarioRun scenario = run_scenario("normal_session.json");
+    REQUIRE_MESSAGE(scenario.process.exit_status == 0, scenario.process.standard_error);
+    REQUIRE(scenario.rows.size() == 2);
+    const std::string configuration = scenario.configuration.string();
+
+    const Run status = alliancectl({"status", "--config", configuration});
+    CHECK_MESSAGE(status.exit_status == 0, status.output);
+    CHECK(has(status, "outbox: pending 2 in_flight 0 delivered 0 failed 0"));
+    CHECK(has(status, "oldest pending: saved "));
+    CHECK(has(status, "recent delivery problems: none"));
+
+    // Both fail, with a last_error that must never be shown (it may quote the server).
+    execute_sql(scenario.database,
+                "UPDATE outbox SET delivery_state = 'failed', last_error = X'5345435245542D504849'; "
+                "INSERT INTO delivery_attempts SELECT administration_id, '2030-01-01T00:00:00.000Z', 'failed', 422, "
+                "'the server refused the bundle' FROM outbox;");
+    const Run failed = alliancectl({"status", "--config", configuration, "--limit", "1"});
+    CHECK(has(failed, "outbox: pending 0 in_flight 0 delivered 0 failed 2"));
+    CHECK(has(failed, "HTTP 422): the server refused the bundle"));
+    CHECK(has(failed, "at most 1"));
+    CHECK_FALSE(has(failed, "SECRET"));
+
+    const Run retry = alliancectl({"retry", "--config", configuration});
+    CHECK(retry.exit_status == 0);
+    CHECK(has(retry, "retry: 2 failed items pending again"));
+    CHECK(has(alliancectl({"status", "--config", configuration}), "outbox: pending 2 in_flight 0 delivered 0 failed 0"));
+
+    const Run purge = alliancectl({"purge", "--config", configuration});
+    CHECK(purge.exit_status == 0);
+    CHECK(has(purge, "purge: 0 delivered payloads dropped"));
+  }
+
+  TEST_CASE("status does not create a store that is not there") {
+    const auto configuration = write_run_configuration(unique_name("nostore"));
+    const Run run = alliancectl({"status", "--config", configuration.string()});
+    CHECK(run.exit_status == 1);
+    CHECK(has(run, "store.path: there is no store"));
+  }
+
+  TEST_CASE("test-connection reports a server that offers everything") {
+    const auto configuration = write_run_configuration(unique_name("good"), fhir_settings());
+    const Run run = alliancectl({"test-connection", "--config", configuration.string()});
+    CHECK_MESSAGE(run.exit_status == 0, run.output);
+    CHECK(has(run, "reached the server"));
+    CHECK(has(run, "FHIR version: 4.0.1"));
+    CHECK(has(run, "transaction: supported"));
+    CHECK(has(run, "QuestionnaireResponse: create and conditional create supported"));
+    CHECK(has(run, "Observation: create and conditional create supported"));
+  }
+
+  TEST_CASE("test-connection says the certificate is not trusted with another CA file") {
+    json fhir = fhir_settings();
+    fhir["ca_file"] = test_certificate("other-ca.pem");
+    const Run run = alliancectl({"test-connection", "--config", write_run_configuration(unique_name("ca"), fhir).string()});
+    CHECK(run.exit_status == 1);
+    CHECK_MESSAGE(has(run, "certificate is not trusted"), run.output);
+    CHECK(has(run, "fhir.ca_file"));
+  }
+
+  TEST_CASE("test-connection names a host name mismatch") {
+    json fhir = fhir_settings();
+    std::string url = fhir["base_url"];
+    url.replace(url.find("localhost"), std::string("localhost").size(), "127.0.0.1");
+    fhir["base_url"] = url;
+    const Run run = alliancectl({"test-connection", "--config", write_run_configuration(unique_name("host"), fhir).string()});
+    CHECK(run.exit_status == 1);
+    CHECK_MESSAGE(has(run, "host name mismatch"), run.output);
+  }
+
+  TEST_CASE("test-connection says it cannot connect to a closed port") {
+    json fhir = fhir_settings();
+    fhir["base_url"] = "https://127.0.0.1:" + std::to_string(closed_port()) + "/fhir/R4";
+    const Run run = alliancectl({"test-connection", "--config", write_run_configuration(unique_name("closed"), fhir).string()});
+    CHECK(run.exit_status == 1);
+    CHECK_MESSAGE(has(run, "cannot connect to the server"), run.output);
+  }
+
+  TEST_CASE("test-connection names the client certificate settings for the mutual TLS server") {
+    json fhir = fhir_settings(ALLIANCE_FHIR_SERVER_MTLS_PORT_FILE);
+    const Run none = alliancectl({"test-connection", "--config", write_run_configuration(unique_name("mtls"), fhir).string()});
+    CHECK(none.exit_status == 1);
+    CHECK_MESSAGE(has(none, "refused the client certificate"), none.output);
+    CHECK(has(none, "fhir.client_certificate_file"));
+
+    fhir["client_certificate_file"] = test_certificate("client.pem");
+    fhir["client_key_file"] = test_certificate("other-ca.key");
+    const Run wrong_key =
+        alliancectl({"test-connection", "--config", write_run_configuration(unique_name("mtls-key"), fhir).string()});
+    CHECK(wrong_key.exit_status == 1);
+    CHECK_MESSAGE(has(wrong_key, "client_key_file is not the private key of client_certificate_file"), wrong_key.output);
+
+    fhir["client_key_file"] = test_certificate("client.key");
+    const Run good = alliancectl({"test-connection", "--config", write_run_configuration(unique_name("mtls-ok"), fhir).string()});
+    CHECK_MESSAGE(good.exit_status == 0, good.output);
+  }
+}

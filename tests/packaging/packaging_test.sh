@@ -1,0 +1,116 @@
+#!/bin/sh
+# The packages (packaging/), checked the way clinic IT meets them.
+#   packaging_test.sh build    BUILD_DIR OUT   make the .deb and .tar.gz into OUT (fixture)
+#   packaging_test.sh CHECK    OUT [HOST_SIM SCENARIO]   one check of those packages
+set -eu
+
+check=$1
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+if [ "$check" = build ]; then
+  build_dir=$2 out=$3
+  rm -rf "$out" && mkdir -p "$out"
+  (cd "$build_dir" && cpack -G "DEB;TGZ" -B "$out/packages" >"$out/cpack.log" 2>&1) ||
+    { cat "$out/cpack.log" >&2; fail "cpack could not make the packages"; }
+  deb=$(ls "$out"/packages/alliance_*.deb) && tgz=$(ls "$out"/packages/alliance-*.tar.gz) ||
+    fail "cpack made no .deb or no .tar.gz"
+  mkdir -p "$out/deb-root" "$out/deb-control"
+  dpkg-deb -x "$deb" "$out/deb-root"
+  dpkg-deb -e "$deb" "$out/deb-control"
+  dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./||' | sort >"$out/deb-contents"
+  tar tzf "$tgz" | sed 's|^\./||' | sort >"$out/tgz-contents"
+  exit 0
+fi
+
+out=$2
+plugin=usr/lib/telehealth/plugins/alliance
+expected_files="etc/alliance/alliance.json
+$plugin/alliance.manifest.json
+$plugin/liballiance.so
+$plugin/measures/ors.json
+$plugin/measures/srs.json
+$plugin/measures/cors.json
+$plugin/measures/csrs.json
+$plugin/measures/ycors.json
+$plugin/measures/gsrs.json
+$plugin/measures/cgsrs.json
+$plugin/measures/ors.es.json"
+
+contents_hold_layout() {
+  for file in $expected_files; do
+    grep -qx "$file" "$1" || fail "$1 lacks $file"
+  done
+  # Nothing else but folders and measures: no stray files (build leftovers, tests).
+  unexpected=$(grep -v '/$' "$1" | grep -vx "etc/alliance/alliance.json" |
+    grep -vx "$plugin/alliance.manifest.json" | grep -vx "$plugin/liballiance.so" |
+    grep -v "^$plugin/measures/[a-z]*\(\.[a-z][a-z]\)\?\.json$" || true)
+  [ -z "$unexpected" ] || fail "unexpected files in the package: $unexpected"
+}
+
+case "$check" in
+  deb_contents) contents_hold_layout "$out/deb-contents" ;;
+  tgz_contents) contents_hold_layout "$out/tgz-contents" ;;
+  conffiles)
+    [ "$(cat "$out/deb-control/conffiles")" = /etc/alliance/alliance.json ] ||
+      fail "conffiles is not exactly /etc/alliance/alliance.json: $(cat "$out/deb-control/conffiles")"
+    grep -q '^Depends:.*libssl3' "$out/deb-control/control" || fail "Depends lacks libssl3 (shlibdeps)"
+    grep -q '^Depends:.*libsqlite3' "$out/deb-control/control" || fail "Depends lacks libsqlite3 (shlibdeps)"
+    grep -q '^Depends:.*openssl' "$out/deb-control/control" || fail "Depends lacks openssl (postinst)"
+    ;;
+  manifest)
+    manifest="$out/deb-root/$plugin/alliance.manifest.json"
+    actual=$(sha256sum "$out/deb-root/$plugin/liballiance.so" | cut -d' ' -f1)
+    grep -q "\"sha256\": \"$actual\"" "$manifest" || fail "the manifest's sha256 is not that of the packaged .so ($actual)"
+    grep -q '"entry_symbol": "thp_plugin_entry"' "$manifest" || fail "manifest entry_symbol"
+    grep -q '"library": "liballiance.so"' "$manifest" || fail "manifest library"
+    ;;
+  maintainer_scripts)
+    # postinst and postrm under DPKG_ROOT (as dpkg sets it), twice each: idempotent.
+    root="$out/maintainer-root"
+    rm -rf "$root" && mkdir -p "$root/etc/alliance"
+    DPKG_ROOT="$root" sh "$out/deb-control/postinst" configure
+    key_before=$(cat "$root/etc/alliance/store.key")
+    DPKG_ROOT="$root" sh "$out/deb-control/postinst" configure
+    [ "$(stat -c %a "$root/var/lib/alliance")" = 700 ] || fail "/var/lib/alliance is not 0700"
+    [ "$(stat -c %a "$root/etc/alliance/store.key")" = 600 ] || fail "store.key is not 0600"
+    [ "$(cat "$root/etc/alliance/store.key")" = "$key_before" ] || fail "a second postinst replaced the key"
+    [ "$(base64 -d "$root/etc/alliance/store.key" | wc -c)" = 32 ] || fail "store.key is not 32 bytes in base64"
+    DPKG_ROOT="$root" sh "$out/deb-control/postrm" remove
+    [ -d "$root/var/lib/alliance" ] && [ -e "$root/etc/alliance/store.key" ] || fail "remove deleted the data"
+    DPKG_ROOT="$root" sh "$out/deb-control/postrm" purge
+    DPKG_ROOT="$root" sh "$out/deb-control/postrm" purge
+    [ ! -e "$root/var/lib/alliance" ] && [ ! -e "$root/etc/alliance" ] || fail "purge left data behind"
+    ;;
+  host_sim_unpacked|host_sim_tampered)
+    host_sim=$3 scenario=$4
+    work="$out/$check"
+    rm -rf "$work" && mkdir -p "$work/store"
+    (umask 077 && openssl rand -base64 32 >"$work/store.key")
+    cat >"$work/alliance.json" <<JSON
+{ "store": { "path": "$work/store/alliance.db", "key_file": "$work/store.key" },
+  "measures": { "questionnaire_folder": "$out/deb-root/$plugin/measures" } }
+JSON
+    library="$out/deb-root/$plugin/liballiance.so"
+    if [ "$check" = host_sim_tampered ]; then
+      mkdir -p "$work/plugin"
+      cp "$library" "$out/deb-root/$plugin/alliance.manifest.json" "$work/plugin/"
+      library="$work/plugin/liballiance.so"
+      # One byte changed, at the middle of the file.
+      size=$(stat -c %s "$library")
+      printf '\001' | dd of="$library" bs=1 seek=$((size / 2)) conv=notrunc status=none
+      status=0
+      "$host_sim" --plugin "$library" --manifest "$work/plugin/alliance.manifest.json" \
+        --config "$work/alliance.json" --scenario "$scenario" >"$work/stdout" 2>"$work/stderr" || status=$?
+      cat "$work/stderr" >&2
+      [ "$status" = 3 ] || fail "host-sim exited $status, not 3, for a tampered library"
+      grep -q "does not match its manifest" "$work/stderr" || fail "no manifest message"
+      grep -q "reinstall the package" "$work/stderr" || fail "no advice in the manifest message"
+    else
+      status=0
+      "$host_sim" --plugin "$library" --manifest "$out/deb-root/$plugin/alliance.manifest.json" \
+        --config "$work/alliance.json" --scenario "$scenario" >"$work/stdout" 2>"$work/stderr" || status=$?
+      [ "$status" = 0 ] || { cat "$work/stdout" "$work/stderr" >&2; fail "host-sim exited $status with the unpacked plugin"; }
+    fi
+    ;;
+  *) fail "unknown check $check" ;;
+esac
