@@ -25,6 +25,7 @@ fi
 out=$2
 plugin=usr/lib/telehealth/plugins/alliance
 expected_files="etc/alliance/alliance.json
+usr/bin/alliancectl
 $plugin/alliance.manifest.json
 $plugin/liballiance.so
 $plugin/measures/ors.json
@@ -41,7 +42,7 @@ contents_hold_layout() {
     grep -qx "$file" "$1" || fail "$1 lacks $file"
   done
   # Nothing else but folders and measures: no stray files (build leftovers, tests).
-  unexpected=$(grep -v '/$' "$1" | grep -vx "etc/alliance/alliance.json" |
+  unexpected=$(grep -v '/$' "$1" | grep -vx "etc/alliance/alliance.json" | grep -vx "usr/bin/alliancectl" |
     grep -vx "$plugin/alliance.manifest.json" | grep -vx "$plugin/liballiance.so" |
     grep -v "^$plugin/measures/[a-z]*\(\.[a-z][a-z]\)\?\.json$" || true)
   [ -z "$unexpected" ] || fail "unexpected files in the package: $unexpected"
