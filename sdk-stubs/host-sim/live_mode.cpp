@@ -7,12 +7,11 @@
 #include "plugin_loader.hpp"
 #include "record.hpp"
 #include "run_clock.hpp"
+#include "run_inputs.hpp"
 #include "scenario.hpp"
-#include "text_file.hpp"
 #include "transcript.hpp"
 
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 
 namespace host_sim {
@@ -27,32 +26,14 @@ enum ExitStatus : int {
 }  // namespace
 
 int run_live_mode(const CommandLine& options) {
-  TextFile configuration = read_text_file(options.config_path);
-  if (!configuration.text) {
-    std::cerr << "host-sim: cannot read plugin configuration " << options.config_path << ": "
-              << configuration.error << "\n";
-    return usage_or_scenario_error;
-  }
-  TextFile session_file = read_text_file(options.scenario_path);
-  if (!session_file.text) {
-    std::cerr << "host-sim: cannot read session file " << options.scenario_path << ": "
-              << session_file.error << "\n";
-    return usage_or_scenario_error;
-  }
-  ScenarioParseResult scenario = parse_scenario(
-      *session_file.text, std::filesystem::path(options.scenario_path).stem().string());
-  if (!scenario.scenario) {
-    for (const std::string& error : scenario.errors) {
-      std::cerr << "host-sim: session file " << options.scenario_path << ": " << error << "\n";
-    }
-    return usage_or_scenario_error;
-  }
-  if (scenario.scenario->sessions.empty()) {
+  const std::optional<RunInputs> inputs = read_run_inputs(options, "session file");
+  if (!inputs) return usage_or_scenario_error;
+  if (inputs->scenario.sessions.empty()) {
     std::cerr << "host-sim: session file " << options.scenario_path << " has no session\n";
     return usage_or_scenario_error;
   }
   // Live mode serves one session: the file's first. Its steps are not played.
-  const ScenarioSession& session = scenario.scenario->sessions.front();
+  const ScenarioSession& session = inputs->scenario.sessions.front();
 
   RunClock clock;
   Transcript transcript(std::cout, clock);
@@ -60,7 +41,7 @@ int run_live_mode(const CommandLine& options) {
   Host host(HostOptions{options.panel_calls, options.verbose, options.step_timeout}, clock,
             transcript, watchdog);
   LoadedPlugin plugin =
-      load_plugin(options.plugin_path, options.manifest_path, *host.api(), *configuration.text, options.config_path);
+      load_plugin(options.plugin_path, options.manifest_path, *host.api(), inputs->configuration, options.config_path);
   if (!plugin.loaded) {
     std::cerr << "host-sim: " << plugin.error << "\n";
     return plugin_not_started;
@@ -95,7 +76,7 @@ int run_live_mode(const CommandLine& options) {
 
   if (options.record_path) {
     RecordContents contents;
-    contents.scenario_name = scenario.scenario->name;
+    contents.scenario_name = inputs->scenario.name;
     contents.plugin_abi = plugin.abi_version;
     contents.state = host.snapshot();
     contents.hook_calls.push_back({"thp_plugin_entry", plugin.entry_status, plugin.entry_micros});

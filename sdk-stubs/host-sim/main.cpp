@@ -11,14 +11,13 @@
 #include "panel_files.hpp"
 #include "plugin_loader.hpp"
 #include "record.hpp"
+#include "run_inputs.hpp"
 #include "run_clock.hpp"
 #include "scenario.hpp"
 #include "scenario_runner.hpp"
-#include "text_file.hpp"
 #include "transcript.hpp"
 
 #include <exception>
-#include <filesystem>
 #include <iostream>
 
 namespace {
@@ -45,26 +44,8 @@ int run_host_sim(int argument_count, const char* const* arguments) {
   const CommandLine& options = *parsed.command_line;
   if (options.mode == RunMode::Serve) return run_live_mode(options);
 
-  TextFile configuration = read_text_file(options.config_path);
-  if (!configuration.text) {
-    std::cerr << "host-sim: cannot read plugin configuration " << options.config_path << ": "
-              << configuration.error << "\n";
-    return usage_or_scenario_error;
-  }
-  TextFile scenario_file = read_text_file(options.scenario_path);
-  if (!scenario_file.text) {
-    std::cerr << "host-sim: cannot read scenario " << options.scenario_path << ": "
-              << scenario_file.error << "\n";
-    return usage_or_scenario_error;
-  }
-  ScenarioParseResult scenario = parse_scenario(
-      *scenario_file.text, std::filesystem::path(options.scenario_path).stem().string());
-  if (!scenario.scenario) {
-    for (const std::string& error : scenario.errors) {
-      std::cerr << "host-sim: scenario " << options.scenario_path << ": " << error << "\n";
-    }
-    return usage_or_scenario_error;
-  }
+  const std::optional<RunInputs> inputs = read_run_inputs(options, "scenario");
+  if (!inputs) return usage_or_scenario_error;
 
   RunClock clock;
   Transcript transcript(std::cout, clock);
@@ -73,18 +54,18 @@ int run_host_sim(int argument_count, const char* const* arguments) {
             transcript, watchdog);
 
   LoadedPlugin plugin =
-      load_plugin(options.plugin_path, options.manifest_path, *host.api(), *configuration.text, options.config_path);
+      load_plugin(options.plugin_path, options.manifest_path, *host.api(), inputs->configuration, options.config_path);
   if (!plugin.loaded) {
     std::cerr << "host-sim: " << plugin.error << "\n";
     return plugin_not_started;
   }
 
-  ScenarioRunner runner(*scenario.scenario, plugin.api, host, transcript, watchdog,
+  ScenarioRunner runner(inputs->scenario, plugin.api, host, transcript, watchdog,
                         RunSettings{options.step_timeout, options.shutdown_timeout});
   RunOutcome outcome = runner.run();
 
   RecordContents contents;
-  contents.scenario_name = scenario.scenario->name;
+  contents.scenario_name = inputs->scenario.name;
   contents.plugin_abi = plugin.abi_version;
   contents.state = host.snapshot();
   contents.hook_calls.push_back({"thp_plugin_entry", plugin.entry_status, plugin.entry_micros});
