@@ -133,7 +133,9 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
   }
   json root;
   try {
-    root = json::parse(text);
+    // Comments are allowed (// and /* */) so that the shipped template can explain every
+    // key where IT edits it; JSON itself has none.
+    root = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
   } catch (const json::parse_error& error) {
     // nlohmann's message names the line and column, which is what IT needs.
     reader.problem("(file)", std::string("not valid JSON: ") + error.what());

@@ -93,6 +93,23 @@ TEST_SUITE("configuration") {
     CHECK(result.problems.front().reason.find("line 3") != std::string::npos);
   }
 
+  TEST_CASE("comments explain keys in the file and change nothing") {
+    const auto result = parse_configuration(R"(// Alliance configuration
+{
+  /* the store */ "store": {"path": "a.db", // where results wait
+                            "key_file": "k"},
+  // "fhir": {"base_url": "https://ehr.example.org/fhir/R4"},
+  "measures": {"questionnaire_folder": "m"}
+})",
+                                            "");
+    REQUIRE(result.configuration);
+    CHECK_FALSE(result.configuration->fhir);  // a commented-out section stays off
+    CHECK(result.configuration->store_path == "a.db");
+    const auto unterminated = parse_configuration(R"({"store": {} /* never closed)", "");
+    REQUIRE(unterminated.problems.size() == 1);
+    CHECK(unterminated.problems.front().reason.find("not valid JSON") != std::string::npos);
+  }
+
   TEST_CASE("an empty path and an empty file and a non-object are refused") {
     CHECK(has_problem(parse_configuration(R"({"store": {"path": "", "key_file": "k"}, "measures": {"questionnaire_folder": "m"}})", ""),
                       "store.path", "non-empty"));
