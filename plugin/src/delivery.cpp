@@ -7,6 +7,7 @@
 
 #include "https_client.hpp"
 #include "https_client_settings.hpp"
+#include "log_text.hpp"
 #include "token_source.hpp"
 #include "transaction_response.hpp"
 #include "utc_clock.hpp"
@@ -32,13 +33,6 @@ struct Delivery::Push {
 };
 
 namespace {
-
-// A reason goes into a log line as reason="..."; a server's own text (a token
-// endpoint's error_description) may quote, which would end the value early.
-std::string quotable(std::string reason) {
-  std::replace(reason.begin(), reason.end(), '"', '\'');
-  return reason;
-}
 
 AttemptOutcome outcome_of(const fhir::HttpResult& result) {
   AttemptOutcome outcome;
@@ -472,15 +466,15 @@ void Delivery::settle(const std::shared_ptr<Push>& push, const DeliveryDecision&
       record.next_attempt_at = format_utc(now + delay);
       record.error = decision.stored_error;
       host_.log(LogLevel::warning, "event=delivery_retry " + measure + " attempts=" + std::to_string(attempts) +
-                                       " retry_in_seconds=" + std::to_string(delay.count()) + " reason=\"" +
-                                       quotable(decision.log_reason) + "\"");
+                                       " retry_in_seconds=" + std::to_string(delay.count()) + " reason=" +
+                                       log_value(decision.log_reason));
       break;
     }
     case AttemptVerdict::failed:
       record.state = DeliveryRecord::State::failed;
       record.error = decision.stored_error;
       host_.log(LogLevel::error, "event=delivery_failed " + measure + " attempts=" + std::to_string(attempts) +
-                                     " reason=\"" + quotable(decision.log_reason) + "\"");
+                                     " reason=" + log_value(decision.log_reason));
       break;
   }
   unrecorded_.push_back(std::move(record));
@@ -511,7 +505,7 @@ void Delivery::flush() {
   } catch (const std::exception& error) {
     // The rows stay in flight in the store, so they are pushed again at the next start
     // (the server's ifNoneExist makes that safe); keep the outcomes for the next try.
-    host_.log(LogLevel::error, std::string("event=delivery_record_failed reason=\"") + error.what() + "\"");
+    host_.log(LogLevel::error, "event=delivery_record_failed reason=" + log_value(error.what()));
     unrecorded_.insert(unrecorded_.end(), records.begin(), records.end());
   }
 }

@@ -9,6 +9,7 @@
 
 #include "configuration.hpp"
 #include "expected_response.hpp"
+#include "log_text.hpp"
 #include "measure_library.hpp"
 #include "plugin.hpp"
 #include "telehealth/plugin_abi.h"
@@ -35,7 +36,7 @@ thp_status guarded(thp_plugin* plugin, const char* hook, Body&& body) noexcept {
   } catch (const std::exception& error) {
     try {
       as_plugin(plugin)->host().log(alliance::LogLevel::error,
-                                    std::string("event=") + hook + " outcome=failed reason=\"" + error.what() + "\"");
+                                    std::string("event=") + hook + " outcome=failed reason=" + alliance::log_value(error.what()));
     } catch (...) {
     }
   } catch (...) {

@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "log_text.hpp"
 #include "panel_message.hpp"
 
 namespace alliance {
@@ -56,7 +57,7 @@ Plugin::~Plugin() {
 }
 
 thp_status Plugin::refuse(const char* event, const std::string& reason) {
-  host_.log(LogLevel::warning, std::string("event=") + event + " outcome=refused reason=\"" + reason + "\"");
+  host_.log(LogLevel::warning, std::string("event=") + event + " outcome=refused reason=" + log_value(reason));
   return THP_ERROR_INVALID_ARGUMENT;
 }
 
@@ -65,7 +66,7 @@ thp_status Plugin::post(const char* event, std::function<void()> work) {
     try {
       work();
     } catch (const std::exception& error) {
-      host_.log(LogLevel::error, std::string("event=") + event + " outcome=failed reason=\"" + error.what() + "\"");
+      host_.log(LogLevel::error, std::string("event=") + event + " outcome=failed reason=" + log_value(error.what()));
     } catch (...) {
       host_.log(LogLevel::error, std::string("event=") + event + " outcome=failed reason=unknown");
     }

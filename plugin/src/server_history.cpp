@@ -9,6 +9,7 @@
 
 #include "https_client.hpp"
 #include "https_client_settings.hpp"
+#include "log_text.hpp"
 #include "measure_definition.hpp"
 #include "measure_library.hpp"
 #include "worker.hpp"
@@ -145,7 +146,7 @@ void ServerHistory::request_page(const std::shared_ptr<Fetch>& fetch) {
     const auto still = alive.lock();
     if (!still || !*still) return;
     if (!headers) {
-      fail(fetch, "no_authorization detail=\"" + error + "\"");
+      fail(fetch, "no_authorization detail=" + log_value(error));
       return;
     }
     fhir::HttpRequest request;
@@ -156,8 +157,7 @@ void ServerHistory::request_page(const std::shared_ptr<Fetch>& fetch) {
     // The client's callbacks never run once it is destroyed, and it dies with `this`.
     client_->send(std::move(request), [this, fetch](fhir::HttpResult result) {
       if (!result.ok()) {
-        fail(fetch, std::string("transport kind=") + fhir::to_string(result.error) + " detail=\"" + result.message +
-                        "\"");
+        fail(fetch, std::string("transport kind=") + fhir::to_string(result.error) + " detail=" + log_value(result.message));
         return;
       }
       if (result.response.status != 200) {
@@ -166,7 +166,7 @@ void ServerHistory::request_page(const std::shared_ptr<Fetch>& fetch) {
       }
       fhir::HistoryPage page = fhir::read_observation_history(result.response.body);
       if (!page.error.empty()) {
-        fail(fetch, "unreadable_page detail=\"" + page.error + "\"");  // the error never quotes the body
+        fail(fetch, "unreadable_page detail=" + log_value(page.error));  // the error never quotes the body
         return;
       }
       ++fetch->pages;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "log_text.hpp"
 #include "panel_message.hpp"
 #include "panels.hpp"
 #include "utc_clock.hpp"
@@ -425,8 +426,8 @@ void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionS
     }
   } catch (const std::exception& error) {
     // The reason may name the database file but never the client or the answers.
-    log(LogLevel::error, "event=save_failed session=" + session.tag + " measure=" + code + " reason=\"" +
-                             error.what() + "\"");
+    log(LogLevel::error, "event=save_failed session=" + session.tag + " measure=" + code + " reason=" +
+                             log_value(error.what()));
     host_.post_to_panel(panel, json({{"type", "error"},
                                      {"measure", code},
                                      {"message", "Your answers could not be saved. Please try again, or tell "
@@ -445,7 +446,7 @@ void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionS
     try {
       tell_therapists(session, trend_message(participant, administration.client_key));
     } catch (const std::exception& error) {
-      log(LogLevel::warning, "event=trend_unavailable session=" + session.tag + " reason=\"" + error.what() + "\"");
+      log(LogLevel::warning, "event=trend_unavailable session=" + session.tag + " reason=" + log_value(error.what()));
     }
   }
 }
@@ -531,7 +532,7 @@ void SessionWorkflow::not_completed(PanelBinding& binding, SessionState& session
     if (on_saved_) on_saved_();
   } catch (const std::exception& error) {
     log(LogLevel::error, "event=save_failed session=" + session.tag + " measure=" + measure.code +
-                             " status=stopped reason=\"" + error.what() + "\"");
+                             " status=stopped reason=" + log_value(error.what()));
   }
 }
 
