@@ -88,6 +88,29 @@ std::optional<std::chrono::seconds> read_lifetime(const nlohmann::json& response
   return std::chrono::seconds(static_cast<long long>(std::floor(seconds)));
 }
 
+// `scope` of a 200 answer. An unreadable one leaves the token usable: it works or not on
+// the FHIR server whatever this field says, and only a report of the grant needs it.
+GrantedScopes read_granted_scopes(const nlohmann::json& response) {
+  GrantedScopes granted;
+  const auto found = response.find("scope");
+  if (found == response.end() || found->is_null()) return granted;
+  granted.state = GrantedScopesState::unreadable;
+  if (!found->is_string()) return granted;
+  const std::string& text = found->get_ref<const std::string&>();
+  if (text.size() > granted_scopes_limit_bytes) return granted;
+  // Empty or blank is read as it says, no scopes granted, rather than as "as requested":
+  // a report that wrongly says "nothing" is checked; one that wrongly says "all" is not.
+  if (text.find_first_not_of(" \t") == std::string::npos) {
+    granted.state = GrantedScopesState::listed;
+    return granted;
+  }
+  const std::optional<std::string> normalized = normalize_scopes(text);
+  if (!normalized) return granted;
+  granted.state = GrantedScopesState::listed;
+  granted.scopes = split_scopes(*normalized);
+  return granted;
+}
+
 TokenResponseReading read_grant(std::string_view body) {
   const nlohmann::json response = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
   if (response.is_discarded() || !response.is_object()) {
@@ -124,7 +147,7 @@ TokenResponseReading read_grant(std::string_view body) {
                    false);
   }
   TokenResponseReading reading;
-  reading.grant = TokenGrant{access_token, *lifetime};
+  reading.grant = TokenGrant{access_token, *lifetime, read_granted_scopes(response)};
   return reading;
 }
 
@@ -173,6 +196,19 @@ std::optional<std::string> normalize_scopes(std::string_view scopes) {
   }
   if (normalized.empty()) return std::nullopt;
   return normalized;
+}
+
+std::vector<std::string> split_scopes(std::string_view scopes) {
+  std::vector<std::string> list;
+  std::size_t index = 0;
+  while (index < scopes.size()) {
+    const std::size_t start = scopes.find_first_not_of(" \t", index);
+    if (start == std::string_view::npos) break;
+    const std::size_t end = std::min(scopes.find_first_of(" \t", start), scopes.size());
+    list.emplace_back(scopes.substr(start, end - start));
+    index = end;
+  }
+  return list;
 }
 
 std::chrono::milliseconds renewal_margin(std::chrono::milliseconds lifetime) {

@@ -14,6 +14,9 @@
 
 namespace alliance::fhir::auth {
 
+// The longest `scope` in a token answer that is read; a longer one is unreadable.
+inline constexpr std::size_t granted_scopes_limit_bytes = 4096;
+
 // Lifetime when the server leaves expires_in out, and the longest one believed.
 inline constexpr std::chrono::seconds default_token_lifetime{300};
 inline constexpr std::chrono::seconds longest_token_lifetime{3600};
@@ -26,6 +29,9 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
 // RFC 6749 does not allow in a scope (a control, a space inside, '"' or '\') or there
 // are none.
 std::optional<std::string> normalize_scopes(std::string_view scopes);
+
+// The scopes of a normalized (or any space-separated) list, one per entry.
+std::vector<std::string> split_scopes(std::string_view scopes);
 
 // How long before it expires a token is renewed: 60 s, or a fifth of its lifetime
 // when that is less.
@@ -42,6 +48,7 @@ struct TokenRequestContext {
 struct TokenGrant {
   std::string access_token;  // a credential: never log it
   std::chrono::seconds lifetime{default_token_lifetime};
+  GrantedScopes granted_scopes;
 };
 
 // Either a grant, or kind/error/permanent as TokenResult carries them.
@@ -54,7 +61,8 @@ struct TokenResponseReading {
 
 // Reads the token endpoint's answer (status and body). 200: access_token (printable
 // ASCII without spaces, at most 16 KiB), token_type Bearer (any case), expires_in (a
-// positive number, also as a string; default 300 s, at most an hour). 400/401: the
+// positive number, also as a string; default 300 s, at most an hour), scope (see
+// GrantedScopes; an unreadable scope does not cost the token). 400/401: the
 // OAuth error code decides the kind and whether it is permanent, and the message names
 // the likely cause. The server's error_description is quoted only when it holds no
 // run of 40 or more token characters (it might echo a credential).

@@ -31,10 +31,11 @@ TokenResult failure(TokenErrorKind kind, std::string error, bool permanent) {
   return result;
 }
 
-TokenResult success(const std::string& authorization) {
+TokenResult success(const std::string& authorization, const GrantedScopes& granted_scopes) {
   TokenResult result;
   result.ok = true;
   result.authorization_header_value = authorization;
+  result.granted_scopes = granted_scopes;
   return result;
 }
 
@@ -85,8 +86,9 @@ struct TokenSource::Core : std::enable_shared_from_this<Core> {
   std::string token_endpoint;
   std::vector<std::string> scopes_supported;
 
-  // The cached token: "Bearer ..." or empty.
+  // The cached token: "Bearer ..." or empty, and what was granted with it.
   std::string authorization;
+  GrantedScopes granted_scopes;
   SteadyClock::time_point renew_after;
   SteadyClock::time_point expires_at;
 
@@ -96,7 +98,7 @@ struct TokenSource::Core : std::enable_shared_from_this<Core> {
 
   void get(Callback callback) {
     if (!authorization.empty() && SteadyClock::now() < renew_after) {
-      deliver({std::move(callback)}, success(authorization));
+      deliver({std::move(callback)}, success(authorization, granted_scopes));
       return;
     }
     waiting.push_back(std::move(callback));
@@ -170,16 +172,17 @@ struct TokenSource::Core : std::enable_shared_from_this<Core> {
       if (reading.grant) {
         const std::chrono::milliseconds lifetime = reading.grant->lifetime;
         authorization = "Bearer " + reading.grant->access_token;
+        granted_scopes = std::move(reading.grant->granted_scopes);
         expires_at = requested_at + lifetime;
         renew_after = expires_at - renewal_margin(lifetime);
-        finish(success(authorization));
+        finish(success(authorization, granted_scopes));
         return;
       }
       result = failure(reading.kind, std::move(reading.error), reading.permanent);
     }
     // A passing failure while the old token still works: keep using it.
     if (!result.permanent && !authorization.empty() && SteadyClock::now() + fallback_minimum_life < expires_at) {
-      finish(success(authorization));
+      finish(success(authorization, granted_scopes));
       return;
     }
     finish(std::move(result));

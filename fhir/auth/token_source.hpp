@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "https_client.hpp"
 #include "jwt_assertion.hpp"
@@ -57,11 +58,27 @@ enum class TokenErrorKind {
 // The enumerator's name ("client_rejected"), for logs and tests.
 const char* to_string(TokenErrorKind kind);
 
+// What the token endpoint says it granted. OAuth 2.0 (RFC 6749 section 5.1), which SMART
+// Backend Services follows, lets the answer leave `scope` out when the scopes granted are
+// the ones requested, and requires it when they differ.
+enum class GrantedScopesState {
+  as_requested,  // the answer has no scope (or null): granted as requested
+  listed,        // `scopes` holds the scopes the answer names; none when it is empty
+  unreadable,    // scope is there but not a string, longer than 4 KiB, or holds characters no scope has
+};
+
+struct GrantedScopes {
+  GrantedScopesState state = GrantedScopesState::as_requested;
+  std::vector<std::string> scopes;  // when listed, in the answer's order
+};
+
 struct TokenResult {
   bool ok = false;
   // "Bearer <access token>", the Authorization header's value, when ok. A credential:
   // never log it.
   std::string authorization_header_value;
+  // When ok: what the token endpoint granted with this token (not a credential).
+  GrantedScopes granted_scopes;
   TokenErrorKind kind = TokenErrorKind::none;
   std::string error;  // when not ok: what failed and the likely cause, for clinic IT
   // When not ok: trying again will fail the same way until someone fixes a setting or

@@ -67,8 +67,9 @@ std::vector<std::string> missing_capabilities(const CapabilityReport& report, co
                       ", the plugin needs R4 (4.0.x): check that fhir.base_url is the R4 endpoint");
   }
   if (settings.transactions && !report.transaction) {
-    missing.push_back("the server does not support transaction Bundles: set fhir.transactions to false "
-                      "(the plugin then creates the resources one by one)");
+    missing.push_back("the server does not support transaction Bundles (its CapabilityStatement declares no "
+                      "transaction interaction): set fhir.transactions to false (the plugin then creates the "
+                      "resources one by one, each as a conditional create)");
   }
   auto need_create = [&](const std::string& type, const std::string& fix) {
     const auto found = report.resources.find(type);

@@ -9,7 +9,9 @@
 
 #include "capability_report.hpp"
 #include "https_client_settings.hpp"
+#include "scope_check.hpp"
 #include "smart_settings.hpp"
+#include "token_response.hpp"
 #include "worker.hpp"
 
 namespace alliance::control {
@@ -29,7 +31,50 @@ std::optional<Result> wait_for(Start start, std::chrono::seconds limit) {
   return future.get();
 }
 
+std::string joined(const std::vector<std::string>& scopes) {
+  std::string text;
+  for (const std::string& scope : scopes) text += (text.empty() ? "" : " ") + scope;
+  return text;
+}
+
+// The settings that add a scope to the default set, for the advice on a missing one.
+std::string settings_needing(const std::vector<std::string>& missing, const FhirConfiguration& settings) {
+  std::string text;
+  for (const std::string& scope : missing) {
+    if (scope == "system/Questionnaire.crs" && settings.ensure_questionnaires) {
+      text += ", or set fhir.ensure_questionnaires to false (it needs " + scope + ")";
+    } else if (scope == "system/Observation.rs" && settings.read_history) {
+      text += ", or set fhir.read_history to false (it needs " + scope + ")";
+    }
+  }
+  return text;
+}
+
 }  // namespace
+
+std::string describe_granted_scopes(const fhir::auth::GrantedScopes& granted) {
+  using fhir::auth::GrantedScopesState;
+  switch (granted.state) {
+    case GrantedScopesState::as_requested:
+      return "as requested (the token endpoint's answer names no scope, which OAuth 2.0 reads as the scopes requested)";
+    case GrantedScopesState::listed:
+      return granted.scopes.empty() ? std::string("none") : joined(granted.scopes);
+    case GrantedScopesState::unreadable:
+      return "unknown (the token endpoint's scope field is unreadable)";
+  }
+  return "unknown";
+}
+
+std::string missing_scope_problem(const fhir::auth::GrantedScopes& granted, const FhirConfiguration& settings) {
+  if (granted.state != fhir::auth::GrantedScopesState::listed || !settings.smart) return "";
+  const std::vector<std::string> missing =
+      missing_scopes(fhir::auth::split_scopes(settings.smart->scopes), granted.scopes);
+  if (missing.empty()) return "";
+  return "the EHR granted " + (granted.scopes.empty() ? std::string("no scopes") : "only \"" + joined(granted.scopes) + "\"") +
+         " but Alliance needs \"" + joined(missing) + "\" as well: ask the EHR administrator to grant " +
+         (missing.size() == 1 ? "it" : "them") + " to client " + settings.smart->client_id +
+         (settings.smart->scopes_given ? ", or correct fhir.smart.scopes" : "") + settings_needing(missing, settings);
+}
 
 std::string advice_for(const fhir::HttpResult& result) {
   using fhir::HttpErrorKind;
@@ -43,6 +88,12 @@ std::string advice_for(const fhir::HttpResult& result) {
       return "cannot connect to the server: " + message +
              " (check the host and port in fhir.base_url, that the server runs, and the firewall or fhir.proxy)";
     case HttpErrorKind::timeout:
+      // Without a reachable DNS server the lookup never answers and the client's resolve
+      // deadline ends it as a timeout; its message is the only sign of which step it was.
+      if (contains(message, "looking up the address")) {
+        return "cannot resolve the server's host name: " + message +
+               " (check the host name in fhir.base_url and this computer's DNS settings)";
+      }
       return "the server did not answer in time: " + message +
              " (check fhir.base_url and the firewall, or raise fhir.timeout_seconds)";
     case HttpErrorKind::certificate_rejected:
@@ -126,7 +177,12 @@ int test_connection(const FhirConfiguration& settings, std::ostream& out) {
         problems.push_back(advice_for(*token));
       } else {
         authorization = token->authorization_header_value;
-        out << "SMART: token granted for the scopes " << settings.smart->scopes << "\n";
+        out << "SMART: token granted\n";
+        out << "SMART: scopes requested: " << settings.smart->scopes << "\n";
+        out << "SMART: scopes granted: " << describe_granted_scopes(token->granted_scopes) << "\n";
+        if (std::string problem = missing_scope_problem(token->granted_scopes, settings); !problem.empty()) {
+          problems.push_back(std::move(problem));
+        }
       }
     }
   }

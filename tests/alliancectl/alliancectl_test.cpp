@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -64,6 +66,45 @@ int closed_port() {
   ::getsockname(socket_handle, reinterpret_cast<sockaddr*>(&address), &length);
   ::close(socket_handle);
   return ntohs(address.sin_port);
+}
+
+// A test FHIR server of the test's own, for options that would change what every other
+// test of the shared fixtures sees (no transactions, fewer scopes granted).
+class OwnServer {
+ public:
+  OwnServer(const std::string& name, const std::vector<std::string>& options)
+      : folder_(host_sim_test::output_path(unique_name(name))) {
+    std::string command = quoted(ALLIANCE_FHIR_SERVER_START) + " " + quoted(ALLIANCE_TEST_CERTIFICATES) + " " +
+                          quoted(folder_.string());
+    for (const std::string& option : options) command += " " + quoted(option);
+    started_ = std::system((command + " > /dev/null 2>&1").c_str()) == 0;
+  }
+  ~OwnServer() { std::system((quoted(ALLIANCE_FHIR_SERVER_STOP) + " " + quoted(folder_.string()) + " > /dev/null 2>&1").c_str()); }
+  OwnServer(const OwnServer&) = delete;
+  OwnServer& operator=(const OwnServer&) = delete;
+
+  bool started() const { return started_; }
+  std::string port_file() const { return (folder_ / "fhir-server.port").string(); }
+
+ private:
+  std::filesystem::path folder_;
+  bool started_ = false;
+};
+
+// The options of the shared SMART fixture (smart.cmake), plus `more`.
+std::vector<std::string> smart_server_options(const std::vector<std::string>& more = {}) {
+  std::vector<std::string> options = {"--jwks", std::string(ALLIANCE_TEST_KEYS) + "/jwks.json", "--client-id",
+                                      "alliance-test-client", "--require-token"};
+  options.insert(options.end(), more.begin(), more.end());
+  return options;
+}
+
+json smart_client_settings(const std::string& port_file) {
+  json fhir = fhir_settings(port_file);
+  fhir["smart"] = {{"client_id", "alliance-test-client"},
+                   {"private_key_file", std::string(ALLIANCE_TEST_KEYS) + "/rs384.key"},
+                   {"key_id", "alliance-rs384"}};
+  return fhir;
 }
 
 void execute_sql(const std::filesystem::path& database, const std::string& sql) {
@@ -206,5 +247,64 @@ TEST_SUITE("alliancectl") {
     fhir["client_key_file"] = test_certificate("client.key");
     const Run good = alliancectl({"test-connection", "--config", write_run_configuration(unique_name("mtls-ok"), fhir).string()});
     CHECK_MESSAGE(good.exit_status == 0, good.output);
+  }
+
+  TEST_CASE("test-connection tells a server without transactions to use fhir.transactions false") {
+    const OwnServer server("no-transactions", {"--no-transactions"});
+    REQUIRE(server.started());
+    json fhir = fhir_settings(server.port_file());
+    const Run needing = alliancectl(
+        {"test-connection", "--config", write_run_configuration(unique_name("no-transactions"), fhir).string()});
+    CHECK(needing.exit_status == 1);
+    CHECK_MESSAGE(has(needing, "transaction: not supported\n"), needing.output);
+    CHECK(has(needing, "the server does not support transaction Bundles"));
+    CHECK(has(needing, "set fhir.transactions to false"));
+
+    fhir["transactions"] = false;
+    const Run one_by_one = alliancectl(
+        {"test-connection", "--config", write_run_configuration(unique_name("one-by-one"), fhir).string()});
+    CHECK_MESSAGE(one_by_one.exit_status == 0, one_by_one.output);
+    CHECK(has(one_by_one, "transaction: not supported (not needed: fhir.transactions is false)"));
+    CHECK(has(one_by_one, "result: the server offers everything the configuration needs"));
+  }
+
+  TEST_CASE("test-connection prints the scopes a good SMART server granted") {
+    const OwnServer server("smart", smart_server_options());
+    REQUIRE(server.started());
+    const Run run = alliancectl(
+        {"test-connection", "--config",
+         write_run_configuration(unique_name("smart"), smart_client_settings(server.port_file())).string()});
+    CHECK_MESSAGE(run.exit_status == 0, run.output);
+    const std::string scopes = "system/QuestionnaireResponse.c system/Observation.c system/Questionnaire.crs";
+    CHECK(has(run, "SMART: scopes requested: " + scopes + "\n"));
+    CHECK(has(run, "SMART: scopes granted: " + scopes + "\n"));
+    CHECK_FALSE(has(run, "Bearer"));
+  }
+
+  TEST_CASE("test-connection names the scopes a SMART server did not grant") {
+    const OwnServer server("fewer-scopes",
+                           smart_server_options({"--granted-scopes", "system/Observation.c system/Questionnaire.crs"}));
+    REQUIRE(server.started());
+    const Run run = alliancectl(
+        {"test-connection", "--config",
+         write_run_configuration(unique_name("fewer-scopes"), smart_client_settings(server.port_file())).string()});
+    CHECK(run.exit_status == 1);
+    CHECK_MESSAGE(has(run, "SMART: scopes granted: system/Observation.c system/Questionnaire.crs\n"), run.output);
+    CHECK(has(run, "the EHR granted only \"system/Observation.c system/Questionnaire.crs\" but Alliance needs "
+                   "\"system/QuestionnaireResponse.c\" as well: ask the EHR administrator to grant it to client "
+                   "alliance-test-client"));
+    CHECK(has(run, "result: 1 problem:"));
+  }
+
+  TEST_CASE("test-connection says it cannot resolve a host name that does not exist") {
+    json fhir = fhir_settings();
+    fhir["base_url"] = "https://alliance-test.invalid/fhir";
+    fhir["timeout_seconds"] = 2;  // without any DNS the lookup ends at this deadline
+    const auto started = std::chrono::steady_clock::now();
+    const Run run =
+        alliancectl({"test-connection", "--config", write_run_configuration(unique_name("invalid"), fhir).string()});
+    CHECK(run.exit_status == 1);
+    CHECK_MESSAGE(has(run, "cannot resolve the server's host name"), run.output);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
   }
 }

@@ -18,10 +18,14 @@ const requestConfig = { transactions: true };
 export class FhirService {
   #queue = Promise.resolve();
 
-  /** ownBase() returns this server's base URL, e.g. https://localhost:8443/fhir/R4. */
-  constructor(ownBase) {
+  /**
+   * ownBase() returns this server's base URL, e.g. https://localhost:8443/fhir/R4.
+   * `transactions: false` plays a server without transaction support (--no-transactions).
+   */
+  constructor(ownBase, { transactions = true } = {}) {
     loadDefinitions();
     this.ownBase = ownBase;
+    this.transactions = transactions;
     this.repository = new IndexedMemoryRepository();
     this.router = new FhirRouter();
   }
@@ -59,7 +63,7 @@ export class FhirService {
   async dispatch({ method, url, headers = {}, body }) {
     const path = url.split('?')[0].replace(/^\/+|\/+$/g, '');
     if (method === 'GET' && path === 'metadata') {
-      return { status: 200, resource: capabilityStatement() };
+      return { status: 200, resource: capabilityStatement(this.transactions) };
     }
     const route = this.router.find(method, url);
     if (!route) {
@@ -104,6 +108,13 @@ export class FhirService {
       throw httpError(400, 'invalid', `POST to the base takes a Bundle, not a ${bundle.resourceType}`, 'resourceType');
     }
     if (bundle.type === 'transaction') {
+      // 400 rather than 501: clients (the plugin among them) read a 5xx as passing and
+      // retry it with backoff, but this refusal never passes; 400 says "do not send this
+      // again", as servers without transactions answer too.
+      if (!this.transactions) {
+        throw httpError(400, 'not-supported', 'This server does not support transaction Bundles; ' +
+          'send each resource on its own (a conditional create), or a batch', 'Bundle.type');
+      }
       return runTransaction(this, bundle);
     }
     if (bundle.type === 'batch') {
@@ -199,7 +210,7 @@ function ifHeaders(headers) {
   return picked;
 }
 
-function capabilityStatement() {
+function capabilityStatement(transactions) {
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -210,7 +221,7 @@ function capabilityStatement() {
     format: ['application/fhir+json'],
     rest: [{
       mode: 'server',
-      interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'search-system' }],
+      interaction: [...(transactions ? ['transaction'] : []), 'batch', 'search-system'].map((code) => ({ code })),
       // What clients check before they push (alliancectl test-connection).
       resource: ['Questionnaire', 'QuestionnaireResponse', 'Observation', 'Patient', 'Encounter'].map((type) => ({
         type,

@@ -2,13 +2,16 @@
 // A FHIR R4 test server over HTTPS, for Alliance's integration tests and demo.
 //
 //   node server.mjs --certificate PEM --key PEM [--port N] [--port-file PATH]
-//                   [--host 127.0.0.1] [--client-ca PEM] [--log PATH]
-//                   [--jwks PATH [--client-id ID] [--token-lifetime S] [--require-token]]
+//                   [--host 127.0.0.1] [--client-ca PEM] [--log PATH] [--no-transactions]
+//                   [--jwks PATH [--client-id ID] [--token-lifetime S] [--require-token]
+//                                [--granted-scopes "SCOPE ..."]]
 //
 // Listens on loopback only. FHIR lives under https://localhost:<port>/fhir/R4; GET /healthz
 // answers "ok". --port 0 (the default) takes any free port; --port-file receives the port
 // once the server listens. --client-ca requires client certificates signed by that CA.
 // One log line per request (time, method, path, status, ms) to --log or stderr; no bodies.
+// --no-transactions plays a server without transaction support: the CapabilityStatement
+// leaves the `transaction` interaction out and a transaction Bundle is refused (400).
 // --jwks and the options after it: SMART Backend Services (token-endpoint.mjs).
 // /_test/faults sets faults that the next FHIR requests meet (faults.mjs).
 // This file is the command line and the HTTPS plumbing; fhir-service.mjs is the FHIR part.
@@ -29,8 +32,8 @@ const loopback = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1)$/;
 
 function usage(message) {
   process.stderr.write(`fhir-server: ${message}\nusage: node server.mjs --certificate PEM --key PEM [--port N] ` +
-    '[--port-file PATH] [--host 127.0.0.1] [--client-ca PEM] [--log PATH]\n' +
-    '       [--jwks PATH [--client-id ID] [--token-lifetime SECONDS] [--require-token]]\n');
+    '[--port-file PATH] [--host 127.0.0.1] [--client-ca PEM] [--log PATH] [--no-transactions]\n' +
+    '       [--jwks PATH [--client-id ID] [--token-lifetime SECONDS] [--require-token] [--granted-scopes "SCOPE ..."]]\n');
   process.exit(2);
 }
 
@@ -46,6 +49,7 @@ function parseCommandLine() {
         host: { type: 'string', default: '127.0.0.1' },
         'client-ca': { type: 'string' },
         log: { type: 'string' },
+        'no-transactions': { type: 'boolean', default: false },
         ...smartOptions,
       },
       strict: true,
@@ -172,7 +176,7 @@ function main() {
   const options = parseCommandLine();
   const log = openLog(options.log);
   let port = options.port;
-  const service = new FhirService(() => `https://localhost:${port}${basePath}`);
+  const service = new FhirService(() => `https://localhost:${port}${basePath}`, { transactions: !options['no-transactions'] });
   const faults = new FaultPlan(log);
   let auth;
   try {
@@ -216,6 +220,7 @@ function main() {
     }
     log(`${new Date().toISOString()} listening on https://localhost:${port}${basePath} (${options.host})` +
       (options['client-ca'] ? ', client certificates required' : '') +
+      (options['no-transactions'] ? ', without transactions' : '') +
       (auth ? `, SMART token endpoint https://localhost:${port}/auth/token` + (auth.requireToken ? ', tokens required' : '') : ''));
   });
 

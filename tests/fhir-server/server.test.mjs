@@ -1,9 +1,16 @@
 // Behaviour of the FHIR test server, over real HTTPS with the test CA.
 // Needs a running server: FHIR_SERVER_PORT_FILE (its --port-file) and TEST_CA (ca.pem).
 // Every test makes its own ids, so it can run against a server that others use too.
+// The --no-transactions tests start a server of their own with start.sh (certificates
+// from TEST_CA's folder, files in a temporary folder).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { connect } from './client.mjs';
 
@@ -255,5 +262,48 @@ describe('fhir test server', () => {
     const response = await server.request('POST', '', { body: bundle });
     assert.equal(response.status, 422, response.text);
     assert.match(diagnostics(response), /not found in the Bundle, referenced at Bundle\.entry\[1\]\.resource\.derivedFrom\[0\]/);
+  });
+});
+
+describe('fhir test server with --no-transactions', () => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  let output;
+  let ownServer;
+
+  before(() => {
+    output = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-server-no-transactions-'));
+    execFileSync(path.join(here, 'start.sh'), [path.dirname(process.env.TEST_CA), output, '--no-transactions'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NODE: process.execPath },
+    });
+    ownServer = connect({ portFile: path.join(output, 'fhir-server.port'), caFile: process.env.TEST_CA });
+  });
+  after(() => {
+    ownServer?.close();
+    execFileSync(path.join(here, 'stop.sh'), [output], { stdio: 'ignore' });
+    fs.rmSync(output, { recursive: true, force: true });
+  });
+
+  test('the CapabilityStatement leaves transaction out and keeps batch and conditional create', async () => {
+    const metadata = await ownServer.request('GET', 'metadata');
+    assert.equal(metadata.status, 200, metadata.text);
+    const codes = metadata.body.rest[0].interaction.map((entry) => entry.code);
+    assert.ok(!codes.includes('transaction'), codes.join(' '));
+    assert.ok(codes.includes('batch'));
+    assert.ok(metadata.body.rest[0].resource.every((resource) => resource.conditionalCreate === true));
+    const shared = await server.request('GET', 'metadata');
+    assert.ok(shared.body.rest[0].interaction.some((entry) => entry.code === 'transaction'), 'the shared server keeps them');
+  });
+
+  test('a transaction is refused with 400 and an OperationOutcome and stores nothing', async () => {
+    const id = unique('patient');
+    const put = await ownServer.request('PUT', `Patient/${id}`, { body: { resourceType: 'Patient', id, name: [{ family: 'Test' }] } });
+    assert.equal(put.status, 201, put.text);
+    const response = await ownServer.request('POST', '', { body: administrationBundle(id) });
+    assert.equal(response.status, 400, response.text);
+    assert.equal(response.body.issue[0].code, 'not-supported');
+    assert.match(diagnostics(response), /does not support transaction Bundles/);
+    const stored = await ownServer.request('GET', `QuestionnaireResponse?subject=Patient/${id}`);
+    assert.equal(stored.body.total, 0);
   });
 });

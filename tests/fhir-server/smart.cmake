@@ -6,6 +6,8 @@
 #                      JWKS for client id ${ALLIANCE_SMART_CLIENT_ID}, issues tokens that
 #                      live ${ALLIANCE_SMART_TOKEN_LIFETIME} s and requires them on FHIR
 #                      requests; its port in ${ALLIANCE_FHIR_SERVER_SMART_PORT_FILE}.
+# A token endpoint that grants fewer scopes than asked (--granted-scopes) would disturb
+# the tests of this fixture: tests that need one start a server of their own (start.sh).
 # Tests that count issued tokens (GET /auth/_issued_count) take RESOURCE_LOCK
 # ${ALLIANCE_SMART_RESOURCE_LOCK}, so that no other test asks for tokens meanwhile.
 

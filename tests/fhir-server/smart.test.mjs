@@ -2,12 +2,16 @@
 // checks client assertions as an EHR would, and --require-token guards FHIR requests.
 // Needs a server started with --jwks, --client-id, --token-lifetime and --require-token:
 // FHIR_SERVER_PORT_FILE, TEST_CA, TEST_KEYS (make_test_keys.sh's folder), SMART_CLIENT_ID,
-// SMART_TOKEN_LIFETIME (seconds).
+// SMART_TOKEN_LIFETIME (seconds). The --granted-scopes tests start a server of their own
+// with start.sh (certificates from TEST_CA's folder, files in a temporary folder).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { importPKCS8, SignJWT } from 'jose';
 
@@ -49,8 +53,8 @@ function form(fields) {
   return new URLSearchParams(fields).toString();
 }
 
-function requestToken(clientAssertion, fields = {}) {
-  return server.request('POST', '/auth/token', {
+function requestToken(clientAssertion, fields = {}, to = server) {
+  return to.request('POST', '/auth/token', {
     rawBody: form({ grant_type: 'client_credentials', scope, client_assertion_type: assertionType, client_assertion: clientAssertion, ...fields }),
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
   });
@@ -214,5 +218,41 @@ describe('FHIR requests with --require-token', () => {
   test('metadata and the SMART configuration need no token', async () => {
     assert.equal((await server.request('GET', 'metadata')).status, 200);
     assert.equal((await server.request('GET', '.well-known/smart-configuration')).status, 200);
+  });
+});
+
+describe('token endpoint with --granted-scopes', () => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  let output;
+  let ownServer;
+
+  before(() => {
+    output = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-server-granted-scopes-'));
+    execFileSync(path.join(here, 'start.sh'), [path.dirname(process.env.TEST_CA), output,
+      '--jwks', path.join(process.env.TEST_KEYS, 'jwks.json'), '--client-id', clientId,
+      '--granted-scopes', 'system/Observation.c system/Questionnaire.rs'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NODE: process.execPath },
+    });
+    ownServer = connect({ portFile: path.join(output, 'fhir-server.port'), caFile: process.env.TEST_CA });
+  });
+  after(() => {
+    ownServer?.close();
+    execFileSync(path.join(here, 'stop.sh'), [output], { stdio: 'ignore' });
+    fs.rmSync(output, { recursive: true, force: true });
+  });
+
+  const ownAssertion = () => assertion({ claims: { aud: `https://localhost:${ownServer.port}/auth/token` } });
+
+  test('a token is issued whose scope names only the granted ones of the requested scopes', async () => {
+    const response = await requestToken(await ownAssertion(), {}, ownServer);
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.body.scope, 'system/Observation.c');
+    assert.ok(response.body.access_token);
+  });
+
+  test('a request for none of the granted scopes is refused with invalid_scope', async () => {
+    const response = await requestToken(await ownAssertion(), { scope: 'system/QuestionnaireResponse.c' }, ownServer);
+    assertRefused(response, 400, 'invalid_scope', /None of the requested scopes/);
   });
 });

@@ -6,7 +6,8 @@
 # --client-ca: the server requires client certificates signed by the test CA (mTLS).
 # --port N: listen on port N instead of any free one, e.g. to start the server later on
 # a port a client was configured with while nothing listened there (fails if N is taken).
-# Other options go to server.mjs as they are (e.g. --jwks PATH --require-token).
+# Other options go to server.mjs as they are (e.g. --jwks PATH --require-token,
+# --no-transactions, --granted-scopes "SCOPE ...").
 # Exits 0 once GET /healthz answers over TLS with the test CA, else non-zero with the
 # end of the log. NODE may name the node binary (default: node on PATH).
 set -euo pipefail

@@ -6,6 +6,10 @@
 //   --client-id ID         the registered client id (default alliance-test-client)
 //   --token-lifetime S     seconds an access token lives (default 300)
 //   --require-token        every /fhir/R4 request but metadata and .well-known needs a token
+//   --granted-scopes "S …" grant only those of the requested scopes that are in this list
+//                          (an EHR whose administrator registered the client with fewer
+//                          scopes); the answer's `scope` then names what was granted.
+//                          Default: every requested scope this server allows.
 //
 //   GET  /fhir/R4/.well-known/smart-configuration
 //   POST /auth/token            grant_type=client_credentials, scope, client_assertion_type,
@@ -28,6 +32,7 @@ export const smartOptions = {
   'client-id': { type: 'string', default: 'alliance-test-client' },
   'token-lifetime': { type: 'string', default: '300' },
   'require-token': { type: 'boolean', default: false },
+  'granted-scopes': { type: 'string' },
 };
 
 export const tokenPath = '/auth/token';
@@ -102,14 +107,20 @@ export class SmartAuth {
     if (!Array.isArray(jwks?.keys) || jwks.keys.length === 0) {
       throw new Error(`--jwks ${options.jwks} holds no keys`);
     }
+    const grantedScopes = options['granted-scopes']?.split(/ +/).filter(Boolean);
+    if (grantedScopes && grantedScopes.length === 0) {
+      throw new Error('--granted-scopes needs one or more space-separated scopes');
+    }
     return new SmartAuth({
-      jwks, clientId: options['client-id'], tokenLifetime: lifetime, requireToken: options['require-token'], ownOrigin, basePath,
+      jwks, clientId: options['client-id'], tokenLifetime: lifetime, requireToken: options['require-token'], ownOrigin,
+      basePath, grantedScopes,
     });
   }
 
-  constructor({ jwks, clientId, tokenLifetime, requireToken, ownOrigin, basePath }) {
+  constructor({ jwks, clientId, tokenLifetime, requireToken, ownOrigin, basePath, grantedScopes }) {
     this.#keys = createLocalJWKSet(jwks);
     this.clientId = clientId;
+    this.grantedScopes = grantedScopes ? new Set(grantedScopes) : undefined;
     this.tokenLifetime = tokenLifetime;
     this.requireToken = requireToken;
     this.ownOrigin = ownOrigin;
@@ -226,7 +237,13 @@ export class SmartAuth {
     if (refused.length > 0) {
       return oauthError(400, 'invalid_scope', `Not granted to ${this.clientId}: ${refused.join(' ')}`);
     }
-    return this.#issue(scope);
+    const requested = scope.split(/ +/);
+    // Like an EHR that grants less than asked: a token all the same, with a narrower scope.
+    const granted = this.grantedScopes ? requested.filter((entry) => this.grantedScopes.has(entry)) : requested;
+    if (granted.length === 0) {
+      return oauthError(400, 'invalid_scope', `None of the requested scopes is granted to ${this.clientId}`);
+    }
+    return this.#issue(granted.join(' '));
   }
 
   #issue(scope) {

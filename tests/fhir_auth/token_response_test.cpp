@@ -38,6 +38,57 @@ TEST_SUITE("token_response") {
     CHECK(reading.grant->lifetime == 2s);
   }
 
+  TEST_CASE("the granted scopes are read from scope and an absent scope means as requested") {
+    const auto listed = read_token_response(
+        200, R"({"access_token":"t","token_type":"bearer","scope":"  system/Observation.c   system/Questionnaire.rs "})",
+        context);
+    REQUIRE(listed.grant);
+    CHECK(listed.grant->granted_scopes.state == GrantedScopesState::listed);
+    CHECK(listed.grant->granted_scopes.scopes == std::vector<std::string>{"system/Observation.c", "system/Questionnaire.rs"});
+    for (const char* body : {R"({"access_token":"t","token_type":"bearer"})",
+                             R"({"access_token":"t","token_type":"bearer","scope":null})"}) {
+      CAPTURE(body);
+      const auto absent = read_token_response(200, body, context);
+      REQUIRE(absent.grant);
+      CHECK(absent.grant->granted_scopes.state == GrantedScopesState::as_requested);
+      CHECK(absent.grant->granted_scopes.scopes.empty());
+    }
+  }
+
+  TEST_CASE("an empty scope grants nothing and an unreadable scope keeps the token") {
+    for (const char* body : {R"({"access_token":"t","token_type":"bearer","scope":""})",
+                             R"({"access_token":"t","token_type":"bearer","scope":"   "})"}) {
+      CAPTURE(body);
+      const auto empty = read_token_response(200, body, context);
+      REQUIRE(empty.grant);
+      CHECK(empty.grant->granted_scopes.state == GrantedScopesState::listed);
+      CHECK(empty.grant->granted_scopes.scopes.empty());
+    }
+    const std::string oversized(granted_scopes_limit_bytes + 1, 'a');
+    const std::string just_fits = "system/Observation.c " + std::string(granted_scopes_limit_bytes - 21, 'a');
+    for (const std::string& scope : {std::string(R"("a\"b")"), std::string("42"), std::string(R"(["system/Observation.c"])"),
+                                     std::string(R"("a\u0001b")"), "\"" + oversized + "\""}) {
+      CAPTURE(scope.substr(0, 40));
+      const auto unreadable =
+          read_token_response(200, R"({"access_token":"t","token_type":"bearer","scope":)" + scope + "}", context);
+      REQUIRE_MESSAGE(unreadable.grant, unreadable.error);
+      CHECK(unreadable.grant->access_token == "t");
+      CHECK(unreadable.grant->granted_scopes.state == GrantedScopesState::unreadable);
+      CHECK(unreadable.grant->granted_scopes.scopes.empty());
+    }
+    const auto at_limit =
+        read_token_response(200, R"({"access_token":"t","token_type":"bearer","scope":")" + just_fits + "\"}", context);
+    REQUIRE(at_limit.grant);
+    CHECK(at_limit.grant->granted_scopes.state == GrantedScopesState::listed);
+    CHECK(at_limit.grant->granted_scopes.scopes.size() == 2);
+  }
+
+  TEST_CASE("scopes are split at spaces") {
+    CHECK(split_scopes(" a  b\tc ") == std::vector<std::string>{"a", "b", "c"});
+    CHECK(split_scopes("").empty());
+    CHECK(split_scopes("   ").empty());
+  }
+
   TEST_CASE("unusable 200 answers are invalid responses") {
     for (const char* body : {"", "[]", R"({"token_type":"bearer"})", R"({"access_token":"","token_type":"bearer"})",
                              R"({"access_token":"a b","token_type":"bearer"})",
