@@ -79,4 +79,22 @@ ConfigurationCheck check_configuration(const std::filesystem::path& file) {
   return check;
 }
 
+void describe_setup(const Configuration& configuration, std::ostream& out) {
+  out << "measures: ";
+  for (const std::string& code : configuration.selection.enabled) out << code << " ";
+  out << "from " << configuration.questionnaire_folder.string() << " (default language "
+      << configuration.selection.default_language << ")\n";
+  out << "store: " << configuration.store_path.string();
+  if (!std::filesystem::exists(configuration.store_path)) out << " (the plugin creates it when it first starts)";
+  out << "\n";
+  if (configuration.fhir) {
+    out << "record system: " << configuration.fhir->base_url
+        << (configuration.fhir->smart ? " with SMART Backend Services" : "")
+        << " (alliancectl test-connection checks that it can be reached)\n";
+  } else {
+    out << "record system: none (no fhir section): results are scored, shown and kept in the store, but not "
+           "sent; add a fhir section to send them, including those kept until then\n";
+  }
+}
+
 }  // namespace alliance::control

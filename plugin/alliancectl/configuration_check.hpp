@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <ostream>
 #include <vector>
 
 #include "configuration.hpp"
@@ -22,5 +23,9 @@ ConfigurationCheck read_configuration(const std::filesystem::path& file);
 // enabled measures in the default language), the store's keys, the ETR table, and the
 // FHIR client's certificate files and SMART key. Nothing is connected or written.
 ConfigurationCheck check_configuration(const std::filesystem::path& file);
+
+// What a valid configuration will do, in a few lines for IT: the measures, the store,
+// and where results go (or that they go nowhere yet).
+void describe_setup(const Configuration& configuration, std::ostream& out);
 
 }  // namespace alliance::control

@@ -27,6 +27,7 @@ int run(const CommandLine& line) {
       return 1;
     }
     std::cout << "configuration is valid: " << line.configuration_file.string() << "\n";
+    describe_setup(*check.configuration, std::cout);
     return 0;
   }
   // The other commands need a configuration that parses.

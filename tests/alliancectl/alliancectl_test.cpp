@@ -145,6 +145,14 @@ TEST_SUITE("alliancectl") {
     const Run valid = alliancectl({"check-config", "--config", configuration.string()});
     CHECK_MESSAGE(valid.exit_status == 0, valid.output);
     CHECK(has(valid, "configuration is valid: " + configuration.string()));
+    CHECK(has(valid, "measures: ORS SRS CORS CSRS YCORS GSRS CGSRS from "));
+    CHECK(has(valid, "(the plugin creates it when it first starts)"));
+    CHECK(has(valid, "record system: https://localhost:"));
+
+    const auto unsent = write_run_configuration(unique_name("check-unsent"));
+    const Run nothing_sent = alliancectl({"check-config", unsent.string()});
+    CHECK_MESSAGE(nothing_sent.exit_status == 0, nothing_sent.output);
+    CHECK(has(nothing_sent, "record system: none (no fhir section)"));
 
     std::filesystem::remove(key_file_of(configuration));
     const Run missing_key = alliancectl({"check-config", configuration.string()});
