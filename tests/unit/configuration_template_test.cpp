@@ -35,7 +35,7 @@ std::string uncomment_examples(const std::string& text) {
     }
     if (inside) {
       const bool last = line == "  // },";
-      line = "  " + line.substr(5);
+      line = line.size() > 5 ? "  " + line.substr(5) : "";
       if (last) inside = false;
     }
     result += line + "\n";
@@ -47,6 +47,21 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
   for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
     text.replace(at, from.size(), to);
   }
+}
+
+// Deletes the lines of the fhir example's optional parts (mutual TLS, proxy, SMART), as
+// the template tells IT to when a part is not used.
+std::string without_optional_parts(const std::string& text) {
+  std::istringstream lines(text);
+  std::string result;
+  std::string line;
+  bool inside = false;
+  while (std::getline(lines, line)) {
+    if (line.find("// Delete each of the next three parts") != std::string::npos) inside = true;
+    if (inside && line.find("// The defaults; change them only") != std::string::npos) inside = false;
+    if (!inside) result += line + "\n";
+  }
+  return result;
 }
 
 }  // namespace
@@ -106,5 +121,22 @@ TEST_SUITE("configuration") {
     CHECK(fhir.proxy_password == "secret");
     REQUIRE(fhir.smart);
     CHECK(fhir.smart->client_id == "alliance");
+  }
+
+  TEST_CASE("deleting the fhir example's optional parts, as it says, leaves a valid file") {
+    alliance::testing::TemporaryFolder folder;
+    for (const char* name : {"ehr-ca.pem", "etr.json"}) alliance::testing::write_file(folder.path() / name, "x\n");
+    std::string text = without_optional_parts(uncomment_examples(read_template()));
+    replace_all(text, "/etc/alliance/", (folder.path() / "").string());
+    REQUIRE(text.find("client_certificate_file") == std::string::npos);
+    REQUIRE(text.find("\"smart\"") == std::string::npos);
+    const auto result = parse_configuration(text, "/etc/alliance/alliance.json");
+    INFO(text);
+    INFO(describe(result.problems));
+    REQUIRE(result.configuration);
+    REQUIRE(result.configuration->fhir);
+    CHECK_FALSE(result.configuration->fhir->smart);
+    CHECK(result.configuration->fhir->proxy_url.empty());
+    CHECK(result.configuration->fhir->client_certificate_file.empty());
   }
 }
