@@ -8,7 +8,8 @@ namespace alliance::control {
 
 namespace {
 
-constexpr std::array<const char*, 5> kCommands = {"check-config", "status", "retry", "purge", "test-connection"};
+constexpr std::array<const char*, 6> kCommands = {"check-config", "status", "show",
+                                                  "retry",        "purge",  "test-connection"};
 
 bool is_command(const std::string& word) {
   return std::any_of(kCommands.begin(), kCommands.end(), [&](const char* command) { return word == command; });
@@ -57,12 +58,17 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
     } else if (line.command == "check-config" && !file_given) {
       line.configuration_file = argument;
       file_given = true;
+    } else if (line.command == "show" && line.administration_id.empty()) {
+      line.administration_id = argument;
     } else {
       line.error = "unexpected argument " + argument;
       return line;
     }
   }
   if (line.command.empty()) line.error = "no command given";
+  if (line.command == "show" && line.administration_id.empty()) {
+    line.error = "show needs the id of an administration (alliancectl status lists them)";
+  }
   return line;
 }
 
@@ -75,6 +81,8 @@ std::string help_text() {
              "                       ETR table; print every problem as \"key: reason\"\n"
              "  status [--limit N]   the outbox by state, the oldest pending item, and the last N\n"
              "                       (default 10) delivery problems (no PHI)\n"
+             "  show ID              one item: its state, its attempts and the server's last answer\n"
+             "                       (that answer may name the client: keep it out of tickets)\n"
              "  retry                make failed items pending again (after fixing the cause)\n"
              "  purge                drop delivered payloads and trend scores past their retention\n"
              "  test-connection      reach the FHIR server as the plugin would (TLS, SMART token),\n"

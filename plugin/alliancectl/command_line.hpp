@@ -12,9 +12,10 @@ namespace alliance::control {
 inline constexpr const char* kDefaultConfigurationFile = "/etc/alliance/alliance.json";
 
 struct CommandLine {
-  std::string command;                       // check-config, status, retry, purge, test-connection, help
+  std::string command;                       // check-config, status, show, retry, purge, test-connection, help
   std::filesystem::path configuration_file = kDefaultConfigurationFile;
   std::size_t limit = 10;                    // status: how many recent delivery problems
+  std::string administration_id;             // show: the item to show
   std::string error;                         // not empty: the command line is not usable
 };
 

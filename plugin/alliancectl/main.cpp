@@ -39,6 +39,9 @@ int run(const CommandLine& line) {
     return 1;
   }
   if (line.command == "status") return show_status(*check.configuration, line.limit, std::cout, std::cout);
+  if (line.command == "show") {
+    return show_administration(*check.configuration, line.administration_id, std::cout, std::cout);
+  }
   if (line.command == "retry") return retry_failed(*check.configuration, std::cout, std::cout);
   if (line.command == "purge") return purge_expired(*check.configuration, std::cout, std::cout);
   if (line.command == "test-connection") {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -79,11 +80,46 @@ int show_status(const Configuration& configuration, std::size_t problem_limit, s
   });
 }
 
+int show_administration(const Configuration& configuration, const std::string& administration_id, std::ostream& out,
+                        std::ostream& errors) {
+  bool found = false;
+  const int status = with_store(configuration, errors, [&](Store& store) {
+    const std::optional<StoredAdministration> stored = store.find(administration_id);
+    if (!stored) return;
+    found = true;
+    out << "administration " << administration_id << ": " << stored->measure << ", " << stored->delivery_state
+        << " after " << stored->delivery_attempts << " attempt" << (stored->delivery_attempts == 1 ? "" : "s") << "\n";
+    if (!stored->delivered_at.empty()) out << "delivered: " << stored->delivered_at << "\n";
+    if (!stored->next_attempt_at.empty() && stored->delivery_state == "pending") {
+      out << "next attempt: " << stored->next_attempt_at << "\n";
+    }
+    for (const AttemptHistoryEntry& attempt : store.attempts_of(administration_id)) {
+      out << "  " << attempt.attempted_at << " " << attempt.outcome;
+      if (attempt.http_status != 0) out << " HTTP " << attempt.http_status;
+      out << ": " << attempt.reason << "\n";
+    }
+    if (!stored->last_error.empty()) {
+      out << "the last answer, as the plugin kept it (it may name the client: do not paste it into a ticket or "
+             "a chat):\n  "
+          << stored->last_error << "\n";
+    }
+  });
+  if (status != 0) return status;
+  if (!found) {
+    errors << "show: no administration " << administration_id
+           << " in the store (alliancectl status lists the ids of those with problems)\n";
+    return 1;
+  }
+  return 0;
+}
+
 int retry_failed(const Configuration& configuration, std::ostream& out, std::ostream& errors) {
   return with_store(configuration, errors, [&](Store& store) {
     const int count = store.retry_failed();
-    out << "retry: " << count << " failed item" << (count == 1 ? "" : "s")
-        << " pending again; the plugin sends them on its next delivery round\n";
+    out << "retry: " << count << " failed item" << (count == 1 ? "" : "s") << " pending again; a running plugin sends "
+        << "them within fhir.store_check_seconds";
+    if (configuration.fhir) out << " (" << configuration.fhir->store_check_seconds << " s)";
+    out << ", or else when the host next starts it\n";
   });
 }
 

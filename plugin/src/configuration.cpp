@@ -244,9 +244,9 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
   if (const json* fhir = reader.object(root, "fhir", "fhir", false)) {
     reader.check_keys(*fhir, "fhir.",
                       {"base_url", "ca_file", "identifier_system", "timeout_seconds", "response_limit_bytes",
-                       "retry_initial_seconds", "retry_maximum_seconds", "concurrency", "transactions",
-                       "client_certificate_file", "client_key_file", "smart", "proxy", "ensure_questionnaires",
-                       "questionnaire_reference", "item_observations", "read_history"});
+                       "retry_initial_seconds", "retry_maximum_seconds", "store_check_seconds", "concurrency",
+                       "transactions", "client_certificate_file", "client_key_file", "smart", "proxy",
+                       "ensure_questionnaires", "questionnaire_reference", "item_observations", "read_history"});
     FhirConfiguration settings;
     if (auto base_url = reader.text(*fhir, "base_url", "fhir.base_url", true)) {
       // PHI never travels in clear text: there is no http:// option.
@@ -287,6 +287,8 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
                         settings.retry_initial_seconds);
     reader.whole_number(*fhir, "retry_maximum_seconds", "fhir.retry_maximum_seconds", 1, 86400,
                         settings.retry_maximum_seconds);
+    reader.whole_number(*fhir, "store_check_seconds", "fhir.store_check_seconds", 1, 3600,
+                        settings.store_check_seconds);
     if (const json* smart = reader.object(*fhir, "smart", "fhir.smart", false)) {
       reader.check_keys(*smart, "fhir.smart.", {"client_id", "private_key_file", "key_id", "scopes", "token_endpoint"});
       SmartConfiguration client;

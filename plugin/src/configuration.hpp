@@ -20,7 +20,7 @@
 //                   "ca_file": "/etc/alliance/ehr-ca.pem",
 //                   "identifier_system": "https://clinic.example.org/sid/alliance",
 //                   "timeout_seconds": 10, "response_limit_bytes": 8388608,
-//                   "retry_initial_seconds": 5, "retry_maximum_seconds": 300,
+//                   "retry_initial_seconds": 5, "retry_maximum_seconds": 300, "store_check_seconds": 60,
 //                   "ensure_questionnaires": true, "questionnaire_reference": "canonical",
 //                   "item_observations": false, "read_history": false },
 //     "log_level": "info"
@@ -62,6 +62,9 @@ struct FhirConfiguration {
   std::size_t response_limit_bytes = 8 * 1024 * 1024;
   int retry_initial_seconds = 5;       // the first retry; doubles up to the maximum
   int retry_maximum_seconds = 300;
+  // How often the delivery worker looks in the store even when nothing is due, so that
+  // results another process made pending (alliancectl retry) go without a restart.
+  int store_check_seconds = 60;
   std::filesystem::path client_certificate_file;  // mutual TLS: both or neither
   std::filesystem::path client_key_file;
   int concurrency = 4;                 // connections, and pushes in flight at once

@@ -511,11 +511,16 @@ void Delivery::flush() {
 }
 
 void Delivery::schedule_next_due() {
-  const std::optional<std::string> next = store_.next_attempt_time();
-  if (!next) return;  // nothing pending: wake() starts the next push
-  const auto due = parse_utc(*next).value_or(std::chrono::system_clock::now());
-  const auto delay = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(due - std::chrono::system_clock::now()),
-                              std::chrono::milliseconds(0));
+  // A new result wakes the worker at once (wake()). Results that alliancectl retry made
+  // pending again, from another process, are found by looking at the store at least
+  // every store_check_seconds, whatever is or is not due.
+  const std::chrono::milliseconds check_again = std::chrono::seconds(settings_.store_check_seconds);
+  std::chrono::milliseconds delay = check_again;
+  if (const std::optional<std::string> next = store_.next_attempt_time()) {
+    const auto due = parse_utc(*next).value_or(std::chrono::system_clock::now());
+    delay = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(due - std::chrono::system_clock::now()),
+                       std::chrono::milliseconds(0), check_again);
+  }
   timer_->timer.expires_after(delay);
   timer_->timer.async_wait([this](const boost::system::error_code& error) {
     if (!error) fill();

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fhir_server.hpp"
@@ -191,6 +192,58 @@ TEST_SUITE("alliancectl") {
     const Run purge = alliancectl({"purge", "--config", configuration});
     CHECK(purge.exit_status == 0);
     CHECK(has(purge, "purge: 0 delivered payloads dropped"));
+  }
+
+  TEST_CASE("IT fixes what the server refused and retries while the host runs: no restart needed") {
+    // The client is not yet in the record system, so the server refuses both results;
+    // IT sees that, creates the client there, and runs alliancectl retry while the host
+    // keeps running; the plugin finds the items pending again at its next store check.
+    const PersonalizedScenario scenario = personalize_scenario("normal_session.json", /*seed_patients=*/false);
+    json steps = host_sim_test::read_json(scenario.path);
+    steps["sessions"][0]["steps"].push_back({{"action", "wait"}, {"ms", 12000}});
+    const auto scenario_file = host_sim_test::write_output_file(unique_name("retry") + "-scenario.json", steps.dump(2));
+    json fhir = fhir_settings();
+    fhir["store_check_seconds"] = 1;
+    const std::string name = unique_name("retry");
+    const auto configuration = write_run_configuration(name, fhir);
+    host_sim_test::HostSimRun host;
+    std::thread host_thread([&] {
+      host = host_sim_test::run_host_sim({"--plugin", ALLIANCE_PLUGIN_PATH, "--config", configuration.string(),
+                                          "--scenario", scenario_file.string()});
+    });
+    const auto status_has = [&](const std::string& part, std::chrono::seconds limit) {
+      const auto end = std::chrono::steady_clock::now() + limit;
+      Run status;
+      while (std::chrono::steady_clock::now() < end) {
+        status = alliancectl({"status", "--config", configuration.string()});
+        if (has(status, part)) return status;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+      FAIL_CHECK("status never said \"" << part << "\": " << status.output);
+      return status;
+    };
+    const Run refused = status_has("outbox: pending 0 in_flight 0 delivered 0 failed 2", std::chrono::seconds(15));
+    CHECK(has(refused, "failed (attempt failed, HTTP "));
+    // IT looks closer at one of them: the server's own words say what to fix.
+    const std::size_t id_at = refused.output.find("[administration ");
+    REQUIRE(id_at != std::string::npos);
+    const std::string id = refused.output.substr(id_at + 16, refused.output.find(']', id_at) - id_at - 16);
+    const Run shown = alliancectl({"show", id, "--config", configuration.string()});
+    CHECK_MESSAGE(shown.exit_status == 0, shown.output);
+    CHECK(has(shown, "administration " + id + ": "));
+    CHECK(has(shown, "failed after 1 attempt"));
+    CHECK(has(shown, "do not paste it into a ticket"));
+    CHECK(has(shown, "HTTP 4"));
+    const Run unknown = alliancectl({"show", "no-such-id", "--config", configuration.string()});
+    CHECK(unknown.exit_status == 1);
+    CHECK(has(unknown, "no administration no-such-id"));
+    seed_on(ALLIANCE_FHIR_SERVER_PORT_FILE, scenario);
+    const Run retry = alliancectl({"retry", "--config", configuration.string()});
+    CHECK(has(retry, "retry: 2 failed items pending again"));
+    status_has("outbox: pending 0 in_flight 0 delivered 2 failed 0", std::chrono::seconds(15));
+    host_thread.join();
+    CHECK_MESSAGE(host.exit_status == 0, host.standard_error);
+    CHECK(fhir_search("QuestionnaireResponse", "subject=" + scenario.patients.front()).size() == 2);
   }
 
   TEST_CASE("status does not create a store that is not there") {

@@ -113,6 +113,7 @@ TEST_SUITE("configuration") {
     CHECK(fhir.response_limit_bytes == fhir_defaults.response_limit_bytes);
     CHECK(fhir.retry_initial_seconds == fhir_defaults.retry_initial_seconds);
     CHECK(fhir.retry_maximum_seconds == fhir_defaults.retry_maximum_seconds);
+    CHECK(fhir.store_check_seconds == fhir_defaults.store_check_seconds);
     CHECK(fhir.concurrency == fhir_defaults.concurrency);
     CHECK(fhir.transactions == fhir_defaults.transactions);
     CHECK(fhir.ensure_questionnaires == fhir_defaults.ensure_questionnaires);

@@ -135,17 +135,20 @@ TEST_SUITE("configuration") {
     CHECK(fhir.timeout_seconds == 10);
     CHECK(fhir.retry_initial_seconds == 5);
     CHECK(fhir.retry_maximum_seconds == 300);
+    CHECK(fhir.store_check_seconds == 60);
   }
 
   TEST_CASE("a FHIR connection without TLS or with bad values is refused") {
     const auto result = parse_configuration(R"({"store": {"path": "a.db", "key_file": "k"}, "measures": {"questionnaire_folder": "m"},
       "fhir": {"base_url": "http://ehr.example.org/fhir", "identifier_system": "not a uri", "timeout_seconds": 0,
-               "retry_initial_seconds": 60, "retry_maximum_seconds": 10, "verify_tls": false}})",
+               "retry_initial_seconds": 60, "retry_maximum_seconds": 10, "store_check_seconds": 0,
+               "verify_tls": false}})",
                                             "");
     CHECK(has_problem(result, "fhir.base_url", "https://"));
     CHECK(has_problem(result, "fhir.identifier_system", "absolute URI"));
     CHECK(has_problem(result, "fhir.timeout_seconds", "from 1 to 300"));
     CHECK(has_problem(result, "fhir.retry_maximum_seconds", "not be less"));
+    CHECK(has_problem(result, "fhir.store_check_seconds", "from 1 to 3600"));
     CHECK(has_problem(result, "fhir.verify_tls", "unknown key"));
     CHECK(has_problem(parse_configuration(R"({"store": {"path": "a", "key_file": "k"}, "measures": {"questionnaire_folder": "m"},
                                              "fhir": {}})", ""),
