@@ -98,6 +98,23 @@ case "$(installed_version)" in *-2" install ok installed") ;; *) fail "not upgra
 grep -q "outbox: pending 2 in_flight 0 delivered 0 failed 0" "$work/status-upgraded.txt" ||
   { cat "$work/status-upgraded.txt"; fail "the pending results did not survive the upgrade"; }
 
+step "3b. upgrade to a release whose configuration template changed"
+# Revision 3 is revision 2 with one more comment in the template, as a release that
+# documents a new key ships it. dpkg would ask IT what to do with the edited file; an
+# unattended upgrade answers "keep mine" with --force-confold (as the README says) and
+# dpkg leaves the new template beside it as alliance.json.dpkg-dist.
+repack=$work/repack
+dpkg-deb -R "$new_deb" "$repack"
+echo "// A comment that a newer release added." >>"$repack/etc/alliance/alliance.json"
+(cd "$repack" && find etc usr -type f -exec md5sum {} + >DEBIAN/md5sums)
+sed -i 's/^Version: .*/&-3/; s/-2-3$/-3/' "$repack/DEBIAN/control"
+dpkg-deb --root-owner-group -b "$repack" "$work/packages/alliance_revision3.deb" >/dev/null
+dpkg_in_root --force-confold -i "$work/packages/alliance_revision3.deb" || fail "dpkg -i of revision 3 failed"
+case "$(installed_version)" in *-3" install ok installed") ;; *) fail "not upgraded to revision 3: $(installed_version)" ;; esac
+[ "$(sha256sum <"$config")" = "$config_sum" ] || fail "the upgrade to revision 3 changed the edited configuration"
+grep -q "A comment that a newer release added" "$config.dpkg-dist" ||
+  fail "the new template is not beside the configuration as alliance.json.dpkg-dist"
+
 step "4. the record system is back"
 "$fhir_server/start.sh" "$certificates" "$server_output" --port "$port" >"$work/fhir-server-start.txt" 2>&1 ||
   { cat "$work/fhir-server-start.txt" >&2; fail "the test FHIR server did not start on port $port"; }
