@@ -55,6 +55,11 @@ OutboxKeys::Key OutboxKeys::read_key_file(const std::filesystem::path& file) {
     throw std::runtime_error(file.string() + ": the key file is readable by others; chmod 600 it");
   }
   std::ifstream input(file, std::ios::binary);
+  if (!input) {
+    // Typically the package made the key for root and the host runs as another account.
+    throw std::runtime_error(file.string() + ": cannot read the key file (" + std::strerror(errno) +
+                             "): the account the host runs as must own it (chown it, keep mode 600)");
+  }
   std::stringstream content;
   content << input.rdbuf();
   std::string text = content.str();

@@ -144,7 +144,16 @@ void create_private_file(const std::filesystem::path& path) {
     std::filesystem::permissions(parent, std::filesystem::perms::owner_all, error);
   }
   const int descriptor = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (descriptor < 0) throw StoreError("cannot create " + path.string() + ": " + std::strerror(errno));
+  if (descriptor < 0) {
+    const int failure = errno;
+    std::string reason = "cannot create " + path.string() + ": " + std::strerror(failure);
+    // Typically the package made the folder for root and the host runs as another account.
+    if (failure == EACCES || failure == EPERM) {
+      reason += " (the account the host runs as must own " + (parent.empty() ? path : parent).string() +
+                " and the files in it: chown -R it, keep the folder's mode 700)";
+    }
+    throw StoreError(reason);
+  }
   ::close(descriptor);
 }
 
