@@ -1,8 +1,12 @@
 // A small HTTPS client for the test and the benchmark: trusts the test CA, talks to
 // localhost over IPv4 (Node 18 would try ::1 first where /etc/hosts lists it), keeps
 // connections alive, and parses JSON answers.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export function connect({ portFile, caFile, clientCertificate, clientKey }) {
   const port = Number(fs.readFileSync(portFile, 'utf8').trim());
@@ -49,4 +53,24 @@ export function connect({ portFile, caFile, clientCertificate, clientKey }) {
   }
 
   return { port, base, request, close: () => agent.destroy() };
+}
+
+// A server of the test's own, started with start.sh and `options` (e.g.
+// ['--no-transactions']) for options the shared fixture servers do not have, and
+// reached like `connect` does. stop() closes the client, stops the server and removes
+// its folder.
+export function startOwnServer({ caFile, options = [], name = 'own' }) {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const output = fs.mkdtempSync(path.join(os.tmpdir(), `fhir-server-${name}-`));
+  execFileSync(path.join(here, 'start.sh'), [path.dirname(caFile), output, ...options], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NODE: process.execPath },
+  });
+  const client = connect({ portFile: path.join(output, 'fhir-server.port'), caFile });
+  client.stop = () => {
+    client.close();
+    execFileSync(path.join(here, 'stop.sh'), [output], { stdio: 'ignore' });
+    fs.rmSync(output, { recursive: true, force: true });
+  };
+  return client;
 }

@@ -4,15 +4,10 @@
 // The --no-transactions tests start a server of their own with start.sh (certificates
 // from TEST_CA's folder, files in a temporary folder).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { connect } from './client.mjs';
+import { connect, startOwnServer } from './client.mjs';
 
 const identifierSystem = 'https://fhir.alliance-plugin.org/test-administration';
 const surveyCode = { system: 'http://snomed.info/sct', code: '716613004' };
@@ -266,23 +261,12 @@ describe('fhir test server', () => {
 });
 
 describe('fhir test server with --no-transactions', () => {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  let output;
   let ownServer;
 
   before(() => {
-    output = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-server-no-transactions-'));
-    execFileSync(path.join(here, 'start.sh'), [path.dirname(process.env.TEST_CA), output, '--no-transactions'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, NODE: process.execPath },
-    });
-    ownServer = connect({ portFile: path.join(output, 'fhir-server.port'), caFile: process.env.TEST_CA });
+    ownServer = startOwnServer({ caFile: process.env.TEST_CA, options: ['--no-transactions'], name: 'no-transactions' });
   });
-  after(() => {
-    ownServer?.close();
-    execFileSync(path.join(here, 'stop.sh'), [output], { stdio: 'ignore' });
-    fs.rmSync(output, { recursive: true, force: true });
-  });
+  after(() => ownServer?.stop());
 
   test('the CapabilityStatement leaves transaction out and keeps batch and conditional create', async () => {
     const metadata = await ownServer.request('GET', 'metadata');

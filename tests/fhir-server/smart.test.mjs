@@ -5,17 +5,14 @@
 // SMART_TOKEN_LIFETIME (seconds). The --granted-scopes tests start a server of their own
 // with start.sh (certificates from TEST_CA's folder, files in a temporary folder).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { importPKCS8, SignJWT } from 'jose';
 
-import { connect } from './client.mjs';
+import { connect, startOwnServer } from './client.mjs';
 
 const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const clientId = process.env.SMART_CLIENT_ID ?? 'alliance-test-client';
@@ -222,25 +219,17 @@ describe('FHIR requests with --require-token', () => {
 });
 
 describe('token endpoint with --granted-scopes', () => {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  let output;
   let ownServer;
 
   before(() => {
-    output = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-server-granted-scopes-'));
-    execFileSync(path.join(here, 'start.sh'), [path.dirname(process.env.TEST_CA), output,
-      '--jwks', path.join(process.env.TEST_KEYS, 'jwks.json'), '--client-id', clientId,
-      '--granted-scopes', 'system/Observation.c system/Questionnaire.rs'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, NODE: process.execPath },
+    ownServer = startOwnServer({
+      caFile: process.env.TEST_CA,
+      options: ['--jwks', path.join(process.env.TEST_KEYS, 'jwks.json'), '--client-id', clientId,
+        '--granted-scopes', 'system/Observation.c system/Questionnaire.rs'],
+      name: 'granted-scopes',
     });
-    ownServer = connect({ portFile: path.join(output, 'fhir-server.port'), caFile: process.env.TEST_CA });
   });
-  after(() => {
-    ownServer?.close();
-    execFileSync(path.join(here, 'stop.sh'), [output], { stdio: 'ignore' });
-    fs.rmSync(output, { recursive: true, force: true });
-  });
+  after(() => ownServer?.stop());
 
   const ownAssertion = () => assertion({ claims: { aud: `https://localhost:${ownServer.port}/auth/token` } });
 
