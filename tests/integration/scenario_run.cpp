@@ -4,6 +4,9 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include <doctest/doctest.h>
+
+#include "log_privacy.hpp"
 #include "outbox_keys.hpp"
 #include "store.hpp"
 
@@ -81,12 +84,11 @@ ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& opt
                            "-" + std::to_string(++runs);
   const std::filesystem::path configuration = write_run_configuration(name, options.fhir, measures);
   const std::filesystem::path record = host_sim_test::output_path(name + "-record.json");
-  std::vector<std::string> arguments{"--plugin",   ALLIANCE_PLUGIN_PATH,
-                                     "--config",   configuration.string(),
-                                     "--scenario", std::filesystem::path(scenario_file).is_absolute()
-                                                     ? scenario_file
-                                                     : std::string(ALLIANCE_SCENARIO_DIR) + "/" + scenario_file,
-                                     "--record",   record.string()};
+  const std::string scenario_path = std::filesystem::path(scenario_file).is_absolute()
+                                        ? scenario_file
+                                        : std::string(ALLIANCE_SCENARIO_DIR) + "/" + scenario_file;
+  std::vector<std::string> arguments{"--plugin",   ALLIANCE_PLUGIN_PATH,  "--config", configuration.string(),
+                                     "--scenario", scenario_path,         "--record", record.string()};
   arguments.insert(arguments.end(), options.extra_arguments.begin(), options.extra_arguments.end());
   ScenarioRun run;
   run.process = host_sim_test::run_host_sim(arguments);
@@ -96,6 +98,11 @@ ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& opt
   run.key_file = key_file_of(configuration);
   if (std::filesystem::exists(record)) run.record = host_sim_test::read_json(record);
   if (std::filesystem::exists(run.database)) run.rows = read_administrations(run.database, run.key_file);
+  // Every run's log is checked for PHI from its own scenario: so every integration
+  // test that runs a scenario also proves that its logs hold none.
+  run.log_privacy_problems = log_line_problems(recorded_log_lines(run.record),
+                                               phi_of(host_sim_test::read_json(scenario_path)));
+  for (const std::string& problem : run.log_privacy_problems) FAIL_CHECK("log privacy: " << problem);
   return run;
 }
 

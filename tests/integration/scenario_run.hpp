@@ -19,6 +19,9 @@ struct ScenarioRun {
   std::filesystem::path configuration;    // the plugin configuration of this run
   std::filesystem::path database;         // its store
   std::filesystem::path key_file;         // the key that seals the store
+  // What the plugin logged that it must not have (log_privacy.hpp); each one also
+  // fails the calling test.
+  std::vector<std::string> log_privacy_problems;
 
   // The panels opened for a participant, in order.
   std::vector<nlohmann::json> panels_of(const std::string& participant_id) const;
