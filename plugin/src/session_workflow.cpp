@@ -13,6 +13,18 @@ namespace alliance {
 
 using nlohmann::json;
 
+namespace {
+
+// "Outcome Rating Scale (ORS): about Sam", in the measure's language, so that a parent
+// sees at once whose form it is. Languages without words here get the English ones.
+std::string rater_title(const std::string& measure_title, const std::string& client_name, const std::string& language) {
+  const bool spanish = language == "es" || language.rfind("es-", 0) == 0;
+  if (client_name.empty()) return measure_title + (spanish ? ": sobre la persona atendida" : ": about the client");
+  return measure_title + (spanish ? ": sobre " : ": about ") + client_name;
+}
+
+}  // namespace
+
 std::string client_key_for(const Participant& participant) {
   if (!participant.fhir_reference.empty()) return participant.fhir_reference;
   return "participant:" + participant.participant_id;
@@ -180,10 +192,9 @@ void SessionWorkflow::open_measure_panel(SessionState& session, ParticipantState
   std::string title = measure.title;
   if (!rated.empty()) {
     const auto client = session.participants.find(rated);
-    const std::string name = client == session.participants.end() || client->second.details.display_name.empty()
-                                 ? std::string("the client")
-                                 : client->second.details.display_name;
-    title += ": about " + name;  // escaped by the renderer and the host
+    const std::string name =
+        client == session.participants.end() ? std::string() : client->second.details.display_name;
+    title = rater_title(measure.title, name, measure.language);  // escaped by the renderer and the host
   }
   MeasureDefinition shown = measure;
   shown.title = title;

@@ -467,6 +467,15 @@ TEST_SUITE("session_workflow") {
     CHECK(fixture.host.find("r1", "Session Rating") == 0);
   }
 
+  TEST_CASE("a Spanish-speaking rater's form says whom it is about in Spanish") {
+    Fixture fixture;
+    Participant mother = rater("r1", "c1", "MTH");
+    mother.preferred_language = "es-MX";
+    fixture.workflow.session_started(session("s1", {aged("c1", "Patient/child-1", 9), mother}));
+    CHECK(fixture.host.panels[fixture.host.find("r1", "")].title ==
+          "Escala de Valoración de Resultados (ORS): sobre Name of c1");
+  }
+
   TEST_CASE("an other rater gets the form only when it is clear whom they rate") {
     {
       Fixture fixture;  // two clients and no rates_participant_id: nothing, and a log line
