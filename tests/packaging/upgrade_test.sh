@@ -11,13 +11,13 @@
 #      the results are in the FHIR server;
 #   5. dpkg --remove keeps the data, dpkg --purge deletes it.
 #
-#   upgrade_test.sh PACKAGES_OUT BUILD_DIR CERTIFICATES FHIR_SERVER_DIR SCENARIOS_DIR HOST_SIM
-# PACKAGES_OUT is the fixture's output (packaging_test.sh build). Revision 2 is made here
-# with cpack from the same build: a newer package of the same plugin, which is what
-# dpkg's upgrade path (conffile, maintainer scripts, data) depends on.
+#   upgrade_test.sh PACKAGES_OUT CERTIFICATES FHIR_SERVER_DIR SCENARIOS_DIR HOST_SIM
+# PACKAGES_OUT is the fixture's output (packaging_test.sh build). Revisions 2 and 3 are
+# made here from it: newer packages of the same plugin, which is what dpkg's upgrade
+# path (conffile, maintainer scripts, data) depends on.
 set -eu
 
-out=$1 build_dir=$2 certificates=$3 fhir_server=$4 scenarios=$5 host_sim=$6
+out=$1 certificates=$2 fhir_server=$3 scenarios=$4 host_sim=$5
 work=$out/upgrade
 root=$work/root
 plugin=usr/lib/telehealth/plugins/alliance
@@ -29,9 +29,25 @@ server_output=$work/fhir-server
 trap '"$fhir_server/stop.sh" "$server_output" >/dev/null 2>&1 || true' EXIT
 
 old_deb=$(ls "$out"/packages/alliance_*.deb)
-(cd "$build_dir" && cpack -G DEB -D CPACK_DEBIAN_PACKAGE_RELEASE=2 -B "$work/packages" >"$work/cpack.log" 2>&1) ||
-  { cat "$work/cpack.log" >&2; fail "cpack could not make revision 2"; }
-new_deb=$(ls "$work"/packages/alliance_*-2_*.deb) || fail "cpack made no revision 2 .deb"
+# A newer revision of the package: the same files under a higher version, plus `line`
+# at the end of the configuration template when given (as a release that documents a
+# new key would ship). Rebuilt with dpkg-deb, uncompressed: the ASan build's plugin is
+# large, and compressing it again would only cost time.
+make_revision() {
+  revision=$1 line=${2:-}
+  tree=$work/revision-$revision
+  rm -rf "$tree" && dpkg-deb -R "$old_deb" "$tree"
+  if [ -n "$line" ]; then
+    echo "$line" >>"$tree/etc/alliance/alliance.json"
+    (cd "$tree" && find etc usr -type f -exec md5sum {} + >DEBIAN/md5sums)
+  fi
+  sed -i "s/^Version: .*/&-$revision/" "$tree/DEBIAN/control"
+  mkdir -p "$work/packages"
+  dpkg-deb --root-owner-group -Znone -b "$tree" "$work/packages/alliance_revision$revision.deb" >/dev/null
+  rm -rf "$tree"
+  echo "$work/packages/alliance_revision$revision.deb"
+}
+new_deb=$(make_revision 2) || fail "cannot make revision 2"
 
 # The scratch dpkg database holds this machine's records of the packages Alliance
 # depends on, so that Depends is checked for real (a missing one fails the install).
@@ -99,17 +115,11 @@ grep -q "outbox: pending 2 in_flight 0 delivered 0 failed 0" "$work/status-upgra
   { cat "$work/status-upgraded.txt"; fail "the pending results did not survive the upgrade"; }
 
 step "3b. upgrade to a release whose configuration template changed"
-# Revision 3 is revision 2 with one more comment in the template, as a release that
-# documents a new key ships it. dpkg would ask IT what to do with the edited file; an
+# Revision 3 has one more comment in the template. dpkg would ask IT what to do with the edited file; an
 # unattended upgrade answers "keep mine" with --force-confold (as the README says) and
 # dpkg leaves the new template beside it as alliance.json.dpkg-dist.
-repack=$work/repack
-dpkg-deb -R "$new_deb" "$repack"
-echo "// A comment that a newer release added." >>"$repack/etc/alliance/alliance.json"
-(cd "$repack" && find etc usr -type f -exec md5sum {} + >DEBIAN/md5sums)
-sed -i 's/^Version: .*/&-3/; s/-2-3$/-3/' "$repack/DEBIAN/control"
-dpkg-deb --root-owner-group -b "$repack" "$work/packages/alliance_revision3.deb" >/dev/null
-dpkg_in_root --force-confold -i "$work/packages/alliance_revision3.deb" || fail "dpkg -i of revision 3 failed"
+newer_deb=$(make_revision 3 "// A comment that a newer release added.") || fail "cannot make revision 3"
+dpkg_in_root --force-confold -i "$newer_deb" || fail "dpkg -i of revision 3 failed"
 case "$(installed_version)" in *-3" install ok installed") ;; *) fail "not upgraded to revision 3: $(installed_version)" ;; esac
 [ "$(sha256sum <"$config")" = "$config_sum" ] || fail "the upgrade to revision 3 changed the edited configuration"
 grep -q "A comment that a newer release added" "$config.dpkg-dist" ||
