@@ -388,6 +388,10 @@ void Delivery::send_transaction(const std::shared_ptr<Push>& push) {
     request.target = "";  // a transaction is POSTed to the base URL
     request.body = push->bundle.bundle.dump();
     request.extra_headers = std::move(headers);
+    // Only each entry's status and location are read (transaction_response.cpp); the
+    // created resources echoed back would cost the server and this worker for nothing.
+    // A server that ignores the hint still answers in full, which is read as well.
+    request.extra_headers.push_back({"Prefer", "return=minimal"});
     connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
       if (result.ok() && retry_with_new_token(push, result.response.status)) return;
       complete(push, outcome_of(result));
