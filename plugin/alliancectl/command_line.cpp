@@ -46,6 +46,16 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments) {
         return line;
       }
       line.limit = limit;
+    } else if (argument == "--pending-limit") {
+      const std::string value = has_value ? arguments[++index] : "";
+      long long minutes = 0;
+      const auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), minutes);
+      if (value.empty() || failure != std::errc() || end != value.data() + value.size() || minutes < 1 ||
+          minutes > 525'600) {
+        line.error = "--pending-limit needs a number of minutes from 1 to 525600";
+        return line;
+      }
+      line.pending_limit_minutes = minutes;
     } else if (argument.starts_with("-")) {
       line.error = "unknown option " + argument;
       return line;
@@ -79,8 +89,10 @@ std::string help_text() {
              "Commands:\n"
              "  check-config [FILE]  check the configuration, the measures, the store key and the\n"
              "                       ETR table; print every problem as \"key: reason\"\n"
-             "  status [--limit N]   the outbox by state, the oldest pending item, and the last N\n"
-             "                       (default 10) delivery problems (no PHI)\n"
+             "  status [--limit N] [--pending-limit MINUTES]\n"
+             "                       the outbox by state, the oldest pending item, and the last N\n"
+             "                       (default 10) delivery problems (no PHI); exit 1 when a result\n"
+             "                       failed or waits longer than MINUTES (default 60) to be sent\n"
              "  show ID              one item: its state, its attempts and the server's last answer\n"
              "                       (that answer may name the client: keep it out of tickets)\n"
              "  retry                make failed items pending again (after fixing the cause)\n"

@@ -15,6 +15,7 @@ struct CommandLine {
   std::string command;                       // check-config, status, show, retry, purge, test-connection, help
   std::filesystem::path configuration_file = kDefaultConfigurationFile;
   std::size_t limit = 10;                    // status: how many recent delivery problems
+  long long pending_limit_minutes = 60;      // status: older pending items need attention
   std::string administration_id;             // show: the item to show
   std::string error;                         // not empty: the command line is not usable
 };

@@ -38,7 +38,9 @@ int run(const CommandLine& line) {
               << " says more)\n";
     return 1;
   }
-  if (line.command == "status") return show_status(*check.configuration, line.limit, std::cout, std::cout);
+  if (line.command == "status") {
+    return show_status(*check.configuration, line.limit, line.pending_limit_minutes, std::cout, std::cout);
+  }
   if (line.command == "show") {
     return show_administration(*check.configuration, line.administration_id, std::cout, std::cout);
   }

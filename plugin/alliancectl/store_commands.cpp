@@ -6,6 +6,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "outbox_keys.hpp"
 #include "store.hpp"
@@ -48,8 +49,10 @@ int with_store(const Configuration& configuration, std::ostream& errors, const s
 
 }  // namespace
 
-int show_status(const Configuration& configuration, std::size_t problem_limit, std::ostream& out, std::ostream& errors) {
-  return with_store(configuration, errors, [&](Store& store) {
+int show_status(const Configuration& configuration, std::size_t problem_limit, long long pending_limit_minutes,
+                std::ostream& out, std::ostream& errors) {
+  std::vector<std::string> needs_attention;
+  const int status = with_store(configuration, errors, [&](Store& store) {
     out << "store: " << configuration.store_path.string() << "\n";
     out << "outbox:";
     for (const char* state : {"pending", "in_flight", "delivered", "failed"}) {
@@ -61,10 +64,20 @@ int show_status(const Configuration& configuration, std::size_t problem_limit, s
       out << "oldest pending: saved " << *oldest;
       if (since) out << " (" << age_text(std::chrono::system_clock::now() - *since) << " ago)";
       out << "\n";
+      if (since && configuration.fhir &&
+          std::chrono::system_clock::now() - *since > std::chrono::minutes(pending_limit_minutes)) {
+        needs_attention.push_back("results have waited more than " + std::to_string(pending_limit_minutes) +
+                                  " min to be sent: check the record system (alliancectl test-connection) and the "
+                                  "reasons below");
+      }
     } else {
       out << "oldest pending: none\n";
     }
     if (!configuration.fhir) out << "fhir: not configured, so nothing is sent and pending items stay pending\n";
+    if (const int failed = store.count_in_state("failed"); failed > 0) {
+      needs_attention.push_back(std::to_string(failed) + " result" + (failed == 1 ? " was" : "s were") +
+                                " refused: alliancectl show ID says why; fix the cause, then alliancectl retry");
+    }
     const std::vector<DeliveryProblem> problems = store.recent_delivery_problems(problem_limit);
     if (problems.empty()) {
       out << "recent delivery problems: none\n";
@@ -78,6 +91,13 @@ int show_status(const Configuration& configuration, std::size_t problem_limit, s
       out << "): " << problem.attempt.reason << " [administration " << problem.administration_id << "]\n";
     }
   });
+  if (status != 0) return status;
+  if (needs_attention.empty()) {
+    out << "result: nothing needs attention\n";
+    return 0;
+  }
+  for (const std::string& item : needs_attention) out << "needs attention: " << item << "\n";
+  return 1;
 }
 
 int show_administration(const Configuration& configuration, const std::string& administration_id, std::ostream& out,

@@ -13,8 +13,12 @@
 
 namespace alliance::control {
 
-// Each returns the exit status (0, or 1 when the store cannot be opened).
-int show_status(const Configuration& configuration, std::size_t problem_limit, std::ostream& out, std::ostream& errors);
+// Each returns the exit status: 0, or 1 when the store cannot be opened. show_status
+// also returns 1 when something needs IT, so that monitoring can run it: a failed item,
+// or (with a record system configured) an item pending for longer than
+// `pending_limit_minutes`; it says which, and what to do.
+int show_status(const Configuration& configuration, std::size_t problem_limit, long long pending_limit_minutes,
+                std::ostream& out, std::ostream& errors);
 int show_administration(const Configuration& configuration, const std::string& administration_id, std::ostream& out,
                         std::ostream& errors);
 int retry_failed(const Configuration& configuration, std::ostream& out, std::ostream& errors);

@@ -172,6 +172,7 @@ TEST_SUITE("alliancectl") {
     CHECK(has(status, "outbox: pending 2 in_flight 0 delivered 0 failed 0"));
     CHECK(has(status, "oldest pending: saved "));
     CHECK(has(status, "recent delivery problems: none"));
+    CHECK(has(status, "result: nothing needs attention"));
 
     // Both fail, with a last_error that must never be shown (it may quote the server).
     execute_sql(scenario.database,
@@ -183,11 +184,27 @@ TEST_SUITE("alliancectl") {
     CHECK(has(failed, "HTTP 422): the server refused the bundle"));
     CHECK(has(failed, "at most 1"));
     CHECK_FALSE(has(failed, "SECRET"));
+    CHECK(failed.exit_status == 1);  // monitoring can run status
+    CHECK(has(failed, "needs attention: 2 results were refused: alliancectl show ID says why"));
 
     const Run retry = alliancectl({"retry", "--config", configuration});
     CHECK(retry.exit_status == 0);
     CHECK(has(retry, "retry: 2 failed items pending again"));
     CHECK(has(alliancectl({"status", "--config", configuration}), "outbox: pending 2 in_flight 0 delivered 0 failed 0"));
+
+    // Results that wait long need attention only where a record system should take them.
+    execute_sql(scenario.database, "UPDATE outbox SET created_at = '2020-01-01T00:00:00.000Z';");
+    const Run unsent = alliancectl({"status", "--config", configuration});
+    CHECK(unsent.exit_status == 0);
+    CHECK(has(unsent, "fhir: not configured"));
+    json with_record_system = host_sim_test::read_json(scenario.configuration);
+    with_record_system["fhir"] = fhir_settings();
+    const auto sending = scenario.configuration.parent_path() / (unique_name("sending") + ".json");
+    std::ofstream(sending) << with_record_system.dump(2);
+    const Run waiting = alliancectl({"status", "--config", sending.string()});
+    CHECK(waiting.exit_status == 1);
+    CHECK(has(waiting, "needs attention: results have waited more than 60 min to be sent"));
+    CHECK(alliancectl({"status", "--config", sending.string(), "--pending-limit", "100000000"}).exit_status == 2);
 
     const Run purge = alliancectl({"purge", "--config", configuration});
     CHECK(purge.exit_status == 0);
