@@ -1,5 +1,6 @@
 #include "session_workflow.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -455,37 +456,76 @@ void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionS
   tell_therapists(session, result_message(participant, binding, session, measure, administration.scored));
   if (!administration.other_rater) {
     try {
-      tell_therapists(session, trend_message(participant, administration.client_key));
+      tell_therapists(session, trend_message(session, participant, administration.client_key));
     } catch (const std::exception& error) {
       log(LogLevel::warning, "event=trend_unavailable session=" + session.tag + " reason=" + log_value(error.what()));
     }
   }
 }
 
-std::string SessionWorkflow::trend_message(const ParticipantState& participant, const std::string& client_key) const {
+std::string SessionWorkflow::trend_message(const SessionState& session, const ParticipantState& participant,
+                                          const std::string& client_key) const {
   // The newest 52 scores of each family are plenty for a graph read at a glance.
   constexpr size_t kMaximumPoints = 52;
-  json outcome_points = json::array();
-  json session_points = json::array();
+  struct Point {
+    std::string at;
+    Tenths total = 0;
+    int session_number = 1;
+    std::string measure;
+    bool elsewhere = false;  // another site's score, read from the server
+  };
+  std::vector<Point> outcome_series;
+  std::vector<Point> session_series;
   std::optional<Tenths> outcome_cutoff;
-  std::optional<Tenths> intake_total;
   std::string outcome_measure = "ORS";
   std::string session_measure = "SRS";
   for (const TrendPoint& point : store_.trend(client_key)) {
-    json entry = {{"session_number", point.session_number},
-                  {"date", point.authored_at.substr(0, 10)},
-                  {"total", tenths_to_points(point.total)},
-                  {"measure", point.measure}};
+    Point entry{point.authored_at, point.total, point.session_number, point.measure, false};
     if (family_of(point.measure) == MeasureKind::outcome_rating_scale) {
-      if (!intake_total) intake_total = point.total;
       outcome_cutoff = point.cutoff;  // the latest: the client's current age band
       outcome_measure = point.measure;
-      outcome_points.push_back(std::move(entry));
+      outcome_series.push_back(std::move(entry));
     } else {
       session_measure = point.measure;
-      session_points.push_back(std::move(entry));
+      session_series.push_back(std::move(entry));
     }
   }
+  // Other sites' scores (own ones are in the store already) join by date, and each
+  // series is numbered again in that order, as scoring counted them.
+  if (const auto server = session.server_points.find(participant.details.fhir_reference);
+      server != session.server_points.end()) {
+    bool added[2] = {false, false};
+    for (const fhir::HistoryPoint& point : server->second) {
+      if (point.identifier_system == own_identifier_system_) continue;
+      const bool outcome = family_of(point.measure_code) == MeasureKind::outcome_rating_scale;
+      (outcome ? outcome_series : session_series)
+          .push_back(Point{point.effective_at, point.total_tenths, 1, point.measure_code, true});
+      added[outcome ? 0 : 1] = true;
+    }
+    for (int family = 0; family < 2; ++family) {
+      if (!added[family]) continue;
+      std::vector<Point>& series = family == 0 ? outcome_series : session_series;
+      std::stable_sort(series.begin(), series.end(), [](const Point& a, const Point& b) { return a.at < b.at; });
+      for (size_t index = 0; index < series.size(); ++index) series[index].session_number = static_cast<int>(index) + 1;
+    }
+  }
+  // The first ORS, wherever it was taken, as scoring takes it.
+  const json intake_total =
+      outcome_series.empty() ? json(nullptr) : json(tenths_to_points(outcome_series.front().total));
+  const auto as_json = [](const std::vector<Point>& series) {
+    json points = json::array();
+    for (const Point& point : series) {
+      json entry = {{"session_number", point.session_number},
+                    {"date", point.at.substr(0, 10)},
+                    {"total", tenths_to_points(point.total)},
+                    {"measure", point.measure}};
+      if (point.elsewhere) entry["elsewhere"] = true;
+      points.push_back(std::move(entry));
+    }
+    return points;
+  };
+  json outcome_points = as_json(outcome_series);
+  json session_points = as_json(session_series);
   const auto newest = [](json& points) {
     if (points.size() > kMaximumPoints) points.erase(points.begin(), points.end() - kMaximumPoints);
     return points;
@@ -499,7 +539,7 @@ std::string SessionWorkflow::trend_message(const ParticipantState& participant, 
                   {"measure", outcome_measure},
                   {"cutoff", points_or_null(outcome_cutoff)},
                   {"reliable_change", tenths_to_points(configuration_.scoring.reliable_change)},
-                  {"intake_total", points_or_null(intake_total)},
+                  {"intake_total", intake_total},
                   {"points", newest(outcome_points)}};
   json session_rating = {{"family", "SRS"},
                          {"measure", session_measure},

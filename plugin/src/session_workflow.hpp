@@ -116,7 +116,10 @@ class SessionWorkflow {
                              const ScoredMeasure& scored) const;
   void tell_therapists(SessionState& session, const std::string& message);
   // The client's ORS and SRS trajectories from the store, for the therapist's graph.
-  std::string trend_message(const ParticipantState& participant, const std::string& client_key) const;
+  // The client's ORS and SRS series for the therapist's graph: the store's scores, and
+  // (with fhir.read_history) other sites' scores read at session start, marked so.
+  std::string trend_message(const SessionState& session, const ParticipantState& participant,
+                            const std::string& client_key) const;
   void forget_if_finished(const std::string& session_id);
   SessionState* find_session(const std::string& session_id, const char* event);
   std::string practitioner_reference(const SessionState& session) const;

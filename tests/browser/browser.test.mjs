@@ -111,6 +111,21 @@ async function seedClient(patientId, encounterId, name, birthDate) {
   });
 }
 
+// An ORS total another site wrote to the chart two weeks ago (its own identifiers).
+async function seedOtherSiteOrs(patientId) {
+  const answer = await fhir('POST', 'Observation', {
+    resourceType: 'Observation',
+    identifier: [{ system: 'https://other-site.example.org/sid/outcomes', value: `ors-${patientId}` }],
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'survey' }] }],
+    code: { coding: [{ system: 'http://snomed.info/sct', code: '716613004', display: 'Outcome Rating Scale total score' }] },
+    subject: { reference: `Patient/${patientId}` },
+    effectiveDateTime: new Date(Date.now() - 14 * 86400000).toISOString(),
+    valueQuantity: { value: 12.0, unit: '{score}', system: 'http://unitsofmeasure.org', code: '{score}' },
+  });
+  assert.equal(answer.status, 201, `seeding another site's ORS: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
+}
+
 async function search(type, query) {
   const answer = await fhir('GET', `${type}?${query}&_count=100`);
   assert.equal(answer.status, 200, `search ${type}?${query}: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
@@ -132,6 +147,8 @@ function writeConfiguration(folder) {
     fhir: {
       base_url: fhirBase, ca_file: environment('TEST_CA'),
       timeout_seconds: 5, retry_initial_seconds: 1, retry_maximum_seconds: 2,
+      // Earlier scores from other sites join the therapist's graph (one is seeded below).
+      read_history: true,
     },
     log_level: 'info',
   };
@@ -316,7 +333,15 @@ async function screenshots(page, panel, frame = null) {
     if (frame) {
       // Nothing may need sideways scrolling inside the panel at any of these widths.
       const overflow = await frame.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      assert.ok(overflow <= 0, `${panel} at ${size.width} px scrolls sideways by ${overflow} px`);
+      const widest = overflow <= 0 ? '' : await frame.evaluate(() => {
+        const limit = document.documentElement.clientWidth;
+        const over = Array.from(document.querySelectorAll('body *'))
+          .filter((node) => node.getBoundingClientRect().right > limit + 0.5)
+          .map((node) => `${node.tagName.toLowerCase()}.${String(node.getAttribute('class') || '').replace(/ /g, '.')}`
+            + ` right=${Math.round(node.getBoundingClientRect().right)}`);
+        return over.slice(0, 5).join(', ');
+      });
+      assert.ok(overflow <= 0, `${panel} at ${size.width} px scrolls sideways by ${overflow} px (${widest})`);
       const element = await frame.frameElement();
       const height = await frame.evaluate(() => document.documentElement.scrollHeight);
       const before = await element.evaluate((iframe, h) => {
@@ -380,7 +405,7 @@ describe('Alliance panels in chromium', { timeout: 90000 }, () => {
     }
 
     await Promise.all([
-      seedClient(ids.adult, `enc-main-${run}`, ['Alex', 'Rivera'], '1991-05-14'),
+      seedClient(ids.adult, `enc-main-${run}`, ['Alex', 'Rivera'], '1991-05-14').then(() => seedOtherSiteOrs(ids.adult)),
       seedClient(ids.child, `enc-child-${run}`, ['Dana', 'Lee'], '2017-06-10'),
       seedClient(ids.spanish, `enc-spanish-${run}`, ['Lucía', 'Hernández'], '1985-02-01'),
     ]);
@@ -537,6 +562,10 @@ describe('Alliance panels in chromium', { timeout: 90000 }, () => {
     assert.ok(await section.locator('svg.trend .cutoff-line').count() >= 1, 'the graph marks the cutoff');
     assert.ok(await section.locator('svg.trend .change-band').count() >= 1, 'the graph shows the change band');
     assert.ok(await section.locator('table.trend-table').count() >= 1, 'the graph has a table for screen readers');
+    // The ORS another site took two weeks ago is the intake, drawn as such.
+    assert.ok(await section.locator('svg.trend circle.point.elsewhere').count() >= 1, 'the other site\'s ORS is drawn');
+    assert.match(await section.locator('table.trend-table').first().textContent(), /another site/);
+    assert.match(await section.locator('.legend').first().textContent(), /another site/);
     await screenshots(clinicianPage, 'therapist', therapist);
     await axeCheck(therapist, 'therapist');
   });

@@ -524,6 +524,20 @@ TEST_SUITE("integration") {
     CHECK(improvement);
     CHECK(run.rows[0]["session_number"] == 2);
 
+    // The therapist's graph has the other site's ORS as session 1, marked as such.
+    const auto trends = run.messages_to("clinician-kim", "trend");
+    REQUIRE_FALSE(trends.empty());
+    const json& outcome_series = trends.back()["series"][0];
+    CAPTURE(outcome_series.dump());
+    REQUIRE(outcome_series["points"].size() == 2);
+    CHECK(outcome_series["intake_total"] == 15.0);
+    CHECK(outcome_series["points"][0]["total"] == 15.0);
+    CHECK(outcome_series["points"][0]["session_number"] == 1);
+    CHECK(outcome_series["points"][0]["elsewhere"] == true);
+    CHECK(outcome_series["points"][1]["total"] == 22.0);
+    CHECK(outcome_series["points"][1]["session_number"] == 2);
+    CHECK_FALSE(outcome_series["points"][1].contains("elsewhere"));
+
     // The chart: the other site's Observation and the plugin's own, with the U.
     const auto observations = fhir_search("Observation", "subject=" + patient + "&code=716613004");
     REQUIRE(observations.size() == 2);

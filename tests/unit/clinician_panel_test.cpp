@@ -69,7 +69,7 @@ TEST_SUITE("panels") {
     const std::string page = render_clinician_panel("Session results");
     for (const char* hook : {"\"section\", \"client\"", "\"data-participant-id\"", "\"total \" + familyClass",
                              "\"ors-total\"", "\"srs-total\"", "\"flag\" +", "\"data-code\"", "\"class\", \"trend\"",
-                             "\"cutoff-line\"", "\"change-band\"", "\"trend-table visually-hidden\"",
+                             "\"cutoff-line\"", "\"change-band\"", "\"trend-table\"", "\"elsewhere\"",
                              "aria-live=\"polite\"", "\"role\", \"img\"", "\"aria-label\""}) {
       CHECK_MESSAGE(page.find(hook) != std::string::npos, hook);
     }
