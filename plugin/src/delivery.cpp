@@ -259,11 +259,12 @@ void Delivery::with_authorization(const std::shared_ptr<Push>& push,
   });
 }
 
-void Delivery::authorize(std::function<void(std::optional<std::vector<fhir::HttpHeader>>, std::string)> ready) {
+void Delivery::authorize(bool renew, std::function<void(std::optional<std::vector<fhir::HttpHeader>>, std::string)> ready) {
   if (!tokens_) {
     ready(std::vector<fhir::HttpHeader>{}, std::string());
     return;
   }
+  if (renew) tokens_->invalidate();
   tokens_->get([ready = std::move(ready)](fhir::auth::TokenResult token) {
     if (!token.ok) {
       ready(std::nullopt, "no access token: " + token.error);

@@ -73,8 +73,8 @@ class Delivery {
   void finish_then(std::function<void()> on_idle);
   // The headers that authorize a request to the server (a SMART bearer token, or none
   // without SMART), for the plugin's reads (ServerHistory). On failure: nullopt and a
-  // reason without PHI.
-  void authorize(std::function<void(std::optional<std::vector<fhir::HttpHeader>>, std::string)> ready);
+  // reason without PHI. `renew`: the server refused the token; get a new one.
+  void authorize(bool renew, std::function<void(std::optional<std::vector<fhir::HttpHeader>>, std::string)> ready);
 
  private:
   struct Push;  // one administration on its way

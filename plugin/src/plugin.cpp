@@ -19,7 +19,9 @@ Plugin::Plugin(const thp_host_api& host, Configuration configuration, MeasureLib
       server_history_(delivery_ && configuration_.fhir->read_history
                           ? std::make_unique<ServerHistory>(
                                 worker_, *configuration_.fhir,
-                                [this](ServerHistory::HeadersReady ready) { delivery_->authorize(std::move(ready)); },
+                                [this](bool renew, ServerHistory::HeadersReady ready) {
+                                  delivery_->authorize(renew, std::move(ready));
+                                },
                                 [this](LogLevel level, std::string_view line) { host_.log(level, std::string(line)); })
                           : nullptr),
       workflow_(configuration_, measures_, *store_, host_, &utc_now, [this] {

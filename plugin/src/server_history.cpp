@@ -21,6 +21,7 @@ struct ServerHistory::Fetch {
   std::string target;  // of the next request
   int pages = 0;
   int skipped = 0;
+  bool token_renewed = false;  // one new token per fetch, as Delivery does per push
   std::vector<fhir::HistoryPoint> points;
 };
 
@@ -140,8 +141,8 @@ void ServerHistory::fetch(const std::string& patient_reference, Done done) {
   request_page(fetch);
 }
 
-void ServerHistory::request_page(const std::shared_ptr<Fetch>& fetch) {
-  authorize_([this, fetch, alive = std::weak_ptr<bool>(alive_)](
+void ServerHistory::request_page(const std::shared_ptr<Fetch>& fetch, bool renew_token) {
+  authorize_(renew_token, [this, fetch, alive = std::weak_ptr<bool>(alive_)](
                  std::optional<std::vector<fhir::HttpHeader>> headers, std::string error) {
     const auto still = alive.lock();
     if (!still || !*still) return;
@@ -158,6 +159,13 @@ void ServerHistory::request_page(const std::shared_ptr<Fetch>& fetch) {
     client_->send(std::move(request), [this, fetch](fhir::HttpResult result) {
       if (!result.ok()) {
         fail(fetch, std::string("transport kind=") + fhir::to_string(result.error) + " detail=" + log_value(result.message));
+        return;
+      }
+      if (result.response.status == 401 && !fetch->token_renewed) {
+        // A token the server no longer takes (revoked, or expired early): one new one.
+        fetch->token_renewed = true;
+        if (log_) log_(LogLevel::info, "event=token_refused action=renew for=history");
+        request_page(fetch, /*renew_token=*/true);
         return;
       }
       if (result.response.status != 200) {

@@ -47,9 +47,10 @@ class ServerHistory {
  public:
   // Hands the extra headers for one request (an Authorization header with SMART, an
   // empty list without) to its argument; nullopt and a reason for IT when there are
-  // none to be had (then nothing is sent). The reason must carry no PHI.
+  // none to be had (then nothing is sent). The reason must carry no PHI. `renew`: the
+  // server refused the last token (401), so get a new one rather than the cached one.
   using HeadersReady = std::function<void(std::optional<std::vector<fhir::HttpHeader>> headers, std::string error)>;
-  using Authorize = std::function<void(HeadersReady)>;
+  using Authorize = std::function<void(bool renew, HeadersReady)>;
   // The points of every page, in the server's order; nullopt on any failure.
   using Done = std::function<void(std::optional<std::vector<fhir::HistoryPoint>>)>;
   using Log = std::function<void(LogLevel, std::string_view)>;
@@ -73,7 +74,7 @@ class ServerHistory {
 
  private:
   struct Fetch;
-  void request_page(const std::shared_ptr<Fetch>& fetch);
+  void request_page(const std::shared_ptr<Fetch>& fetch, bool renew_token = false);
   void fail(const std::shared_ptr<Fetch>& fetch, const std::string& reason);
 
   Worker& worker_;

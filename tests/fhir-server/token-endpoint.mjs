@@ -42,11 +42,14 @@ const algorithms = ['RS384', 'ES384'];
 const maximumAssertionSeconds = 300;
 const formLimit = 64 * 1024;
 const formContentType = /^application\/x-www-form-urlencoded\s*(;|$)/i;
-// What this server grants: writing results, reading and writing Questionnaires.
-const allowedScope = /^system\/(QuestionnaireResponse\.(c|write|cud)|Observation\.(c|write)|Questionnaire\.(\*|read|write|[cruds]+))$/;
+// What this server grants: writing results, reading results (for fhir.read_history),
+// reading and writing Questionnaires.
+const allowedScope =
+  /^system\/(QuestionnaireResponse\.(c|write|cud)|Observation\.(c|rs|read|write|cruds)|Questionnaire\.(\*|read|write|[cruds]+))$/;
 const scopesSupported = [
   'system/QuestionnaireResponse.c', 'system/QuestionnaireResponse.cud', 'system/QuestionnaireResponse.write',
-  'system/Observation.c', 'system/Observation.write', 'system/Questionnaire.rs', 'system/Questionnaire.cruds',
+  'system/Observation.c', 'system/Observation.rs', 'system/Observation.read', 'system/Observation.write',
+  'system/Questionnaire.rs', 'system/Questionnaire.cruds',
   'system/Questionnaire.read', 'system/Questionnaire.write', 'system/Questionnaire.*',
 ];
 

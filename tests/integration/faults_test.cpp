@@ -243,4 +243,60 @@ TEST_SUITE("integration") {
       CHECK(server_request(server.port_file(), "GET", "/_test/faults").body["faults"][0]["remaining"] == 0);
     }
   }
+  TEST_CASE("a history read refused with 401 gets one new token, and a second 401 leaves the history out") {
+    LateServer server(free_port(), std::string("--jwks ") + ALLIANCE_TEST_KEYS + "/jwks.json --client-id alliance-test-client "
+                                                         "--token-lifetime 300 --require-token");
+    server.start();
+    const std::string authorization = smart_test_authorization(server.port_file());
+    json settings = quick_retry_settings(server.base_url());
+    settings["read_history"] = true;
+    settings["smart"] = {{"client_id", "alliance-test-client"},
+                         {"private_key_file", std::string(ALLIANCE_TEST_KEYS) + "/rs384.key"},
+                         {"key_id", "alliance-rs384"}};
+    for (const int refusals : {1, 2}) {
+      CAPTURE(refusals);
+      const PersonalizedScenario scenario = personalize_scenario("normal_session.json", false);
+      seed_on(server.port_file(), scenario, authorization);
+      const std::string patient = scenario.patients.at(0);
+      // Another site's ORS, two weeks ago: with the history read, today's ORS is session 2.
+      const json earlier = {
+          {"resourceType", "Observation"},
+          {"identifier", json::array({{{"system", "https://other-site.example.org/sid/outcomes"},
+                                       {"value", "ors-" + patient.substr(patient.find('/') + 1)}}})},
+          {"status", "final"},
+          {"code", {{"coding", json::array({{{"system", "http://snomed.info/sct"}, {"code", "716613004"}}})}}},
+          {"subject", {{"reference", patient}}},
+          {"effectiveDateTime", "2026-01-05T10:00:00Z"},
+          {"valueQuantity", {{"value", 15.0}}}};
+      REQUIRE(fhir_request("POST", "Observation", earlier, server.port_file(), authorization).status == 201);
+      // The ORS waits until the read at session start has come back.
+      json document = host_sim_test::read_json(scenario.path);
+      json& steps = document["sessions"][0]["steps"];
+      for (size_t index = 0; index < steps.size(); ++index) {
+        if (steps[index]["action"] != "send") continue;
+        steps.insert(steps.begin() + static_cast<std::ptrdiff_t>(index), json{{"action", "wait"}, {"ms", 1500}});
+        break;
+      }
+      const std::string path =
+          host_sim_test::write_output_file("history-401-" + std::to_string(refusals) + ".json", document.dump(2)).string();
+      const json only_history = {{"method", "GET"}, {"path_prefix", "/fhir/R4/Observation"}};
+      REQUIRE(server_request(server.port_file(), "POST", "/_test/faults",
+                             {{"faults", json::array({{{"kind", "status"}, {"status", 401}, {"count", refusals},
+                                                       {"match", only_history}}})}})
+                  .status == 200);
+      const ScenarioRun run = run_scenario(path, {{}, settings});
+      REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+      const auto results = run.messages_to("clinician-kim", "result");
+      REQUIRE_FALSE(results.empty());
+      const std::string log = run.all_log_text();
+      CHECK(log.find("event=token_refused action=renew for=history") != std::string::npos);
+      if (refusals == 1) {
+        CHECK(results[0]["session_number"] == 2);  // the other site's ORS was read
+      } else {
+        CHECK(results[0]["session_number"] == 1);  // no history: scoring did not wait for it
+        CHECK(log.find("event=history_failed pages=0 reason=http_status status=401") != std::string::npos);
+      }
+      CHECK(server_request(server.port_file(), "GET", "/_test/faults").body["faults"][0]["remaining"] == 0);
+    }
+  }
 }

@@ -70,7 +70,7 @@ FhirConfiguration settings(const std::string& ca_file = test_certificate("ca.pem
 }
 
 // Without SMART: no extra headers.
-void no_authorization(ServerHistory::HeadersReady ready) { ready(std::vector<alliance::fhir::HttpHeader>{}, ""); }
+void no_authorization(bool, ServerHistory::HeadersReady ready) { ready(std::vector<alliance::fhir::HttpHeader>{}, ""); }
 
 struct Run {
   std::optional<std::vector<HistoryPoint>> points;
@@ -214,7 +214,7 @@ TEST_SUITE("integration") {
 
   TEST_CASE("server history: without authorization nothing is asked and there is no history") {
     const std::string patient = seed_patient();
-    const Run run = fetch_history(patient, settings(), {}, [](ServerHistory::HeadersReady ready) {
+    const Run run = fetch_history(patient, settings(), {}, [](bool, ServerHistory::HeadersReady ready) {
       ready(std::nullopt, "token endpoint refused the client");
     });
     CHECK_FALSE(run.points.has_value());
