@@ -20,6 +20,14 @@ namespace {
 
 bool contains(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
 
+// The client's message without its own closing hint (" (check ca_file, ...)"): the
+// advice here names the settings in full (fhir.ca_file) and should not be said twice.
+std::string without_hint(const std::string& message) {
+  const std::size_t hint = message.rfind(" (check ");
+  if (hint == std::string::npos || message.empty() || message.back() != ')') return message;
+  return message.substr(0, hint);
+}
+
 // Starts an asynchronous operation whose callback runs on the worker and waits for its
 // result, at most `limit` (the client's own timeouts normally end it much sooner).
 template <typename Result, typename Start>
@@ -78,12 +86,18 @@ std::string missing_scope_problem(const fhir::auth::GrantedScopes& granted, cons
 
 std::string advice_for(const fhir::HttpResult& result) {
   using fhir::HttpErrorKind;
-  const std::string& message = result.message;
+  const std::string message = without_hint(result.message);
   switch (result.error) {
     case HttpErrorKind::none:
       return "";
     case HttpErrorKind::resolve:
-      return "cannot resolve the server's host name: " + message;
+      // The client names the setting whose host it looked up: the proxy's or the server's.
+      if (contains(result.message, "proxy_url")) {
+        return "cannot resolve the proxy's host name: " + message +
+               " (check the host name in fhir.proxy.url and this computer's DNS settings)";
+      }
+      return "cannot resolve the server's host name: " + message +
+             " (check the host name in fhir.base_url and this computer's DNS settings)";
     case HttpErrorKind::connect:
       return "cannot connect to the server: " + message +
              " (check the host and port in fhir.base_url, that the server runs, and the firewall or fhir.proxy)";

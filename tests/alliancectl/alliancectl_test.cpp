@@ -288,6 +288,7 @@ TEST_SUITE("alliancectl") {
     CHECK(run.exit_status == 1);
     CHECK_MESSAGE(has(run, "certificate is not trusted"), run.output);
     CHECK(has(run, "fhir.ca_file"));
+    CHECK_FALSE(has(run, "(check ca_file"));  // the advice is given once, with the setting's full name
   }
 
   TEST_CASE("test-connection names a host name mismatch") {
@@ -374,6 +375,17 @@ TEST_SUITE("alliancectl") {
     CHECK(has(run, "result: 1 problem:"));
   }
 
+  TEST_CASE("test-connection names the proxy when it is the proxy's name that does not resolve") {
+    json fhir = fhir_settings();
+    fhir["proxy"] = {{"url", "http://alliance-proxy.invalid:3128"}};
+    fhir["timeout_seconds"] = 2;
+    const Run run =
+        alliancectl({"test-connection", "--config", write_run_configuration(unique_name("proxy"), fhir).string()});
+    CHECK(run.exit_status == 1);
+    CHECK_MESSAGE(has(run, "cannot resolve the proxy's host name"), run.output);
+    CHECK(has(run, "fhir.proxy.url"));
+  }
+
   TEST_CASE("test-connection says it cannot resolve a host name that does not exist") {
     json fhir = fhir_settings();
     fhir["base_url"] = "https://alliance-test.invalid/fhir";
@@ -383,6 +395,8 @@ TEST_SUITE("alliancectl") {
         alliancectl({"test-connection", "--config", write_run_configuration(unique_name("invalid"), fhir).string()});
     CHECK(run.exit_status == 1);
     CHECK_MESSAGE(has(run, "cannot resolve the server's host name"), run.output);
+    CHECK(has(run, "fhir.base_url"));
+    CHECK_FALSE(has(run, "(check the host name in base_url"));
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
   }
 }
