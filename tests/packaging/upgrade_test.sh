@@ -6,7 +6,9 @@
 #   2. a session runs on the installed plugin while the record system is down, so its
 #      results stay pending in the store (alliancectl status says so, and why);
 #   3. upgrade to revision 2 of the package: the edited configuration, the store key
-#      and the pending outbox are still there, unchanged;
+#      and the pending outbox are still there, unchanged; then to revision 3, whose
+#      template changed, unattended (--force-confold): IT's file is kept and the new
+#      template is left beside it as alliance.json.dpkg-dist;
 #   4. the record system comes back; the upgraded plugin delivers what was pending, and
 #      the results are in the FHIR server;
 #   5. dpkg --remove keeps the data, dpkg --purge deletes it.
