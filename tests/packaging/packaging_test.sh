@@ -76,6 +76,29 @@ case "$check" in
     [ "$(stat -c %a "$root/etc/alliance/store.key")" = 600 ] || fail "store.key is not 0600"
     [ "$(cat "$root/etc/alliance/store.key")" = "$key_before" ] || fail "a second postinst replaced the key"
     [ "$(base64 -d "$root/etc/alliance/store.key" | wc -c)" = 32 ] || fail "store.key is not 32 bytes in base64"
+    # IT names the host's account in /etc/default/alliance: a name that is no account,
+    # or not a name, is refused in words and changes nothing.
+    mkdir -p "$root/etc/default"
+    for account in 'alliance-no-such-account' '"two words"' 'x;rm'; do
+      echo "ALLIANCE_HOST_ACCOUNT=$account" >"$root/etc/default/alliance"
+      DPKG_ROOT="$root" sh "$out/deb-control/postinst" configure 2>"$out/postinst.err" ||
+        fail "postinst failed for ALLIANCE_HOST_ACCOUNT=$account"
+      grep -q "the store stays root's" "$out/postinst.err" || fail "no word on ALLIANCE_HOST_ACCOUNT=$account"
+      [ "$(stat -c %u "$root/var/lib/alliance")" = "$(id -u)" ] || fail "ALLIANCE_HOST_ACCOUNT=$account changed the owner"
+    done
+    # A real account gets the folder and the key (chown needs root, as dpkg runs it).
+    if [ "$(id -u)" = 0 ]; then
+      echo 'ALLIANCE_HOST_ACCOUNT="nobody"' >"$root/etc/default/alliance"
+      DPKG_ROOT="$root" sh "$out/deb-control/postinst" configure
+      [ "$(stat -c %U "$root/var/lib/alliance")" = nobody ] || fail "the state folder was not given to nobody"
+      [ "$(stat -c %U "$root/etc/alliance/store.key")" = nobody ] || fail "the key was not given to nobody"
+      [ "$(stat -c %a "$root/var/lib/alliance")" = 700 ] && [ "$(stat -c %a "$root/etc/alliance/store.key")" = 600 ] ||
+        fail "giving them to the host's account changed their modes"
+      [ "$(cat "$root/etc/alliance/store.key")" = "$key_before" ] || fail "naming the host's account replaced the key"
+    else
+      echo "not checked without root: giving the folder and the key to a real account (chown)"
+    fi
+    rm -f "$root/etc/default/alliance"
     DPKG_ROOT="$root" sh "$out/deb-control/postrm" remove
     [ -d "$root/var/lib/alliance" ] && [ -e "$root/etc/alliance/store.key" ] || fail "remove deleted the data"
     DPKG_ROOT="$root" sh "$out/deb-control/postrm" purge
