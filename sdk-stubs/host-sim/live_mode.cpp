@@ -1,15 +1,10 @@
 #include "live_mode.hpp"
 
 #include "abi_names.hpp"
-#include "hook_watchdog.hpp"
-#include "host.hpp"
+#include "host_rig.hpp"
 #include "live_server.hpp"
-#include "plugin_loader.hpp"
 #include "record.hpp"
-#include "run_clock.hpp"
-#include "run_inputs.hpp"
 #include "scenario.hpp"
-#include "transcript.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -35,13 +30,8 @@ int run_live_mode(const CommandLine& options) {
   // Live mode serves one session: the file's first. Its steps are not played.
   const ScenarioSession& session = inputs->scenario.sessions.front();
 
-  RunClock clock;
-  Transcript transcript(std::cout, clock);
-  HookWatchdog watchdog;
-  Host host(HostOptions{options.panel_calls, options.verbose, options.step_timeout}, clock,
-            transcript, watchdog);
-  LoadedPlugin plugin =
-      load_plugin(options.plugin_path, options.manifest_path, *host.api(), inputs->configuration, options.config_path);
+  HostRig rig(options, *inputs);
+  auto& [clock, transcript, watchdog, host, plugin] = rig;
   if (!plugin.loaded) {
     std::cerr << "host-sim: " << plugin.error << "\n";
     return plugin_not_started;

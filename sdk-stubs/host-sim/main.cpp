@@ -5,17 +5,12 @@
 // With --serve it serves one session live to browsers instead (live_mode.hpp).
 
 #include "command_line.hpp"
-#include "hook_watchdog.hpp"
-#include "host.hpp"
+#include "host_rig.hpp"
 #include "live_mode.hpp"
 #include "panel_files.hpp"
-#include "plugin_loader.hpp"
 #include "record.hpp"
-#include "run_inputs.hpp"
-#include "run_clock.hpp"
 #include "scenario.hpp"
 #include "scenario_runner.hpp"
-#include "transcript.hpp"
 
 #include <exception>
 #include <iostream>
@@ -47,14 +42,8 @@ int run_host_sim(int argument_count, const char* const* arguments) {
   const std::optional<RunInputs> inputs = read_run_inputs(options, "scenario");
   if (!inputs) return usage_or_scenario_error;
 
-  RunClock clock;
-  Transcript transcript(std::cout, clock);
-  HookWatchdog watchdog;
-  Host host(HostOptions{options.panel_calls, options.verbose, options.step_timeout}, clock,
-            transcript, watchdog);
-
-  LoadedPlugin plugin =
-      load_plugin(options.plugin_path, options.manifest_path, *host.api(), inputs->configuration, options.config_path);
+  HostRig rig(options, *inputs);
+  auto& [clock, transcript, watchdog, host, plugin] = rig;
   if (!plugin.loaded) {
     std::cerr << "host-sim: " << plugin.error << "\n";
     return plugin_not_started;

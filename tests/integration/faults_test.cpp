@@ -259,15 +259,7 @@ TEST_SUITE("integration") {
       seed_on(server.port_file(), scenario, authorization);
       const std::string patient = scenario.patients.at(0);
       // Another site's ORS, two weeks ago: with the history read, today's ORS is session 2.
-      const json earlier = {
-          {"resourceType", "Observation"},
-          {"identifier", json::array({{{"system", "https://other-site.example.org/sid/outcomes"},
-                                       {"value", "ors-" + patient.substr(patient.find('/') + 1)}}})},
-          {"status", "final"},
-          {"code", {{"coding", json::array({{{"system", "http://snomed.info/sct"}, {"code", "716613004"}}})}}},
-          {"subject", {{"reference", patient}}},
-          {"effectiveDateTime", "2026-01-05T10:00:00Z"},
-          {"valueQuantity", {{"value", 15.0}}}};
+      const json earlier = other_site_ors(patient, 15.0, "2026-01-05T10:00:00Z");
       REQUIRE(fhir_request("POST", "Observation", earlier, server.port_file(), authorization).status == 201);
       // The ORS waits until the read at session start has come back.
       json document = host_sim_test::read_json(scenario.path);

@@ -62,6 +62,23 @@ void seed(const std::string& reference, const std::string& patient,
 
 }  // namespace
 
+json other_site_ors(const std::string& patient_reference, double total, const std::string& effective) {
+  return {{"resourceType", "Observation"},
+          {"identifier", json::array({{{"system", "https://other-site.example.org/sid/outcomes"},
+                                       {"value", "ors-" + patient_reference.substr(patient_reference.find('/') + 1)}}})},
+          {"status", "final"},
+          {"category", json::array({{{"coding", json::array({{{"system",
+                                                                "http://terminology.hl7.org/CodeSystem/observation-category"},
+                                                               {"code", "survey"}}})}}})},
+          {"code", {{"coding", json::array({{{"system", "http://snomed.info/sct"},
+                                             {"code", "716613004"},
+                                             {"display", "Outcome Rating Scale total score"}}})}}},
+          {"subject", {{"reference", patient_reference}}},
+          {"effectiveDateTime", effective},
+          {"valueQuantity",
+           {{"value", total}, {"unit", "{score}"}, {"system", "http://unitsofmeasure.org"}, {"code", "{score}"}}}};
+}
+
 std::string test_certificate(const std::string& file) { return std::string(ALLIANCE_TEST_CERTIFICATES) + "/" + file; }
 
 std::string fhir_base_url(const std::string& port_file) {

@@ -50,6 +50,9 @@ PersonalizedScenario personalize_scenario(const std::string& scenario_file, bool
 void seed_on(const std::string& port_file, const PersonalizedScenario& scenario,
              const std::string& authorization = "");
 
+// An ORS total Observation as another site writes it (its own identifier system), for
+// the plugin's history read: `effective` is an RFC 3339 time.
+nlohmann::json other_site_ors(const std::string& patient_reference, double total, const std::string& effective);
 // "Bearer ..." from a SMART test server, got with the RS384 test key.
 std::string smart_test_authorization(const std::string& port_file = ALLIANCE_FHIR_SERVER_SMART_PORT_FILE);
 

@@ -474,21 +474,7 @@ TEST_SUITE("integration") {
     const PersonalizedScenario scenario = personalize_scenario("normal_session.json");
     const std::string patient = scenario.patients.at(0);
     // Three weeks ago, at another site that writes its own identifiers: ORS 15.0.
-    const json earlier = {
-        {"resourceType", "Observation"},
-        {"identifier", json::array({{{"system", "https://other-site.example.org/sid/outcomes"},
-                                     {"value", "ors-" + patient.substr(patient.find('/') + 1)}}})},
-        {"status", "final"},
-        {"category", json::array({{{"coding", json::array({{{"system",
-                                                              "http://terminology.hl7.org/CodeSystem/observation-category"},
-                                                             {"code", "survey"}}})}}})},
-        {"code", {{"coding", json::array({{{"system", kSnomed},
-                                           {"code", "716613004"},
-                                           {"display", "Outcome Rating Scale total score"}}})}}},
-        {"subject", {{"reference", patient}}},
-        {"effectiveDateTime", utc_days_ago(21)},
-        {"valueQuantity",
-         {{"value", 15.0}, {"unit", "{score}"}, {"system", "http://unitsofmeasure.org"}, {"code", "{score}"}}}};
+    const json earlier = other_site_ors(patient, 15.0, utc_days_ago(21));
     const FhirAnswer seeded = fhir_request("POST", "Observation", earlier);
     REQUIRE_MESSAGE(seeded.status == 201, seeded.body.dump());
 
