@@ -162,10 +162,11 @@ class LiveHostSim {
 };
 
 http::response<http::string_body> get(std::uint16_t port, const std::string& target,
-                                      const std::string& host_name = "") {
+                                      const std::string& host_name = "",
+                                      const std::string& address = "127.0.0.1") {
   asio::io_context io;
   tcp::socket socket(io);
-  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  socket.connect(tcp::endpoint(asio::ip::make_address(address), port));
   http::request<http::empty_body> request{http::verb::get, target, 11};
   request.set(http::field::host,
               host_name.empty() ? "127.0.0.1:" + std::to_string(port) : host_name);
@@ -179,6 +180,36 @@ http::response<http::string_body> get(std::uint16_t port, const std::string& tar
 
 std::string path_of(const std::string& url) {
   return url.substr(url.find('/', std::string("http://").size()));
+}
+
+// The "?key=..." of a page URL host-sim printed (empty when it has none).
+std::string key_query_of(const std::string& url) {
+  std::size_t query = url.find('?');
+  return query == std::string::npos ? "" : url.substr(query);
+}
+
+// The path of a page URL without its query.
+std::string bare_path_of(const std::string& url) {
+  std::string path = path_of(url);
+  return path.substr(0, path.find('?'));
+}
+
+// Tries to open a WebSocket at `target` as a program would (no Origin unless one is
+// given) and returns the status host-sim answered: 101 when it accepted.
+unsigned try_websocket(std::uint16_t port, const std::string& target, const std::string& origin = "",
+                       const std::string& address = "127.0.0.1", const std::string& host_name = "") {
+  asio::io_context io;
+  websocket::stream<tcp::socket> socket(io);
+  socket.next_layer().connect(tcp::endpoint(asio::ip::make_address(address), port));
+  if (!origin.empty()) {
+    socket.set_option(websocket::stream_base::decorator(
+        [origin](websocket::request_type& request) { request.set(http::field::origin, origin); }));
+  }
+  websocket::response_type response;
+  beast::error_code failure;
+  socket.handshake(response, host_name.empty() ? "127.0.0.1:" + std::to_string(port) : host_name,
+                   target, failure);
+  return response.result_int();
 }
 
 // One page's WebSocket, as a program rather than a browser: it sends what the bridge
@@ -271,12 +302,11 @@ TEST_SUITE("host_sim") {
     CHECK(host_sim.roles.at("client-alex") == "client");
     CHECK(host_sim.roles.at("clinician-kim") == "clinician");
     std::string origin = "http://127.0.0.1:" + std::to_string(host_sim.port);
-    CHECK(host_sim.page_urls.at("clinician-kim") == origin + "/session/visit-live/clinician-kim");
+    CHECK(host_sim.page_urls.at("clinician-kim").starts_with(origin + "/session/visit-live/clinician-kim?key="));
     CHECK(host_sim.ready_url == origin + "/");
 
     auto index = get(host_sim.port, "/");
     CHECK(index.result() == http::status::ok);
-    CHECK(index.body().find("/session/visit-live/client-alex") != std::string::npos);
 
     auto clinician = get(host_sim.port, path_of(host_sim.page_urls.at("clinician-kim")));
     REQUIRE(clinician.result() == http::status::ok);
@@ -324,10 +354,11 @@ TEST_SUITE("host_sim") {
 
     // The panel's document is served at the URL the message names, sandboxed; the
     // client's URLs do not reach the clinician's panel.
-    auto document = get(host_sim.port, ors->at("src").get<std::string>());
+    const std::string client_key = key_query_of(host_sim.page_urls.at("client-alex"));
+    auto document = get(host_sim.port, ors->at("src").get<std::string>() + client_key);
     CHECK(document.result() == http::status::ok);
     CHECK(std::string(document["Content-Security-Policy"]).starts_with("sandbox allow-scripts"));
-    CHECK(get(host_sim.port, "/panel/visit-live/client-alex/" + std::to_string(alliance_id))
+    CHECK(get(host_sim.port, "/panel/visit-live/client-alex/" + std::to_string(alliance_id) + client_key)
               .result() == http::status::not_found);
 
     // The client's page cannot speak for the clinician's panel.
@@ -379,6 +410,91 @@ TEST_SUITE("host_sim") {
       if (call.at("hook") == "participant_left") left_hook_called = true;
     }
     CHECK(left_hook_called);
+  }
+
+  TEST_CASE("live mode serves a page, its panels and its WebSocket only to the holder of that participant's key") {
+    LiveHostSim host_sim;
+    INFO(host_sim.output());
+    REQUIRE(host_sim.page_urls.size() == 2);
+    const std::string therapist_url = host_sim.page_urls.at("clinician-kim");
+    const std::string client_url = host_sim.page_urls.at("client-alex");
+    const std::string therapist_key = key_query_of(therapist_url);
+    const std::string client_key = key_query_of(client_url);
+    // Each printed page URL carries a key of its own: 32 random bytes in hex.
+    REQUIRE(therapist_key.size() == std::string("?key=").size() + 64);
+    REQUIRE(client_key.size() == therapist_key.size());
+    CHECK(therapist_key != client_key);
+    const std::string therapist_socket = "/ws/visit-live/clinician-kim";
+    const std::string origin = "http://127.0.0.1:" + std::to_string(host_sim.port);
+    std::string wrong_key = therapist_key;
+    wrong_key.back() = wrong_key.back() == '0' ? '1' : '0';
+
+    // Any local process could open the therapist's WebSocket, start the session and
+    // read the client's result: without the therapist's own key it is refused.
+    CHECK(try_websocket(host_sim.port, therapist_socket) == 403);
+    CHECK(try_websocket(host_sim.port, therapist_socket, origin) == 403);
+    CHECK(try_websocket(host_sim.port, therapist_socket + "?key=") == 403);
+    CHECK(try_websocket(host_sim.port, therapist_socket + wrong_key) == 403);
+    CHECK(try_websocket(host_sim.port, therapist_socket + client_key, origin) == 403);
+    CHECK(try_websocket(host_sim.port, therapist_socket + therapist_key + "&key=x") == 403);
+    // The right key from another site's page is refused too.
+    CHECK(try_websocket(host_sim.port, therapist_socket + therapist_key, "http://evil.example") == 403);
+    CHECK(try_websocket(host_sim.port, therapist_socket + therapist_key, origin) == 101);
+    CHECK(try_websocket(host_sim.port, "/ws/visit-live/client-alex" + client_key, origin) == 101);
+
+    // The pages need their key as well, and the index names nobody.
+    CHECK(get(host_sim.port, bare_path_of(therapist_url)).result() == http::status::forbidden);
+    CHECK(get(host_sim.port, bare_path_of(therapist_url) + client_key).result() ==
+          http::status::forbidden);
+    CHECK(get(host_sim.port, bare_path_of(therapist_url) + wrong_key).result() ==
+          http::status::forbidden);
+    CHECK(get(host_sim.port, path_of(therapist_url)).result() == http::status::ok);
+    auto index = get(host_sim.port, "/");
+    CHECK(index.result() == http::status::ok);
+    for (const char* named : {"Alex", "Rivera", "Jordan", "Kim", "client-alex", "clinician-kim"}) {
+      CHECK_MESSAGE(index.body().find(named) == std::string::npos, named);
+    }
+
+    // The therapist's panel (the client's scores) is served with the therapist's key only.
+    PageClient therapist(host_sim.port, socket_path_of(therapist_url));
+    REQUIRE(therapist.wait_for(of_type("session_state")));
+    therapist.send({{"type", "start_session"}});
+    std::optional<json> alliance = therapist.wait_for(of_type("panel_open"));
+    REQUIRE(alliance);
+    const std::string source = alliance->at("src").get<std::string>();
+    CHECK(get(host_sim.port, source).result() == http::status::forbidden);
+    CHECK(get(host_sim.port, source + client_key).result() == http::status::forbidden);
+    CHECK(get(host_sim.port, source + therapist_key).result() == http::status::ok);
+
+    // The refusals are in the transcript, without any key.
+    REQUIRE(host_sim.terminate() == 0);
+    const std::string output = host_sim.output();
+    CHECK(output.find("refused a WebSocket") != std::string::npos);
+    CHECK(output.find(therapist_key.substr(5, 16), output.find("ready ")) == std::string::npos);
+  }
+
+  TEST_CASE("live mode answers on both loopbacks, so that localhost works where it names ::1 first") {
+    // Debian's /etc/hosts names localhost for 127.0.0.1 and ::1, and a client may try
+    // ::1 alone (Node 18 does).
+    LiveHostSim host_sim;
+    INFO(host_sim.output());
+    const std::string port = std::to_string(host_sim.port);
+    const std::string therapist_url = host_sim.page_urls.at("clinician-kim");
+    const std::string socket_target = socket_path_of(therapist_url);
+    CHECK(get(host_sim.port, path_of(therapist_url), "localhost:" + port, "::1").result() ==
+          http::status::ok);
+    auto page = get(host_sim.port, path_of(therapist_url), "[::1]:" + port, "::1");
+    CHECK(page.result() == http::status::ok);
+    CHECK(std::string(page["Content-Security-Policy"]).find("connect-src ws://[::1]:" + port) !=
+          std::string::npos);
+    CHECK(try_websocket(host_sim.port, socket_target, "http://localhost:" + port, "::1",
+                        "localhost:" + port) == 101);
+    CHECK(try_websocket(host_sim.port, socket_target, "http://[::1]:" + port, "::1", "[::1]:" + port) ==
+          101);
+    // The Origin must name the host the request names.
+    CHECK(try_websocket(host_sim.port, socket_target, "http://127.0.0.1:" + port, "::1",
+                        "localhost:" + port) == 403);
+    CHECK(host_sim.terminate() == 0);
   }
 
   TEST_CASE("live mode refuses to listen on anything but loopback") {
