@@ -2,11 +2,15 @@
 // A FHIR R4 test server over HTTPS, for Alliance's integration tests and demo.
 //
 //   node server.mjs --certificate PEM --key PEM [--port N] [--port-file PATH]
-//                   [--host 127.0.0.1] [--client-ca PEM] [--log PATH] [--no-transactions]
+//                   [--host localhost] [--client-ca PEM] [--log PATH] [--no-transactions]
 //                   [--jwks PATH [--client-id ID] [--token-lifetime S] [--require-token]
 //                                [--granted-scopes "SCOPE ..."]]
 //
-// Listens on loopback only. FHIR lives under https://localhost:<port>/fhir/R4; GET /healthz
+// Listens on loopback only: --host localhost (the default) on 127.0.0.1 and ::1 at one
+// port, since a client may try only the first address localhost resolves to (Node 18
+// does, and Debian's /etc/hosts names localhost for both, ::1 first in what glibc
+// answers); --host 127.0.0.1 or ::1 on that one. FHIR lives under
+// https://localhost:<port>/fhir/R4; GET /healthz
 // answers "ok". --port 0 (the default) takes any free port; --port-file receives the port
 // once the server listens. --client-ca requires client certificates signed by that CA.
 // One log line per request (time, method, path, status, ms) to --log or stderr; no bodies.
@@ -28,11 +32,14 @@ import { SmartAuth, smartOptions } from './token-endpoint.mjs';
 const basePath = '/fhir/R4';
 const bodyLimit = 10 * 1024 * 1024;
 const jsonContentType = /^application\/(fhir\+)?json\s*(;|$)/i;
-const loopback = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1)$/;
+const loopback = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1)$/;
+// With --port 0 the first address picks a free port and ::1 must get the same one,
+// which another program may hold there: that many tries with new ports.
+const listenTries = 10;
 
 function usage(message) {
   process.stderr.write(`fhir-server: ${message}\nusage: node server.mjs --certificate PEM --key PEM [--port N] ` +
-    '[--port-file PATH] [--host 127.0.0.1] [--client-ca PEM] [--log PATH] [--no-transactions]\n' +
+    '[--port-file PATH] [--host localhost] [--client-ca PEM] [--log PATH] [--no-transactions]\n' +
     '       [--jwks PATH [--client-id ID] [--token-lifetime SECONDS] [--require-token] [--granted-scopes "SCOPE ..."]]\n');
   process.exit(2);
 }
@@ -46,7 +53,7 @@ function parseCommandLine() {
         key: { type: 'string' },
         port: { type: 'string', default: '0' },
         'port-file': { type: 'string' },
-        host: { type: 'string', default: '127.0.0.1' },
+        host: { type: 'string', default: 'localhost' },
         'client-ca': { type: 'string' },
         log: { type: 'string' },
         'no-transactions': { type: 'boolean', default: false },
@@ -73,6 +80,43 @@ function parseCommandLine() {
 function openLog(path) {
   const descriptor = path ? fs.openSync(path, 'a') : 2;
   return (line) => fs.writeSync(descriptor, `${line}\n`);
+}
+
+// Listens with each of `servers` on one of `hosts`, all at one port (`port`, or the one
+// the first picks when it is 0), and resolves with the port. An address this machine
+// lacks (no IPv6 loopback) is left out, with a log line, when another one listens.
+async function listenOnLoopbacks(servers, hosts, port, log) {
+  const listenOne = (server, host, atPort) => new Promise((resolve, reject) => {
+    const failed = (error) => reject(error);
+    server.once('error', failed);
+    server.listen({ port: atPort, host, ipv6Only: host.includes(':') }, () => {
+      server.off('error', failed);
+      resolve(server.address().port);
+    });
+  });
+  const closeAll = (listening) => Promise.all(listening.map((server) => new Promise((done) => server.close(done))));
+  for (let attempt = 1; ; attempt += 1) {
+    const listening = [];
+    let atPort = port;
+    try {
+      for (const [index, host] of hosts.entries()) {
+        try {
+          atPort = await listenOne(servers[index], host, atPort);
+          listening.push(servers[index]);
+        } catch (error) {
+          const missing = error.code === 'EADDRNOTAVAIL' || error.code === 'EAFNOSUPPORT';
+          if (!missing || hosts.length === 1) throw error;
+          log(`${new Date().toISOString()} not listening on ${host}: ${error.message}`);
+        }
+      }
+      if (listening.length === 0) throw new Error('no loopback address to listen on');
+      return { port: atPort, listening };
+    } catch (error) {
+      await closeAll(listening);
+      const portTaken = error.code === 'EADDRINUSE' && listening.length > 0;
+      if (!portTaken || port !== 0 || attempt >= listenTries) throw error;
+    }
+  }
 }
 
 // Writes the port under a temporary name and renames it, so a reader never sees half a file.
@@ -194,7 +238,7 @@ function main() {
     Object.assign(tls, { ca: fs.readFileSync(options['client-ca']), requestCert: true, rejectUnauthorized: true });
   }
 
-  const server = https.createServer(tls, (request, response) => {
+  const handle = (request, response) => {
     const started = performance.now();
     answer(service, request, response, auth, faults)
       .catch((error) => {
@@ -208,20 +252,29 @@ function main() {
         const path = request.url.split('?')[0];
         log(`${new Date().toISOString()} ${request.method} ${path} ${status} ${(performance.now() - started).toFixed(1)} ms`);
       });
-  });
-  server.on('error', (error) => {
-    process.stderr.write(`fhir-server: ${error.message}\n`);
-    process.exit(1);
-  });
-  server.listen(port, options.host, () => {
-    port = server.address().port;
+  };
+  const hosts = options.host === 'localhost' ? ['127.0.0.1', '::1'] : [options.host];
+  const servers = hosts.map(() => https.createServer(tls, handle));
+  let listening = [];
+  listenOnLoopbacks(servers, hosts, port, log).then((result) => {
+    ({ port, listening } = result);
+    for (const server of listening) {
+      server.on('error', (error) => {
+        process.stderr.write(`fhir-server: ${error.message}\n`);
+        process.exit(1);
+      });
+    }
     if (options['port-file']) {
       writePortFile(options['port-file'], port);
     }
-    log(`${new Date().toISOString()} listening on https://localhost:${port}${basePath} (${options.host})` +
+    const addresses = listening.map((server) => server.address().address).join(' and ');
+    log(`${new Date().toISOString()} listening on https://localhost:${port}${basePath} (${addresses})` +
       (options['client-ca'] ? ', client certificates required' : '') +
       (options['no-transactions'] ? ', without transactions' : '') +
       (auth ? `, SMART token endpoint https://localhost:${port}/auth/token` + (auth.requireToken ? ', tokens required' : '') : ''));
+  }, (error) => {
+    process.stderr.write(`fhir-server: ${error.message}\n`);
+    process.exit(1);
   });
 
   const stop = (signal) => {
@@ -229,8 +282,12 @@ function main() {
     if (options['port-file']) {
       fs.rmSync(options['port-file'], { force: true });
     }
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
+    let open = listening.length;
+    if (open === 0) process.exit(0);
+    for (const server of listening) {
+      server.close(() => { open -= 1; if (open === 0) process.exit(0); });
+      server.closeAllConnections();
+    }
     setTimeout(() => process.exit(0), 2000).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -5,6 +5,8 @@
 // from TEST_CA's folder, files in a temporary folder).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
 
 import { connect, startOwnServer } from './client.mjs';
@@ -257,6 +259,33 @@ describe('fhir test server', () => {
     const response = await server.request('POST', '', { body: bundle });
     assert.equal(response.status, 422, response.text);
     assert.match(diagnostics(response), /not found in the Bundle, referenced at Bundle\.entry\[1\]\.resource\.derivedFrom\[0\]/);
+  });
+});
+
+// GET /healthz at one loopback address, the certificate checked for localhost.
+function healthAt(address) {
+  return new Promise((resolve, reject) => {
+    const port = Number(fs.readFileSync(process.env.FHIR_SERVER_PORT_FILE, 'utf8').trim());
+    const request = https.get({
+      host: address, port, path: '/healthz', servername: 'localhost', ca: fs.readFileSync(process.env.TEST_CA),
+      headers: { Host: `localhost:${port}` }, timeout: 5000,
+    }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => { text += chunk; });
+      response.on('end', () => resolve(`${response.statusCode} ${text}`));
+    });
+    request.on('timeout', () => request.destroy(new Error(`${address}: timed out`)));
+    request.on('error', reject);
+  });
+}
+
+describe('fhir test server on both loopbacks', () => {
+  // Debian's /etc/hosts names localhost for 127.0.0.1 and ::1, and Node 18 tries only
+  // the first address: https://localhost:<port> must answer at either.
+  test('answers at 127.0.0.1 and at ::1, on one port', async () => {
+    assert.equal(await healthAt('127.0.0.1'), '200 ok');
+    assert.equal(await healthAt('::1'), '200 ok');
   });
 });
 
