@@ -28,10 +28,10 @@ std::optional<std::uint16_t> parse_port(std::string_view text) {
   return value;
 }
 
-// The live pages carry a session's PHI and its controls without any login: they are
-// served on the loopback interface only.
+// The live pages carry a session's PHI and its controls, behind nothing but a key in
+// their URL: they are served on the loopback interface only.
 bool is_loopback_address(std::string_view address) {
-  return address == "127.0.0.1" || address == "localhost";
+  return address == "localhost" || address == "127.0.0.1" || address == "::1";
 }
 
 }  // namespace
@@ -42,11 +42,12 @@ std::string_view usage_text() {
          "                [--panel-calls host-thread|any-thread] [--step-timeout-ms N]\n"
          "                [--shutdown-timeout-ms N] [--verbose]\n"
          "       host-sim --plugin PATH.so --config PLUGIN_CONFIG.json --serve SESSION.json\n"
-         "                [--manifest MANIFEST.json] [--port N (0: any free port)] [--bind 127.0.0.1] [--record RECORD.json]\n"
+         "                [--manifest MANIFEST.json] [--port N (0: any free port)] [--bind localhost|127.0.0.1|::1] [--record RECORD.json]\n"
          "                [--panel-calls host-thread|any-thread] [--step-timeout-ms N]\n"
          "                [--shutdown-timeout-ms N] [--verbose]\n"
          "  --serve serves a page per participant of the file's first session on loopback\n"
-         "  (steps are ignored) until SIGINT or SIGTERM.\n"
+         "  (steps are ignored) until SIGINT or SIGTERM; each page's URL carries that\n"
+         "  participant's key. --bind localhost (the default) listens on 127.0.0.1 and ::1.\n"
          "  --manifest names the plugin's manifest (library, entry symbol, ABI, SHA-256),\n"
          "  checked before the library is loaded; without it, NAME.manifest.json next to\n"
          "  libNAME.so is checked when present.\n"
@@ -123,11 +124,11 @@ CommandLineResult parse_command_line(int argument_count, const char* const* argu
       have_listen_option = true;
     } else if (option == "--bind") {
       if (!is_loopback_address(*value)) {
-        result.error = "--bind must be a loopback address (127.0.0.1), not " + std::string(*value) +
-                       ": the pages have no login";
+        result.error = "--bind must be a loopback address (localhost, 127.0.0.1 or ::1), not " +
+                       std::string(*value) + ": the pages have no login";
         return result;
       }
-      command_line.bind_address = "127.0.0.1";
+      command_line.bind_address = std::string(*value);
       have_listen_option = true;
     } else if (option == "--record") {
       command_line.record_path = std::string(*value);

@@ -24,7 +24,7 @@ struct CommandLine {
   std::string config_path;
   std::string scenario_path;  // --scenario FILE, or --serve FILE (its first session)
   // --serve only: where to listen. Port 0 asks the system for any free port.
-  std::string bind_address = "127.0.0.1";
+  std::string bind_address = "localhost";  // both loopbacks; or 127.0.0.1 or ::1 alone
   std::uint16_t port = 0;
   std::optional<std::string> record_path;
   std::optional<std::string> save_panels_directory;

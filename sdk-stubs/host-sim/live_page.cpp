@@ -55,22 +55,22 @@ constexpr std::string_view shared_style = R"(
   th, td { border: 1px solid #d5d9e0; padding: 6px 10px; text-align: left; }
 )";
 
+// The index names no one and links nowhere: each participant's page address carries
+// that participant's key, and only host-sim's output (its operator) holds them all.
 constexpr std::string_view index_template = R"(<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>host-sim: session @SESSION@</title>
+<title>host-sim live session</title>
 <style nonce="@NONCE@">@STYLE@</style>
 </head>
 <body>
-<header><h1>host-sim live session @SESSION@</h1>
-<p>One page per participant; open each in its own window. The host decides who the viewer is from the page's address.</p></header>
+<header><h1>host-sim live session</h1>
+<p>A stand-in for the telehealth platform.</p></header>
 <main>
-<table>
-<thead><tr><th>Participant</th><th>Role</th><th>Page</th></tr></thead>
-<tbody>
-@ROWS@</tbody>
-</table>
+<p>Each participant has a page of their own, at the address host-sim printed for them
+when it started (the lines that begin with "page"). The address carries that
+participant's key: open it in that participant's browser window only.</p>
 </main>
 </body>
 </html>
@@ -97,7 +97,7 @@ constexpr std::string_view participant_template = R"(<!doctype html>
   #no-panels { color: #4a5262; font-size: 13px; }
 </style>
 </head>
-<body data-ws-state="connecting" data-ws-url="@SOCKET@" data-role="@ROLE@">
+<body data-ws-state="connecting" data-ws-url="@SOCKET@" data-key="@KEY@" data-role="@ROLE@">
 <header><h1>@NAME@ <small>(@ROLE@)</small></h1>
 <p>Session @SESSION@, served by host-sim: a stand-in for the telehealth platform.</p></header>
 <main class="layout">
@@ -153,8 +153,9 @@ constexpr std::string_view participant_template = R"(<!doctype html>
     frame.dataset.panelId = String(id);
     frame.title = title;
     // The panel's document comes from its own URL, with its own policy: as srcdoc it
-    // would inherit this page's, whose nonce blocks the panel's scripts.
-    frame.src = source;
+    // would inherit this page's, whose nonce blocks the panel's scripts. The host
+    // serves it to this participant's key only.
+    frame.src = source + "?key=" + encodeURIComponent(body.dataset.key);
     var entry = { frame: frame, box: box, loaded: false, queue: [] };
     // Until its document has loaded, a frame's window is a blank one that would drop
     // the messages; they wait here.
@@ -319,24 +320,13 @@ std::string panel_security_policy() {
          "form-action 'none'; frame-ancestors 'self'";
 }
 
-std::string index_page(const ScenarioSession& session, std::string_view nonce) {
-  std::string rows;
-  for (const ScenarioParticipant& participant : session.participants) {
-    std::string path = participant_page_path(session.session_id, participant.participant_id);
-    std::string name =
-        participant.display_name.empty() ? participant.participant_id : participant.display_name;
-    rows += "<tr><td>" + escape_html(name) + "</td><td>" +
-            escape_html(role_name(participant.role)) + "</td><td><a href=\"" + escape_html(path) +
-            "\">" + escape_html(path) + "</a></td></tr>\n";
-  }
-  return fill(index_template, {{"NONCE", std::string(nonce)},
-                                            {"STYLE", std::string(shared_style)},
-                                            {"SESSION", escape_html(session.session_id)},
-                                            {"ROWS", rows}});
+std::string index_page(std::string_view nonce) {
+  return fill(index_template, {{"NONCE", std::string(nonce)}, {"STYLE", std::string(shared_style)}});
 }
 
 std::string participant_page(const ScenarioSession& session, const ScenarioParticipant& viewer,
-                             std::string_view socket_url, std::string_view nonce) {
+                             std::string_view socket_url, std::string_view key,
+                             std::string_view nonce) {
   std::string name = viewer.display_name.empty() ? viewer.participant_id : viewer.display_name;
   std::string clinician_buttons;
   if (viewer.role == THP_ROLE_CLINICIAN) {
@@ -352,6 +342,7 @@ std::string participant_page(const ScenarioSession& session, const ScenarioParti
                {"ROLE", escape_html(role_name(viewer.role))},
                {"SESSION", escape_html(session.session_id)},
                {"SOCKET", escape_html(socket_url)},
+               {"KEY", escape_html(key)},
                {"CLINICIAN_BUTTONS", clinician_buttons}});
 }
 

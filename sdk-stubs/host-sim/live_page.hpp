@@ -1,7 +1,7 @@
 #pragma once
 
-// The pages host-sim serves in live mode (--serve): an index of the session's
-// participant pages, and one page per participant with a stand-in video area, the
+// The pages host-sim serves in live mode (--serve): an index that names no one, and
+// one page per participant with a stand-in video area, the
 // session buttons, and the plugin's panels in sandboxed frames. Each page is one
 // self-contained document whose script and style run only under a per-render nonce.
 
@@ -43,10 +43,14 @@ std::string page_security_policy(std::string_view nonce, std::string_view socket
 // panel's own nonce'd script and style.
 std::string panel_security_policy();
 
-std::string index_page(const ScenarioSession& session, std::string_view nonce);
+// The page at "/": it names no participant and links to no page (their URLs carry
+// their keys).
+std::string index_page(std::string_view nonce);
 
-// `socket_url` is the absolute ws:// URL of this participant's WebSocket.
+// `socket_url` is the absolute ws:// URL of this participant's WebSocket, key
+// included; `key` is their page key, which the page adds to its panels' URLs.
 std::string participant_page(const ScenarioSession& session, const ScenarioParticipant& viewer,
-                             std::string_view socket_url, std::string_view nonce);
+                             std::string_view socket_url, std::string_view key,
+                             std::string_view nonce);
 
 }  // namespace host_sim

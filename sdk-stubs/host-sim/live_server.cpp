@@ -3,8 +3,11 @@
 #include "abi_names.hpp"
 #include "live_page.hpp"
 #include "live_session.hpp"
+#include "page_keys.hpp"
+#include "page_target.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/core.hpp>
@@ -15,9 +18,11 @@
 #include <charconv>
 #include <csignal>
 #include <deque>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 namespace host_sim {
@@ -35,6 +40,27 @@ using Response = http::response<http::string_body>;
 // Requests are small GETs; anything larger is not from the pages.
 constexpr std::uint32_t largest_request_bytes = 16 * 1024;
 constexpr std::chrono::seconds request_time_limit{30};
+// With --port 0 the first loopback picks a free port and the second must get the same
+// one, which another program may hold there: that many tries with new ports.
+constexpr int listen_tries = 10;
+
+// The addresses a --bind value stands for: "localhost" both loopbacks, since a client
+// may try either first (Debian's /etc/hosts names localhost for 127.0.0.1 and ::1, and
+// Node 18 tries only the first answer); "127.0.0.1" or "::1" that one alone.
+std::vector<asio::ip::address> loopbacks_for(std::string_view bind_address) {
+  if (bind_address == "localhost") {
+    return {asio::ip::address_v4::loopback(), asio::ip::address_v6::loopback()};
+  }
+  error_code error;
+  asio::ip::address address = asio::ip::make_address(bind_address, error);
+  if (error || !address.is_loopback()) return {};
+  return {address};
+}
+
+// An address as the host part of a URL: IPv6 in brackets.
+std::string url_host(const asio::ip::address& address) {
+  return address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+}
 
 class Server;
 
@@ -84,32 +110,35 @@ class Server {
  public:
   Server(asio::io_context& io, const ScenarioSession& session, const thp_plugin_api& plugin,
          Host& host, Transcript& transcript, HookWatchdog& watchdog,
-         const LiveServerSettings& settings)
+         const LiveServerSettings& settings, PageKeys keys)
       : io_(io),
-        acceptor_(io),
         signals_(io, SIGINT, SIGTERM),
         transcript_(transcript),
         host_(host),
+        keys_(std::move(keys)),
         live_(session, plugin, host, transcript, watchdog, settings.hook_limit) {}
 
   std::optional<std::string> listen(const LiveServerSettings& settings) {
-    error_code error;
-    tcp::endpoint endpoint(asio::ip::make_address(settings.bind_address, error), settings.port);
-    if (error) return "cannot use address " + settings.bind_address + ": " + error.message();
-    if (!endpoint.address().is_loopback()) return "refusing to listen on a non-loopback address";
-    acceptor_.open(endpoint.protocol(), error);
-    if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
-    if (!error) acceptor_.bind(endpoint, error);
-    if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
-    if (error) {
-      return "cannot listen on " + settings.bind_address + ":" + std::to_string(settings.port) +
-             ": " + error.message();
+    const std::vector<asio::ip::address> addresses = loopbacks_for(settings.bind_address);
+    if (addresses.empty()) return "refusing to listen on a non-loopback address";
+    std::optional<std::string> failure;
+    for (int attempt = 0; attempt < listen_tries; ++attempt) {
+      bool port_taken = false;
+      failure = listen_on(addresses, settings.port, port_taken);
+      if (!failure || !port_taken || settings.port != 0) break;
     }
-    port_ = acceptor_.local_endpoint().port();
-    return std::nullopt;
+    return failure;
   }
 
   std::uint16_t port() const { return port_; }
+
+  // "http://127.0.0.1:PORT", or "http://[::1]:PORT" when only ::1 listens.
+  std::string origin() const {
+    return "http://" + url_host(acceptors_.front().local_endpoint().address()) + ":" +
+           std::to_string(port_);
+  }
+
+  const PageKeys& keys() const { return keys_; }
 
   void run() {
     // Plugin threads wake the event loop; the wake-up runs on the host thread.
@@ -122,7 +151,7 @@ class Server {
                         " received; stopping");
       stop();
     });
-    accept();
+    for (tcp::acceptor& acceptor : acceptors_) accept(acceptor);
     pump();
     io_.run();
     host_.set_change_listener(nullptr);
@@ -130,7 +159,7 @@ class Server {
 
   void stop() {
     error_code ignored;
-    acceptor_.close(ignored);
+    for (tcp::acceptor& acceptor : acceptors_) acceptor.close(ignored);
     signals_.cancel(ignored);
     io_.stop();
   }
@@ -161,11 +190,48 @@ class Server {
   }
 
  private:
-  void accept() {
-    acceptor_.async_accept([this](error_code error, tcp::socket socket) {
-      if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  // Listens on each of `addresses` at one port (`port`, or the one the first picks when
+  // it is 0). An address this machine lacks (no IPv6 loopback) is left out when another
+  // one listens. `port_taken`: only the port was missing on a later address.
+  std::optional<std::string> listen_on(const std::vector<asio::ip::address>& addresses,
+                                       std::uint16_t port, bool& port_taken) {
+    acceptors_.clear();
+    port_ = port;
+    for (const asio::ip::address& address : addresses) {
+      tcp::acceptor acceptor(io_);
+      const tcp::endpoint endpoint(address, port_);
+      error_code error;
+      acceptor.open(endpoint.protocol(), error);
+      // ::1 only, not the IPv4-mapped addresses as well (127.0.0.1 has its own).
+      if (!error && address.is_v6()) acceptor.set_option(asio::ip::v6_only(true), error);
+      if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
+      if (!error) acceptor.bind(endpoint, error);
+      if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+      const bool missing_address =
+          error == boost::system::errc::address_family_not_supported ||
+          error == boost::system::errc::address_not_available;
+      if (error && missing_address && addresses.size() > 1) {
+        transcript_.event("host: not listening on " + address.to_string() + ": " + error.message());
+        continue;
+      }
+      if (error) {
+        port_taken = error == asio::error::address_in_use && !acceptors_.empty();
+        acceptors_.clear();
+        return "cannot listen on " + url_host(address) + ":" + std::to_string(port_) + ": " +
+               error.message();
+      }
+      port_ = acceptor.local_endpoint().port();
+      acceptors_.push_back(std::move(acceptor));
+    }
+    if (acceptors_.empty()) return "cannot listen on any loopback address";
+    return std::nullopt;
+  }
+
+  void accept(tcp::acceptor& acceptor) {
+    acceptor.async_accept([this, &acceptor](error_code error, tcp::socket socket) {
+      if (error == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (!error) std::make_shared<HttpConnection>(std::move(socket), *this)->read();
-      accept();
+      accept(acceptor);
     });
   }
 
@@ -180,20 +246,26 @@ class Server {
     }
   }
 
-  // The Host header names this server ("127.0.0.1:PORT" or "localhost:PORT"); any
-  // other name is a page of some other site reaching loopback (DNS rebinding).
+  // The Host header names this server ("127.0.0.1:PORT", "[::1]:PORT" or
+  // "localhost:PORT"); any other name is a page of some other site reaching loopback
+  // (DNS rebinding).
   std::optional<std::string> own_host(const Request& request) const {
     std::string_view named = request[http::field::host];
-    for (std::string_view name : {"127.0.0.1", "localhost"}) {
+    for (std::string_view name : {"127.0.0.1", "[::1]", "localhost"}) {
       std::string expected = std::string(name) + ":" + std::to_string(port_);
       if (named == expected) return expected;
     }
     return std::nullopt;
   }
 
-  // GET /panel/<session>/<participant>/<panel id>: one of that participant's open
-  // panels; nothing when the target is not of that form.
-  std::optional<Response> panel_document(const Request& request) const;
+  // GET /panel/<session>/<participant>/<panel id>?key=KEY: one of that participant's
+  // open panels; nothing when the path is not of that form.
+  std::optional<Response> panel_document(const Request& request, const PageTarget& target) const;
+
+  // Whether `target` carries `participant`'s key.
+  bool has_key_of(const ScenarioParticipant& participant, const PageTarget& target) const {
+    return target.key && keys_.matches(participant.participant_id, *target.key);
+  }
 
   const ScenarioParticipant* participant_at(std::string_view target, bool socket) const {
     for (const ScenarioParticipant& participant : live_.session().participants) {
@@ -207,10 +279,13 @@ class Server {
   }
 
   asio::io_context& io_;
-  tcp::acceptor acceptor_;
+  // One per loopback address, all at the same port. A list, not a vector: accept()
+  // holds references to its elements.
+  std::list<tcp::acceptor> acceptors_;
   asio::signal_set signals_;
   Transcript& transcript_;
   Host& host_;
+  const PageKeys keys_;
   LiveSession live_;
   std::uint16_t port_ = 0;
   std::atomic<bool> wake_pending_{false};
@@ -229,6 +304,13 @@ Response plain_response(const Request& request, http::status status, std::string
   return response;
 }
 
+// The same answer for no key and a wrong one (someone else's included).
+Response refused_without_key(const Request& request) {
+  return plain_response(request, http::status::forbidden,
+                        "this address needs its participant's key: open the page address "
+                        "host-sim printed for that participant");
+}
+
 Response Server::respond(const Request& request) {
   std::optional<std::string> host = own_host(request);
   if (!host) return plain_response(request, http::status::misdirected_request, "unknown host name");
@@ -237,19 +319,26 @@ Response Server::respond(const Request& request) {
     refused.set(http::field::allow, "GET, HEAD");
     return refused;
   }
-  std::string_view target = request.target();
+  const PageTarget target = read_page_target(request.target());
+  if (!target.usable) {
+    return plain_response(request, http::status::bad_request,
+                          "an address here is /PATH or /PATH?key=KEY");
+  }
   std::string nonce = make_nonce();
   std::string body;
-  std::string socket_url;
-  if (target == "/") {
-    body = index_page(live_.session(), nonce);
-  } else if (const ScenarioParticipant* viewer = participant_at(target, /*socket=*/false)) {
-    socket_url = "ws://" + *host +
-                 participant_socket_path(live_.session().session_id, viewer->participant_id);
-    body = participant_page(live_.session(), *viewer, socket_url, nonce);
-  } else if (std::optional<Response> panel = panel_document(request)) {
+  if (target.path == "/") {
+    body = index_page(nonce);
+  } else if (const ScenarioParticipant* viewer = participant_at(target.path, /*socket=*/false)) {
+    if (!has_key_of(*viewer, target)) return refused_without_key(request);
+    const std::string& key = keys_.key_of(viewer->participant_id);
+    std::string socket_url =
+        "ws://" + *host +
+        participant_socket_path(live_.session().session_id, viewer->participant_id) +
+        "?key=" + key;
+    body = participant_page(live_.session(), *viewer, socket_url, key, nonce);
+  } else if (std::optional<Response> panel = panel_document(request, target)) {
     return std::move(*panel);
-  } else if (participant_at(target, /*socket=*/true) != nullptr) {
+  } else if (participant_at(target.path, /*socket=*/true) != nullptr) {
     return plain_response(request, http::status::upgrade_required, "a WebSocket endpoint");
   } else {
     return plain_response(request, http::status::not_found, "no such page");
@@ -269,13 +358,15 @@ Response Server::respond(const Request& request) {
   return response;
 }
 
-std::optional<Response> Server::panel_document(const Request& request) const {
-  std::string_view target = request.target();
+std::optional<Response> Server::panel_document(const Request& request,
+                                               const PageTarget& target) const {
   for (const ScenarioParticipant& participant : live_.session().participants) {
     std::string prefix =
         participant_panel_prefix(live_.session().session_id, participant.participant_id);
-    if (!target.starts_with(prefix)) continue;
-    std::string_view number = target.substr(prefix.size());
+    if (!target.path.starts_with(prefix)) continue;
+    // A therapist's panel shows the client's scores: it is the therapist's alone.
+    if (!has_key_of(participant, target)) return refused_without_key(request);
+    std::string_view number = std::string_view(target.path).substr(prefix.size());
     thp_panel_id panel_id = 0;
     auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), panel_id);
     std::optional<std::string> html;
@@ -299,8 +390,12 @@ std::optional<Response> Server::panel_document(const Request& request) const {
 }
 
 void Server::upgrade(tcp::socket socket, Request request) {
+  const PageTarget target = read_page_target(request.target());
+  // The transcript names the path only: the query holds the participant's key.
   auto refuse = [&](http::status status, std::string why) {
-    transcript_.event("host: refused a WebSocket for " + std::string(request.target()) + ": " + why);
+    transcript_.event("host: refused a WebSocket for " +
+                      (target.usable ? target.path : std::string("an unusable address")) + ": " +
+                      why);
     auto response = std::make_shared<Response>(plain_response(request, status, why));
     response->keep_alive(false);
     auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
@@ -312,14 +407,19 @@ void Server::upgrade(tcp::socket socket, Request request) {
   };
   std::optional<std::string> host = own_host(request);
   if (!host) return refuse(http::status::misdirected_request, "unknown host name");
-  // A browser names the page that opens a WebSocket; only this server's own pages
-  // may. (A program on this machine sends no Origin and is trusted like a page.)
+  // A browser names the page that opens a WebSocket; only this server's own pages may,
+  // under the name the request was sent to. (A program sends no Origin; it needs the
+  // key all the same.)
   std::string_view origin = request[http::field::origin];
   if (!origin.empty() && origin != "http://" + *host) {
-    return refuse(http::status::forbidden, "origin " + std::string(origin) + " is not this server");
+    return refuse(http::status::forbidden, "the origin is not this server");
   }
-  const ScenarioParticipant* viewer = participant_at(request.target(), /*socket=*/true);
+  if (!target.usable) return refuse(http::status::bad_request, "not /PATH?key=KEY");
+  const ScenarioParticipant* viewer = participant_at(target.path, /*socket=*/true);
   if (viewer == nullptr) return refuse(http::status::not_found, "no such participant");
+  if (!has_key_of(*viewer, target)) {
+    return refuse(http::status::forbidden, target.key ? "not this participant's key" : "no key");
+  }
   ConnectionId connection = next_connection_++;
   auto page = std::make_shared<PageSocket>(std::move(socket), *this, connection,
                                            viewer->participant_id);
@@ -426,18 +526,23 @@ LiveOutcome serve_live(const ScenarioSession& session, const thp_plugin_api& plu
                        Transcript& transcript, HookWatchdog& watchdog,
                        const LiveServerSettings& settings, std::ostream& announcements) {
   LiveOutcome outcome;
+  std::optional<PageKeys> keys = PageKeys::generate(session);
+  if (!keys) {
+    outcome.error = "cannot make the pages' keys: OpenSSL's random generator failed";
+    return outcome;
+  }
   asio::io_context io(1);
-  Server server(io, session, plugin, host, transcript, watchdog, settings);
+  Server server(io, session, plugin, host, transcript, watchdog, settings, std::move(*keys));
   if (std::optional<std::string> error = server.listen(settings)) {
     outcome.error = *error;
     return outcome;
   }
-  std::string origin = "http://127.0.0.1:" + std::to_string(server.port());
+  const std::string origin = server.origin();
   for (const ScenarioParticipant& participant : session.participants) {
     announcements << "page " << participant.participant_id << " " << role_name(participant.role)
                   << " " << origin
                   << participant_page_path(session.session_id, participant.participant_id)
-                  << "\n";
+                  << "?key=" << server.keys().key_of(participant.participant_id) << "\n";
   }
   announcements << "ready " << origin << "/" << std::endl;
   server.run();
