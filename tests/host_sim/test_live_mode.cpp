@@ -415,6 +415,15 @@ TEST_SUITE("host_sim") {
   TEST_CASE("live mode serves a page, its panels and its WebSocket only to the holder of that participant's key") {
     LiveHostSim host_sim;
     INFO(host_sim.output());
+    const std::string therapist_socket = "/ws/visit-live/clinician-kim";
+    const std::string origin = "http://127.0.0.1:" + std::to_string(host_sim.port);
+
+    // Any local process could open the therapist's WebSocket, start the session and
+    // read the client's result: without the therapist's own key it is refused.
+    CHECK(try_websocket(host_sim.port, therapist_socket) == 403);
+    CHECK(try_websocket(host_sim.port, therapist_socket, origin) == 403);
+    CHECK(try_websocket(host_sim.port, therapist_socket + "?key=") == 403);
+
     REQUIRE(host_sim.page_urls.size() == 2);
     const std::string therapist_url = host_sim.page_urls.at("clinician-kim");
     const std::string client_url = host_sim.page_urls.at("client-alex");
@@ -424,16 +433,9 @@ TEST_SUITE("host_sim") {
     REQUIRE(therapist_key.size() == std::string("?key=").size() + 64);
     REQUIRE(client_key.size() == therapist_key.size());
     CHECK(therapist_key != client_key);
-    const std::string therapist_socket = "/ws/visit-live/clinician-kim";
-    const std::string origin = "http://127.0.0.1:" + std::to_string(host_sim.port);
     std::string wrong_key = therapist_key;
     wrong_key.back() = wrong_key.back() == '0' ? '1' : '0';
 
-    // Any local process could open the therapist's WebSocket, start the session and
-    // read the client's result: without the therapist's own key it is refused.
-    CHECK(try_websocket(host_sim.port, therapist_socket) == 403);
-    CHECK(try_websocket(host_sim.port, therapist_socket, origin) == 403);
-    CHECK(try_websocket(host_sim.port, therapist_socket + "?key=") == 403);
     CHECK(try_websocket(host_sim.port, therapist_socket + wrong_key) == 403);
     CHECK(try_websocket(host_sim.port, therapist_socket + client_key, origin) == 403);
     // Two keys are not guessed between (nor anything else in the query).
