@@ -1,9 +1,9 @@
 #pragma once
 
 // The pages host-sim serves in live mode (--serve): an index that names no one, and
-// one page per participant with a stand-in video area, the
-// session buttons, and the plugin's panels in sandboxed frames. Each page is one
-// self-contained document whose script and style run only under a per-render nonce.
+// one page per participant with a stand-in video area, the session buttons, and the
+// plugin's panels in sandboxed frames. Each page is one self-contained document whose
+// script and style run only under a per-render nonce.
 
 #include "scenario.hpp"
 
