@@ -22,9 +22,9 @@ using nlohmann::json;
 
 namespace {
 
-// The header's limits (THP_MAXIMUM_IDENTIFIER_BYTES, THP_MAXIMUM_TEXT_BYTES).
-constexpr size_t kIdentifierLimit = 256;
-constexpr size_t kTextLimit = 512;
+// The header's limits.
+constexpr size_t kIdentifierLimit = THP_MAXIMUM_IDENTIFIER_BYTES;
+constexpr size_t kTextLimit = THP_MAXIMUM_TEXT_BYTES;
 
 thp_str view(const std::string& text) { return {text.data(), text.size()}; }
 std::string text_of(thp_str view) { return std::string(view.ptr == nullptr ? "" : view.ptr, view.len); }
