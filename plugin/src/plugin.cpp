@@ -76,10 +76,19 @@ thp_status Plugin::post(const char* event, std::function<void()> work) {
   return queued ? THP_OK : THP_ERROR_UNAVAILABLE;
 }
 
+void Plugin::log_adjustments(const char* event, const std::vector<std::string>& adjustments) {
+  // Each names the field and what was done with it, never its value.
+  for (const std::string& adjustment : adjustments) {
+    host_.log(LogLevel::warning, std::string("event=") + event + " outcome=host_data_adjusted " + adjustment);
+  }
+}
+
 thp_status Plugin::session_started(const thp_session* session) {
   std::string error;
-  auto details = copy_session(session, error);
+  std::vector<std::string> adjustments;
+  auto details = copy_session(session, error, adjustments);
   if (!details) return refuse("session_started", error);
+  log_adjustments("session_started", adjustments);
   return post("session_started", [this, details = std::move(*details)]() mutable {
     workflow_.session_started(std::move(details));
   });
@@ -96,8 +105,10 @@ thp_status Plugin::participant_joined(thp_str session_id, const thp_participant*
   std::string error;
   auto id = copy_identifier(session_id, "session_id", error);
   if (!id) return refuse("participant_joined", error);
-  auto details = copy_participant(participant, error);
+  std::vector<std::string> adjustments;
+  auto details = copy_participant(participant, error, adjustments);
   if (!details) return refuse("participant_joined", error);
+  log_adjustments("participant_joined", adjustments);
   return post("participant_joined", [this, id = std::move(*id), details = std::move(*details)]() mutable {
     workflow_.participant_joined(id, std::move(details));
   });

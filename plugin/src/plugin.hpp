@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "configuration.hpp"
 #include "delivery.hpp"
@@ -43,6 +44,8 @@ class Plugin {
   // Queues `work` for the worker thread; exceptions inside it are logged, never thrown.
   thp_status post(const char* event, std::function<void()> work);
   thp_status refuse(const char* event, const std::string& reason);
+  // Logs what the boundary repaired or dropped in the host's data (session_details.hpp).
+  void log_adjustments(const char* event, const std::vector<std::string>& adjustments);
   static OutboxKeys load_keys(const Configuration& configuration);
   // Drops what the retention settings say is no longer kept (at start; hosts restart
   // plugins often enough that a daily timer is not needed yet).

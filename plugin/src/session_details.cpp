@@ -2,53 +2,135 @@
 
 #include <cctype>
 #include <cstddef>
+#include <string_view>
+
+#include "host_text.hpp"
 
 namespace alliance {
 
 namespace {
 
-bool copy_text(thp_str text, size_t maximum, const char* what, std::string& out, std::string& error) {
-  if (text.len == 0) {
-    out.clear();
-    return true;
-  }
-  if (text.ptr == nullptr) {
-    error = std::string(what) + " has a length but no characters";
-    return false;
-  }
-  if (text.len > maximum) {
-    error = std::string(what) + " is longer than " + std::to_string(maximum) + " bytes";
-    return false;
-  }
-  out.assign(text.ptr, text.len);
+constexpr size_t kBirthDateBytes = 10;  // "YYYY-MM-DD"
+constexpr size_t kMaximumFhirIdBytes = 64;  // FHIR's id datatype
+
+bool dangling(thp_str text) { return text.len > 0 && text.ptr == nullptr; }
+
+std::string_view view_of(thp_str text) { return text.len == 0 ? std::string_view() : std::string_view(text.ptr, text.len); }
+
+// A view with a length but no characters is a host bug that no repair can undo.
+bool refuse_if_dangling(thp_str text, const char* what, std::string& error) {
+  if (!dangling(text)) return false;
+  error = std::string(what) + " has a length but no characters";
   return true;
 }
 
+void note(std::vector<std::string>& adjustments, const char* field, const char* action, const std::string& reason) {
+  adjustments.push_back(std::string("field=") + field + " action=" + action + " reason=" + reason);
+}
+
+// Why an optional field cannot be kept as it is, or empty when it can.
+std::string problem_with(std::string_view text, size_t maximum) {
+  if (text.size() > maximum) return "longer_than_" + std::to_string(maximum) + "_bytes";
+  if (text.find('\0') != std::string_view::npos) return "contains_nul";
+  if (!is_valid_utf8(text)) return "not_utf8";
+  return {};
+}
+
 // "YYYY-MM-DD" at the start of `text`, as numbers.
-bool parse_date(const std::string& text, int& year, int& month, int& day) {
-  if (text.size() < 10 || text[4] != '-' || text[7] != '-') return false;
+bool parse_date(std::string_view text, int& year, int& month, int& day) {
+  if (text.size() < kBirthDateBytes || text[4] != '-' || text[7] != '-') return false;
   for (size_t index : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
     if (!std::isdigit(static_cast<unsigned char>(text[index]))) return false;
   }
-  year = std::stoi(text.substr(0, 4));
-  month = std::stoi(text.substr(5, 2));
-  day = std::stoi(text.substr(8, 2));
+  const auto number = [&](size_t from, size_t length) {
+    int value = 0;
+    for (size_t index = from; index < from + length; ++index) value = value * 10 + (text[index] - '0');
+    return value;
+  };
+  year = number(0, 4);
+  month = number(5, 2);
+  day = number(8, 2);
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
+
+bool is_ascii_letter(char character) { return (character >= 'A' && character <= 'Z') || (character >= 'a' && character <= 'z'); }
+bool is_ascii_digit(char character) { return character >= '0' && character <= '9'; }
+
+// "Type/id": a FHIR resource type, "/", a FHIR id (1 to 64 of [A-Za-z0-9-.]). Nothing
+// else can be a chart reference, so no other text (an old "participant:" key, a URL
+// with its own host) can ever name a client's history.
+bool is_relative_reference(std::string_view text) {
+  const size_t slash = text.find('/');
+  if (slash == std::string_view::npos || slash == 0) return false;
+  const std::string_view type = text.substr(0, slash);
+  const std::string_view id = text.substr(slash + 1);
+  if (!(type.front() >= 'A' && type.front() <= 'Z')) return false;
+  for (char character : type) {
+    if (!is_ascii_letter(character)) return false;
+  }
+  if (id.empty() || id.size() > kMaximumFhirIdBytes) return false;
+  for (char character : id) {
+    if (!is_ascii_letter(character) && !is_ascii_digit(character) && character != '-' && character != '.') return false;
+  }
+  return true;
+}
+
+// A BCP 47 tag's characters: letters, digits and hyphens, starting with a letter.
+bool looks_like_language_tag(std::string_view text) {
+  if (text.empty() || !is_ascii_letter(text.front())) return false;
+  for (char character : text) {
+    if (!is_ascii_letter(character) && !is_ascii_digit(character) && character != '-') return false;
+  }
+  return true;
+}
+
+// An optional field: kept when `acceptable`, else dropped with a note. Returns false
+// only for a dangling view.
+template <typename Acceptable>
+bool copy_optional(thp_str text, size_t maximum, const char* field, std::string& out, std::string& error,
+                   std::vector<std::string>& adjustments, const char* malformed_reason, Acceptable acceptable) {
+  out.clear();
+  if (refuse_if_dangling(text, field, error)) return false;
+  const std::string_view raw = view_of(text);
+  if (raw.empty()) return true;
+  std::string problem = problem_with(raw, maximum);
+  if (problem.empty() && !acceptable(raw)) problem = malformed_reason;
+  if (!problem.empty()) {
+    note(adjustments, field, "dropped", problem);
+    return true;
+  }
+  out.assign(raw);
+  return true;
+}
+
+bool anything(std::string_view) { return true; }
 
 }  // namespace
 
 std::optional<std::string> copy_identifier(thp_str text, const char* what, std::string& error) {
-  std::string out;
-  if (!copy_text(text, kMaximumIdentifierBytes, what, out, error)) return std::nullopt;
-  if (out.empty()) {
+  if (refuse_if_dangling(text, what, error)) return std::nullopt;
+  const std::string_view raw = view_of(text);
+  if (raw.empty()) {
     error = std::string(what) + " is empty";
     return std::nullopt;
   }
-  return out;
+  if (raw.size() > kMaximumIdentifierBytes) {
+    error = std::string(what) + " is longer than " + std::to_string(kMaximumIdentifierBytes) + " bytes";
+    return std::nullopt;
+  }
+  if (raw.find('\0') != std::string_view::npos) {
+    error = std::string(what) + " contains a NUL byte";
+    return std::nullopt;
+  }
+  if (!is_valid_utf8(raw)) {
+    error = std::string(what) + " is not valid UTF-8";
+    return std::nullopt;
+  }
+  return std::string(raw);
 }
 
-std::optional<Participant> copy_participant(const thp_participant* participant, std::string& error) {
+std::optional<Participant> copy_participant(const thp_participant* participant, std::string& error,
+                                            std::vector<std::string>& adjustments) {
   if (participant == nullptr) {
     error = "a participant is NULL";
     return std::nullopt;
@@ -68,34 +150,47 @@ std::optional<Participant> copy_participant(const thp_participant* participant, 
     case THP_ROLE_OTHER_RATER: copy.role = ParticipantRole::other_rater; break;
     default: error = "a participant has an unknown role " + std::to_string(participant->role); return std::nullopt;
   }
-  if (!copy_text(participant->display_name, kMaximumTextBytes, "display_name", copy.display_name, error) ||
-      !copy_text(participant->birth_date, 32, "birth_date", copy.birth_date, error) ||
-      !copy_text(participant->preferred_language, 64, "preferred_language", copy.preferred_language, error) ||
-      !copy_text(participant->fhir_reference, kMaximumIdentifierBytes, "fhir_reference", copy.fhir_reference,
-                 error)) {
+  // Fields in the order the header declares them, so the notes come in that order.
+  if (refuse_if_dangling(participant->display_name, "display_name", error)) return std::nullopt;
+  RepairedText name = repair_text(view_of(participant->display_name), kMaximumTextBytes);
+  if (name.replaced) note(adjustments, "display_name", "repaired", "not_utf8");
+  if (name.cut) note(adjustments, "display_name", "cut", "longer_than_" + std::to_string(kMaximumTextBytes) + "_bytes");
+  copy.display_name = std::move(name.text);
+  copy.age_years = participant->age_years;
+  if (copy.age_years < -1 || copy.age_years > 150) {
+    note(adjustments, "age_years", "dropped", "out_of_range");
+    copy.age_years = -1;
+  }
+  const auto is_date = [](std::string_view text) {
+    int year = 0, month = 0, day = 0;
+    return text.size() == kBirthDateBytes && parse_date(text, year, month, day);
+  };
+  if (!copy_optional(participant->birth_date, kBirthDateBytes, "birth_date", copy.birth_date, error, adjustments,
+                     "not_yyyy_mm_dd", is_date) ||
+      !copy_optional(participant->preferred_language, THP_MAXIMUM_LANGUAGE_TAG_BYTES, "preferred_language",
+                     copy.preferred_language, error, adjustments, "not_a_language_tag", looks_like_language_tag) ||
+      !copy_optional(participant->fhir_reference, kMaximumIdentifierBytes, "fhir_reference", copy.fhir_reference,
+                     error, adjustments, "not_type_slash_id", is_relative_reference)) {
     return std::nullopt;
   }
   if (THP_HAS_MEMBER(participant, thp_participant, relationship)) {
-    if (!copy_text(participant->rates_participant_id, kMaximumIdentifierBytes, "rates_participant_id",
-                   copy.rates_participant_id, error) ||
-        !copy_text(participant->relationship, 16, "relationship", copy.relationship, error)) {
+    if (!copy_optional(participant->rates_participant_id, kMaximumIdentifierBytes, "rates_participant_id",
+                       copy.rates_participant_id, error, adjustments, "", anything) ||
+        !copy_optional(participant->relationship, THP_MAXIMUM_RELATIONSHIP_BYTES, "relationship", copy.relationship,
+                       error, adjustments, "", anything)) {
       return std::nullopt;
     }
-  }
-  if (participant->age_years < -1 || participant->age_years > 150) {
-    error = "a participant's age_years is out of range";
-    return std::nullopt;
-  }
-  copy.age_years = participant->age_years;
-  int year = 0, month = 0, day = 0;
-  if (!copy.birth_date.empty() && !parse_date(copy.birth_date, year, month, day)) {
-    error = "a participant's birth_date is not YYYY-MM-DD";
-    return std::nullopt;
   }
   return copy;
 }
 
-std::optional<SessionDetails> copy_session(const thp_session* session, std::string& error) {
+std::optional<Participant> copy_participant(const thp_participant* participant, std::string& error) {
+  std::vector<std::string> adjustments;
+  return copy_participant(participant, error, adjustments);
+}
+
+std::optional<SessionDetails> copy_session(const thp_session* session, std::string& error,
+                                           std::vector<std::string>& adjustments) {
   if (session == nullptr) {
     error = "the session is NULL";
     return std::nullopt;
@@ -121,9 +216,10 @@ std::optional<SessionDetails> copy_session(const thp_session* session, std::stri
     case THP_MEDIUM_IN_PERSON: copy.medium = SessionMedium::in_person; break;
     default: error = "unknown medium " + std::to_string(session->medium); return std::nullopt;
   }
-  if (!copy_text(session->start_time, 64, "start_time", copy.start_time, error) ||
-      !copy_text(session->encounter_reference, kMaximumIdentifierBytes, "encounter_reference",
-                 copy.encounter_reference, error)) {
+  if (!copy_optional(session->start_time, THP_MAXIMUM_TIME_BYTES, "start_time", copy.start_time, error, adjustments,
+                     "", anything) ||
+      !copy_optional(session->encounter_reference, kMaximumIdentifierBytes, "encounter_reference",
+                     copy.encounter_reference, error, adjustments, "not_type_slash_id", is_relative_reference)) {
     return std::nullopt;
   }
   if (session->participant_count > kMaximumParticipants) {
@@ -135,7 +231,7 @@ std::optional<SessionDetails> copy_session(const thp_session* session, std::stri
     return std::nullopt;
   }
   for (size_t index = 0; index < session->participant_count; ++index) {
-    auto participant = copy_participant(session->participants[index], error);
+    auto participant = copy_participant(session->participants[index], error, adjustments);
     if (!participant) return std::nullopt;
     for (const Participant& earlier : copy.participants) {
       if (earlier.participant_id == participant->participant_id) {
@@ -146,6 +242,11 @@ std::optional<SessionDetails> copy_session(const thp_session* session, std::stri
     copy.participants.push_back(std::move(*participant));
   }
   return copy;
+}
+
+std::optional<SessionDetails> copy_session(const thp_session* session, std::string& error) {
+  std::vector<std::string> adjustments;
+  return copy_session(session, error, adjustments);
 }
 
 int age_on(const std::string& birth_date, const std::string& on_date) {

@@ -27,15 +27,24 @@ std::string rater_title(const std::string& measure_title, const std::string& cli
 }  // namespace
 
 std::string client_key_for(const Participant& participant) {
-  if (!participant.fhir_reference.empty()) return participant.fhir_reference;
-  return "participant:" + participant.participant_id;
+  // participant_id is unique only within one session (the header says so): two hosts'
+  // "participant-1" are two people. Only the chart reference is stable; without it the
+  // client has no history. (Older versions keyed such clients by "participant:" + id;
+  // a chart reference is "Type/id" and can never take that form, so their rows belong
+  // to nobody now.)
+  return participant.fhir_reference;
 }
 
 std::string rater_key_for(const Participant& client, const Participant& rater) {
+  const std::string client_key = client_key_for(client);
+  if (client_key.empty()) return {};
+  // The rater's own chart reference, else their relationship to this client (one
+  // mother per child); a rater with neither has no stable identity either.
   const std::string who = !rater.fhir_reference.empty() ? rater.fhir_reference
                           : !rater.relationship.empty() ? "relationship:" + rater.relationship
-                                                        : "participant:" + rater.participant_id;
-  return client_key_for(client) + "\nrated-by:" + who;
+                                                        : std::string();
+  if (who.empty()) return {};
+  return client_key + "\nrated-by:" + who;
 }
 
 namespace {
@@ -453,8 +462,10 @@ void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionS
                           std::to_string(administration.scored.flags.size()));
   host_.post_to_panel(panel, json({{"type", "saved"}, {"measure", code}}).dump());
   if (on_saved_) on_saved_();
-  tell_therapists(session, result_message(participant, binding, session, measure, administration.scored));
-  if (!administration.other_rater) {
+  tell_therapists(session, result_message(participant, binding, session, measure, administration.scored,
+                                          !administration.client_key.empty()));
+  // Without a stable identity there is no trajectory to draw; the result says why.
+  if (!administration.other_rater && !administration.client_key.empty()) {
     try {
       tell_therapists(session, trend_message(session, participant, administration.client_key));
     } catch (const std::exception& error) {
@@ -594,7 +605,7 @@ void SessionWorkflow::tell_therapists(SessionState& session, const std::string& 
 
 std::string SessionWorkflow::result_message(const ParticipantState& participant, const PanelBinding& binding,
                                             const SessionState& session, const MeasureDefinition& measure,
-                                            const ScoredMeasure& scored) const {
+                                            const ScoredMeasure& scored, bool history_linked) const {
   json items = json::array();
   for (size_t index = 0; index < scored.item_scores.size() && index < measure.items.size(); ++index) {
     items.push_back({{"link_id", measure.items[index].link_id},
@@ -629,7 +640,10 @@ std::string SessionWorkflow::result_message(const ParticipantState& participant,
                   {"concern", scored.in_concern_range},
                   {"items", items},
                   {"flags", flags},
-                  {"summary", client + ": " + scored.summary}};
+                  {"summary", client + ": " + scored.summary},
+                  // "not_linked": the host gave no chart reference, so this score is not
+                  // joined to any other session's (every session is session 1).
+                  {"history", history_linked ? "linked" : "not_linked"}};
   message["cutoff"] = scored.cutoff ? json(tenths_to_points(*scored.cutoff)) : json(nullptr);
   message["change_since_intake"] =
       scored.change_since_intake ? json(tenths_to_points(*scored.change_since_intake)) : json(nullptr);

@@ -113,7 +113,7 @@ class SessionWorkflow {
               const std::vector<Tenths>& item_scores);
   std::string result_message(const ParticipantState& participant, const PanelBinding& binding,
                              const SessionState& session, const MeasureDefinition& measure,
-                             const ScoredMeasure& scored) const;
+                             const ScoredMeasure& scored, bool history_linked) const;
   void tell_therapists(SessionState& session, const std::string& message);
   // The client's ORS and SRS trajectories from the store, for the therapist's graph.
   // The client's ORS and SRS series for the therapist's graph: the store's scores, and
@@ -151,12 +151,14 @@ class SessionWorkflow {
   };
 };
 
-// "Patient/123" when the host gave one; otherwise the participant id, which keeps a
-// trajectory only as long as the host reuses participant ids for the same client.
+// Whose trajectory a client's scores join: their chart reference ("Patient/123"), the
+// only identity the ABI makes stable across sessions. Empty when the host gave none:
+// then the client has no history (nothing earlier is read, nothing is kept for later).
 std::string client_key_for(const Participant& participant);
 
 // The trajectory of one other rater's forms about a client: apart from the client's
-// own, since a parent's view and a child's are different series.
+// own, since a parent's view and a child's are different series. Empty when the client
+// or the rater (no reference, no relationship) has no stable identity.
 std::string rater_key_for(const Participant& client, const Participant& rater);
 
 }  // namespace alliance

@@ -263,6 +263,8 @@ void Store::execute(const char* sql) {
 
 MeasureHistory Store::history(const std::string& client_key, const std::string& measure,
                               const std::string& session_id) {
+  // No stable identity, no history: the empty key is shared by every such client.
+  if (client_key.empty()) return {};
   const std::vector<std::string> clients = keys_.lookups_under_every_key(client_key);
   const std::vector<std::string> sessions = keys_.lookups_under_every_key(session_id);
   MeasureHistory history;
@@ -320,7 +322,8 @@ SaveOutcome Store::save(const Administration& administration) {
         .bind_blob(6, keys_.seal(encode_administration(administration), id));
     insert.step();
     saved = sqlite3_changes(database_) == 1;
-    if (!saved || !completed) return;  // nothing to trend without scores
+    // Nothing to trend without scores, nor for a client with no stable identity.
+    if (!saved || !completed || administration.client_key.empty()) return;
     json scores = {{"total", scored.total}, {"items", scored.item_scores}, {"session_number", scored.session_number}};
     scores["cutoff"] = scored.cutoff ? json(*scored.cutoff) : json(nullptr);
     Statement trend(database_, R"SQL(
@@ -361,6 +364,7 @@ StoredAdministration Store::read_outbox_row(Statement& row) {
 }
 
 std::vector<TrendPoint> Store::trend(const std::string& client_key) {
+  if (client_key.empty()) return {};
   const std::vector<std::string> clients = keys_.lookups_under_every_key(client_key);
   Statement rows(database_, "SELECT administration_id, key_id, scores, measure, authored_at FROM trend WHERE "
                             "client_lookup IN (" + placeholders(1, clients.size()) + ") ORDER BY authored_at, rowid");
@@ -384,6 +388,7 @@ std::vector<TrendPoint> Store::trend(const std::string& client_key) {
 }
 
 std::vector<Administration> Store::administrations_for(const std::string& client_key) {
+  if (client_key.empty()) return {};
   const std::vector<std::string> clients = keys_.lookups_under_every_key(client_key);
   Statement select(database_, "SELECT administration_id FROM trend WHERE client_lookup IN (" +
                                   placeholders(1, clients.size()) + ") ORDER BY authored_at, rowid");

@@ -99,7 +99,9 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // The client's earlier administrations of one measure ("ORS", "CORS", ...), not
-  // counting `session_id`.
+  // counting `session_id`. An empty `client_key` (a client with no stable identity)
+  // has no history, here and in trend() and administrations_for(); save() keeps no
+  // trend row for it.
   MeasureHistory history(const std::string& client_key, const std::string& measure, const std::string& session_id);
 
   // Writes one administration durably (outbox and trend, one transaction). A second

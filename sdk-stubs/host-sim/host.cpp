@@ -153,12 +153,17 @@ thp_status Host::panel_open(thp_str session_id, thp_str participant_id, thp_str 
   }
 
   // Refusals for people or sessions the host does not know are not contract
-  // violations: a plugin thread can race with a participant leaving.
+  // violations: a plugin thread can race with a participant leaving. After
+  // session_ended the post-session window is still open (the ABI header's panel
+  // window): panels for participants who have not left are accepted until it closes.
   const char* refusal = nullptr;
   auto known_session = state_.sessions.find(*session);
   const Attendee* attendee = state_.find_attendee(*session, *participant);
+  auto window = state_.window_closes_at_ms.find(*session);
   if (known_session == state_.sessions.end()) {
     refusal = "unknown session";
+  } else if (window != state_.window_closes_at_ms.end() && clock_.elapsed_ms() >= window->second) {
+    refusal = "the post-session window has closed";
   } else if (attendee == nullptr) {
     refusal = "unknown participant";
   } else if (!attendee->present) {
@@ -284,6 +289,29 @@ void Host::set_present(std::string_view session_id, std::string_view participant
   if (session == state_.sessions.end()) return;
   auto attendee = session->second.find(participant_id);
   if (attendee != session->second.end()) attendee->second.present = present;
+}
+
+void Host::end_session(std::string_view session_id, std::chrono::milliseconds window) {
+  std::lock_guard lock(mutex_);
+  // A repeated end does not move the window.
+  state_.window_closes_at_ms.emplace(std::string(session_id), clock_.elapsed_ms() + window.count());
+}
+
+std::vector<Host::WindowClosing> Host::close_expired_windows() {
+  std::lock_guard lock(mutex_);
+  std::vector<WindowClosing> closed;
+  const std::int64_t now = clock_.elapsed_ms();
+  for (PanelRecord& panel : state_.panels) {
+    if (!panel.is_open()) continue;
+    auto window = state_.window_closes_at_ms.find(panel.session_id);
+    if (window == state_.window_closes_at_ms.end() || now < window->second) continue;
+    panel.closed_at_ms = now;
+    panel.closed_by = ClosedBy::Host;
+    panel.close_reason = THP_PANEL_PARTICIPANT_LEFT;
+    closed.push_back({panel.session_id, panel.panel_id});
+  }
+  if (!closed.empty()) changed_.notify_all();
+  return closed;
 }
 
 std::vector<thp_panel_id> Host::close_open_panels_of(std::string_view session_id,

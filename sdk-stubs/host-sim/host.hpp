@@ -59,6 +59,18 @@ class Host {
   void register_session(const std::string& session_id,
                         const std::vector<std::pair<std::string, Attendee>>& attendees);
   void set_present(std::string_view session_id, std::string_view participant_id, bool present);
+  // The session has ended: its post-session window is open for `window` from now.
+  // panel_open is accepted for participants who have not left until it closes.
+  void end_session(std::string_view session_id, std::chrono::milliseconds window);
+  // A panel the host closed because a session's post-session window closed.
+  struct WindowClosing {
+    std::string session_id;
+    thp_panel_id panel_id = 0;
+  };
+  // For every session whose window has closed by now: closes its open panels as the
+  // host (THP_PANEL_PARTICIPANT_LEFT), as the header says a host does, and returns
+  // them so that the runner reports each through panel_closed.
+  std::vector<WindowClosing> close_expired_windows();
   // Closes (as the host) every open panel of the participant; returns their ids.
   std::vector<thp_panel_id> close_open_panels_of(std::string_view session_id,
                                                  std::string_view participant_id,

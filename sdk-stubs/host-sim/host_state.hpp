@@ -66,6 +66,9 @@ struct HostState {
   std::vector<LogRecord> logs;
   std::vector<std::string> failures;
   std::map<std::string, std::map<std::string, Attendee, std::less<>>, std::less<>> sessions;
+  // Ended sessions: when (run clock) their post-session window closes, as the ABI
+  // header describes it. Absent while a session runs.
+  std::map<std::string, std::int64_t, std::less<>> window_closes_at_ms;
 
   PanelRecord* find_panel(thp_panel_id panel_id);
   const PanelRecord* find_panel(thp_panel_id panel_id) const;

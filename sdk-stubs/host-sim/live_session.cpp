@@ -260,6 +260,7 @@ void LiveSession::end(const Connection& from) {
   phase_ = SessionPhase::Ended;
   transcript_.event("host: " + name_of(from.participant_id) + " ended session " +
                     session_.session_id);
+  host_.end_session(session_.session_id, std::chrono::milliseconds(session_.post_session_window_ms));
   call_hook("session_ended",
             [&] { return plugin_.session_ended(plugin_.plugin, view(session_.session_id)); });
   tell_everyone_session_state();

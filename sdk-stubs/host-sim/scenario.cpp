@@ -216,6 +216,9 @@ ScenarioSession parse_session(const Json& value, const std::string& path,
                        .value_or(THP_MEDIUM_VIDEO);
   session.start_time = fields.optional_string("start_time").value_or("");
   session.encounter_reference = fields.optional_string("encounter_reference").value_or("");
+  session.post_session_window_ms =
+      fields.optional_integer("post_session_window_ms", 0, longest_delay_ms)
+          .value_or(THP_POST_SESSION_WINDOW_MINIMUM_SECONDS * 1000);
 
   if (const Json* participants = fields.required_array("participants")) {
     std::set<std::string, std::less<>> seen_ids;

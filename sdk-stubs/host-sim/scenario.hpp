@@ -70,6 +70,9 @@ struct ScenarioSession {
   thp_session_medium medium = THP_MEDIUM_VIDEO;
   std::string start_time;
   std::string encounter_reference;
+  // How long the host keeps the post-session window open after "end" (the ABI
+  // header's minimum unless the scenario shortens it to exercise the closing).
+  std::int64_t post_session_window_ms = THP_POST_SESSION_WINDOW_MINIMUM_SECONDS * 1000;
   std::vector<ScenarioParticipant> participants;
   std::vector<ScenarioStep> steps;
 

@@ -50,6 +50,7 @@ RunOutcome ScenarioRunner::run() {
     introduce(session);
     for (const ScenarioStep& step : session.steps) {
       if (step.after_ms > 0) host_.run_tasks_for(std::chrono::milliseconds(step.after_ms));
+      close_expired_windows();
       if (StepResult failure = run_step(session, step)) {
         ++outcome_.failed_steps;
         host_.record_failure(step.path + " (" + std::string(action_name(step.action)) + "): " +
@@ -103,9 +104,21 @@ ScenarioRunner::StepResult ScenarioRunner::run_step(const ScenarioSession& sessi
       return close(session, step);
     case StepAction::Wait:
       host_.run_tasks_for(std::chrono::milliseconds(step.duration_ms));
+      close_expired_windows();
       return std::nullopt;
   }
   return "unknown action";
+}
+
+void ScenarioRunner::close_expired_windows() {
+  for (const Host::WindowClosing& closing : host_.close_expired_windows()) {
+    transcript_.event("host: the post-session window of session " + closing.session_id +
+                      " closed; closed panel " + std::to_string(closing.panel_id) +
+                      " (participant_left)");
+    call_hook("panel_closed", [&] {
+      return plugin_.panel_closed(plugin_.plugin, closing.panel_id, THP_PANEL_PARTICIPANT_LEFT);
+    });
+  }
 }
 
 template <typename Call>
@@ -184,6 +197,7 @@ ScenarioRunner::StepResult ScenarioRunner::end(const ScenarioSession& session,
                                                const ScenarioStep& step) {
   const std::string& session_id = session_id_for(session, step);
   transcript_.event("host: session " + session_id + " ended");
+  host_.end_session(session_id, std::chrono::milliseconds(session.post_session_window_ms));
   thp_status status = call_hook(
       "session_ended", [&] { return plugin_.session_ended(plugin_.plugin, view(session_id)); });
   return check_status(step, status);

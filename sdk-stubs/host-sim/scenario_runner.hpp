@@ -48,6 +48,9 @@ class ScenarioRunner {
   using StepResult = std::optional<std::string>;
 
   void introduce(const ScenarioSession& session);
+  // Closes, as the host, the panels of sessions whose post-session window has closed
+  // and reports each to the plugin through panel_closed.
+  void close_expired_windows();
   StepResult run_step(const ScenarioSession& session, const ScenarioStep& step);
   StepResult start(const ScenarioSession& session, const ScenarioStep& step);
   StepResult end(const ScenarioSession& session, const ScenarioStep& step);

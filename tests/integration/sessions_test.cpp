@@ -198,4 +198,48 @@ TEST_SUITE("integration") {
       }
     }
   }
+
+  // Issue 12, defect 1: two hosts both call their client "participant-1", with no
+  // chart reference. Bob's therapist saw "ORS 36.0 (session 2), +32.0 since intake,
+  // recovered", and Bob's graph held Alice's 4.0.
+  TEST_CASE("two clients both called participant-1 without a chart reference: Bob's therapist sees session 1 and none of Alice") {
+    const ScenarioRun run = run_scenario("same_participant_id_no_chart.json");
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    CHECK(run.rows.size() == 4);  // both clients' ORS and SRS are still recorded
+    const auto results = run.messages_to("therapist-b", "result");
+    REQUIRE(results.size() == 2);
+    CHECK(results[0]["measure"] == "ORS");
+    CHECK(results[0]["total"] == 36.0);
+    CHECK(results[0]["session_number"] == 1);
+    CHECK(results[0]["change_since_intake"].is_null());
+    CHECK(results[0]["outcome_category"].is_null());
+    CHECK(results[0]["history"] == "not_linked");
+    CHECK(results[1]["session_number"] == 1);
+    CHECK(results[1]["change_since_previous"].is_null());
+    for (const json& trend : run.messages_to("therapist-b", "trend")) {
+      for (const json& series : trend["series"]) {
+        for (const json& point : series["points"]) CHECK(point["total"] != 4.0);
+      }
+    }
+    for (const json& panel : run.panels_of("therapist-b")) CHECK(panel.dump().find("Alice") == std::string::npos);
+  }
+
+  // Issue 12: the header said panel_open was for "a running session", yet the SRS opens
+  // after session_ended. The header now defines the post-session window; host-sim keeps it.
+  TEST_CASE("the SRS opens in the post-session window and the host closes what is left when the window closes") {
+    const ScenarioRun run = run_scenario("post_session_window.json");
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    const auto client_panels = run.panels_of("client-alex");
+    REQUIRE(client_panels.size() == 2);
+    CHECK(client_panels[1]["title"] == "Session Rating Scale (SRS)");
+    CHECK(client_panels[1]["closed_by"] == "host");
+    CHECK(client_panels[1]["close_reason"] == "participant_left");
+    const auto therapist_panels = run.panels_of("clinician-kim");
+    REQUIRE(therapist_panels.size() == 1);
+    CHECK(therapist_panels[0]["close_reason"] == "participant_left");
+    // Every panel ended, so the plugin let the session go.
+    CHECK(run.all_log_text().find("event=session_finished") != std::string::npos);
+    CHECK(run.all_log_text().find("measures_not_completed=1") != std::string::npos);
+  }
 }
+

@@ -81,4 +81,13 @@ TEST_SUITE("panels") {
     CHECK(count_of(page, "&lt;b&gt;Results&lt;/b&gt;") == 2);
     CHECK(page.find("<html lang=\"en\">") != std::string::npos);
   }
+
+  // Issue 12, defect 1: a client without a chart reference is "Session 1" every time;
+  // the therapist must read why, not take it for a first session.
+  TEST_CASE("the clinician panel says in words when a client's scores are not linked across sessions") {
+    const std::string page = render_clinician_panel("Session results");
+    CHECK(page.find("own(m, \"history\") === \"not_linked\"") != std::string::npos);
+    CHECK(page.find("this client is not linked to a chart record") != std::string::npos);
+    CHECK(page.find("each session counts as the first") != std::string::npos);
+  }
 }

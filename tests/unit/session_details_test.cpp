@@ -2,7 +2,9 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
+#include "host_text.hpp"
 #include "session_details.hpp"
 
 using namespace alliance;
@@ -86,10 +88,6 @@ TEST_SUITE("session_details") {
     null_list.session.participants = nullptr;
     CHECK_FALSE(copy_session(&null_list.session, error));
 
-    SessionBuilder bad_date;
-    const std::string date = "04/03/1992";
-    bad_date.participant.birth_date = view(date);
-    CHECK_FALSE(copy_session(&bad_date.session, error));
   }
 
   TEST_CASE("two participants with one id are refused") {
@@ -168,17 +166,17 @@ TEST_SUITE("session_details") {
     CHECK(without->participants[0].relationship.empty());
   }
 
-  TEST_CASE("oversized or dangling rater fields are refused with their name") {
+  TEST_CASE("oversized rater fields are dropped with their name and dangling ones refused") {
     struct Row {
       const char* name;
       std::string rates;
       std::string relationship;
-      const char* error_part;
+      const char* field;
     };
     const Row rows[] = {
-        {"relationship of 17 bytes", "client-9", std::string(17, 'R'), "relationship is longer than 16 bytes"},
+        {"relationship of 17 bytes", "client-9", std::string(17, 'R'), "field=relationship "},
         {"rates_participant_id too long", std::string(kMaximumIdentifierBytes + 1, 'x'), "MTH",
-         "rates_participant_id is longer than"},
+         "field=rates_participant_id "},
     };
     for (const Row& row : rows) {
       CAPTURE(row.name);
@@ -187,18 +185,197 @@ TEST_SUITE("session_details") {
       builder.participant.rates_participant_id = view(row.rates);
       builder.participant.relationship = view(row.relationship);
       std::string error;
-      CHECK_FALSE(copy_session(&builder.session, error));
-      CHECK(error.find(row.error_part) != std::string::npos);
+      std::vector<std::string> adjustments;
+      const auto copy = copy_session(&builder.session, error, adjustments);
+      REQUIRE_MESSAGE(copy, error);
+      REQUIRE(adjustments.size() == 1);
+      CHECK(adjustments[0].find(row.field) != std::string::npos);
     }
     SessionBuilder sixteen;
     const std::string longest(16, 'R');
     sixteen.participant.relationship = view(longest);
     std::string error;
-    CHECK(copy_session(&sixteen.session, error));
+    std::vector<std::string> adjustments;
+    const auto kept = copy_session(&sixteen.session, error, adjustments);
+    REQUIRE(kept);
+    CHECK(kept->participants[0].relationship == longest);
+    CHECK(adjustments.empty());
 
     SessionBuilder dangling;
     dangling.participant.relationship = {nullptr, 3};
     CHECK_FALSE(copy_session(&dangling.session, error));
     CHECK(error == "relationship has a length but no characters");
+  }
+
+  // Issue 12, defect 6: a display name that is not UTF-8 made every later JSON dump
+  // throw, so no panel opened. The boundary now repairs free text and says so by name.
+  TEST_CASE("a display name that is not UTF-8 has its bad bytes replaced and the field named in a note") {
+    SessionBuilder builder;
+    const std::string name = std::string("Al\xff") + "x\xc3" + std::string(1, '\0') + "!";
+    builder.participant.display_name = view(name);
+    std::string error;
+    std::vector<std::string> adjustments;
+    const auto copy = copy_session(&builder.session, error, adjustments);
+    REQUIRE_MESSAGE(copy, error);
+    CHECK(copy->participants[0].display_name == "Al\xef\xbf\xbdx\xef\xbf\xbd\xef\xbf\xbd!");
+    CHECK(is_valid_utf8(copy->participants[0].display_name));
+    REQUIRE(adjustments.size() == 1);
+    CHECK(adjustments[0].find("field=display_name") != std::string::npos);
+    CHECK(adjustments[0].find("Al") == std::string::npos);
+  }
+
+  TEST_CASE("optional fields that are not UTF-8 are dropped and named and required ids are refused") {
+    const std::string bad = "x\xc0\xafy";  // an overlong encoding of "/"
+    {
+      SessionBuilder builder;
+      builder.participant.fhir_reference = view(bad);
+      builder.participant.preferred_language = view(bad);
+      builder.participant.birth_date = view(bad);
+      builder.session.encounter_reference = view(bad);
+      builder.session.start_time = view(bad);
+      std::string error;
+      std::vector<std::string> adjustments;
+      const auto copy = copy_session(&builder.session, error, adjustments);
+      REQUIRE_MESSAGE(copy, error);
+      CHECK(copy->participants[0].fhir_reference.empty());
+      CHECK(copy->participants[0].preferred_language.empty());
+      CHECK(copy->participants[0].birth_date.empty());
+      CHECK(copy->encounter_reference.empty());
+      CHECK(copy->start_time.empty());
+      CHECK(adjustments.size() == 5);
+      for (const char* field : {"fhir_reference", "preferred_language", "birth_date", "encounter_reference",
+                                "start_time"}) {
+        CAPTURE(field);
+        int naming = 0;
+        for (const std::string& line : adjustments) naming += line.find(std::string("field=") + field + " ") == 0;
+        CHECK(naming == 1);
+      }
+    }
+    {
+      SessionBuilder builder;
+      builder.session.session_id = view(bad);
+      std::string error;
+      CHECK_FALSE(copy_session(&builder.session, error));
+      CHECK(error == "session_id is not valid UTF-8");
+    }
+    {
+      SessionBuilder builder;
+      builder.participant.participant_id = view(bad);
+      std::string error;
+      CHECK_FALSE(copy_session(&builder.session, error));
+      CHECK(error == "participant_id is not valid UTF-8");
+      const std::string with_nul("client\0-1", 9);
+      builder.participant.participant_id = view(with_nul);
+      CHECK_FALSE(copy_session(&builder.session, error));
+      CHECK(error == "participant_id contains a NUL byte");
+    }
+  }
+
+  // Issue 12: one bad optional field refused the whole session, so the client got no ORS.
+  TEST_CASE("a malformed birth date or an over-long display name keeps the participant") {
+    SessionBuilder builder;
+    const std::string date = "04/03/1992";
+    const std::string long_name = std::string(kMaximumTextBytes - 1, 'a') + "\xc3\xa9";  // 513 bytes
+    builder.participant.birth_date = view(date);
+    builder.participant.display_name = view(long_name);
+    builder.participant.age_years = 200;
+    std::string error;
+    std::vector<std::string> adjustments;
+    const auto copy = copy_session(&builder.session, error, adjustments);
+    REQUIRE_MESSAGE(copy, error);
+    REQUIRE(copy->participants.size() == 1);
+    CHECK(copy->participants[0].birth_date.empty());
+    CHECK(copy->participants[0].age_years == -1);
+    // Cut before the two-byte character that would not fit whole.
+    CHECK(copy->participants[0].display_name == std::string(kMaximumTextBytes - 1, 'a'));
+    REQUIRE(adjustments.size() == 3);
+    CHECK(adjustments[0].find("field=display_name ") == 0);
+    CHECK(adjustments[1].find("field=age_years ") == 0);
+    CHECK(adjustments[2].find("field=birth_date ") == 0);
+    for (const std::string& line : adjustments) {
+      CHECK(line.find("04/03") == std::string::npos);
+      CHECK(line.find("aaaa") == std::string::npos);
+    }
+  }
+
+  TEST_CASE("the limits in the header are the ones enforced and exactly at their edge") {
+    CHECK(kMaximumIdentifierBytes == static_cast<size_t>(THP_MAXIMUM_IDENTIFIER_BYTES));
+    CHECK(kMaximumTextBytes == static_cast<size_t>(THP_MAXIMUM_TEXT_BYTES));
+    CHECK(kMaximumParticipants == static_cast<size_t>(THP_MAXIMUM_PARTICIPANTS));
+    CHECK(THP_MAXIMUM_IDENTIFIER_BYTES == 256);
+    CHECK(THP_MAXIMUM_TEXT_BYTES == 512);
+    CHECK(THP_MAXIMUM_PARTICIPANTS == 64);
+    std::string error;
+    std::vector<std::string> adjustments;
+    {
+      SessionBuilder builder;
+      const std::string longest(THP_MAXIMUM_IDENTIFIER_BYTES, 'i');
+      const std::string one_more(THP_MAXIMUM_IDENTIFIER_BYTES + 1, 'i');
+      builder.session.session_id = view(longest);
+      builder.participant.participant_id = view(longest);
+      CHECK(copy_session(&builder.session, error));
+      builder.participant.participant_id = view(one_more);
+      CHECK_FALSE(copy_session(&builder.session, error));
+      CHECK(error == "participant_id is longer than 256 bytes");
+      builder.participant.participant_id = view(longest);
+      builder.session.session_id = view(one_more);
+      CHECK_FALSE(copy_session(&builder.session, error));
+      CHECK(error == "session_id is longer than 256 bytes");
+    }
+    {
+      SessionBuilder builder;
+      const std::string longest(THP_MAXIMUM_TEXT_BYTES, 'n');
+      builder.participant.display_name = view(longest);
+      adjustments.clear();
+      const auto copy = copy_session(&builder.session, error, adjustments);
+      REQUIRE(copy);
+      CHECK(copy->participants[0].display_name == longest);
+      CHECK(adjustments.empty());
+      const std::string one_more(THP_MAXIMUM_TEXT_BYTES + 1, 'n');
+      builder.participant.display_name = view(one_more);
+      const auto cut = copy_session(&builder.session, error, adjustments);
+      REQUIRE(cut);
+      CHECK(cut->participants[0].display_name == longest);
+      CHECK(adjustments.size() == 1);
+    }
+    {
+      SessionBuilder builder;
+      std::vector<std::string> ids;
+      std::vector<thp_participant> people(THP_MAXIMUM_PARTICIPANTS + 1);
+      std::vector<const thp_participant*> pointers;
+      for (size_t index = 0; index < people.size(); ++index) ids.push_back("p" + std::to_string(index));
+      for (size_t index = 0; index < people.size(); ++index) {
+        people[index] = builder.participant;
+        people[index].participant_id = view(ids[index]);
+        pointers.push_back(&people[index]);
+      }
+      builder.session.participants = pointers.data();
+      builder.session.participant_count = THP_MAXIMUM_PARTICIPANTS;
+      const auto full = copy_session(&builder.session, error);
+      REQUIRE_MESSAGE(full, error);
+      CHECK(full->participants.size() == 64);
+      builder.session.participant_count = THP_MAXIMUM_PARTICIPANTS + 1;
+      CHECK_FALSE(copy_session(&builder.session, error));
+      CHECK(error == "more than 64 participants");
+    }
+    {
+      SessionBuilder builder;
+      const std::string reference = "Patient/" + std::string(64, '7');
+      const std::string too_long = "Patient/" + std::string(65, '7');
+      const std::string not_a_reference = "participant:client-1";
+      builder.participant.fhir_reference = view(reference);
+      auto copy = copy_session(&builder.session, error);
+      REQUIRE(copy);
+      CHECK(copy->participants[0].fhir_reference == reference);
+      for (const std::string* dropped : {&too_long, &not_a_reference}) {
+        CAPTURE(*dropped);
+        builder.participant.fhir_reference = view(*dropped);
+        adjustments.clear();
+        copy = copy_session(&builder.session, error, adjustments);
+        REQUIRE(copy);
+        CHECK(copy->participants[0].fhir_reference.empty());
+        CHECK(adjustments.size() == 1);
+      }
+    }
   }
 }

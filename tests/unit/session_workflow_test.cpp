@@ -634,4 +634,162 @@ TEST_SUITE("session_workflow") {
       CHECK(fixture.host.find("r1", "about Name of c1") != 0);
     }
   }
+
+  // Issue 12, defect 1: without a chart reference the trend was keyed by participant_id,
+  // which is unique only within one session. Two hosts' "participant-1" were one client.
+  TEST_CASE("two clients both called participant-1 without a chart reference never share a history") {
+    Fixture fixture;
+    Participant alice = person("participant-1", ParticipantRole::client, "");
+    alice.display_name = "Alice";
+    fixture.workflow.session_started(session("s-alice", {alice, person("t-alice", ParticipantRole::clinician, "")}));
+    fixture.message(fixture.host.find("participant-1", "Outcome"), submit("ORS", {1.0, 1.0, 1.0, 1.0}));
+    fixture.workflow.session_ended("s-alice");
+    fixture.message(fixture.host.find("participant-1", "Session"), submit("SRS", {5, 5, 5, 5}));
+
+    Participant bob = person("participant-1", ParticipantRole::client, "");
+    bob.display_name = "Bob";
+    fixture.workflow.session_started(session("s-bob", {bob, person("t-bob", ParticipantRole::clinician, "")}));
+    fixture.message(fixture.host.find("participant-1", "Outcome"), submit("ORS", {9.0, 9.0, 9.0, 9.0}));
+
+    const std::vector<json> results = therapist_messages(fixture.host, "t-bob", "result");
+    REQUIRE(results.size() == 1);
+    CHECK(results[0]["total"] == 36.0);
+    CHECK(results[0]["session_number"] == 1);
+    CHECK(results[0]["change_since_intake"].is_null());
+    CHECK(results[0]["outcome_category"].is_null());
+    CHECK(results[0]["summary"].get<std::string>().find("since intake") == std::string::npos);
+    // Said in words: this client's scores are not joined across sessions.
+    CHECK(results[0]["history"] == "not_linked");
+    for (const json& trend : therapist_messages(fixture.host, "t-bob", "trend")) {
+      for (const json& series : trend["series"]) {
+        for (const json& point : series["points"]) CHECK(point["total"] != 4.0);
+      }
+    }
+    // Nothing about Alice reached Bob's therapist.
+    const std::string everything = fixture.host.panels[fixture.host.find("t-bob", "Alliance")].received.empty()
+                                       ? ""
+                                       : json(fixture.host.panels[fixture.host.find("t-bob", "Alliance")].received).dump();
+    CHECK(everything.find("Alice") == std::string::npos);
+  }
+
+  TEST_CASE("a client with a chart reference keeps their history under any participant_id") {
+    Fixture fixture;
+    fixture.workflow.session_started(session("s1", {person("participant-1", ParticipantRole::client, "Patient/p-carol"),
+                                                    person("t1", ParticipantRole::clinician, "")}));
+    fixture.message(fixture.host.find("participant-1", "Outcome"), submit("ORS", {1.0, 1.0, 1.0, 1.0}));
+    fixture.workflow.session_started(session("s2", {person("participant-7", ParticipantRole::client, "Patient/p-carol"),
+                                                    person("t2", ParticipantRole::clinician, "")}));
+    fixture.message(fixture.host.find("participant-7", "Outcome"), submit("ORS", {9.0, 9.0, 9.0, 9.0}));
+    const std::vector<json> results = therapist_messages(fixture.host, "t2", "result");
+    REQUIRE(results.size() == 1);
+    CHECK(results[0]["session_number"] == 2);
+    CHECK(results[0]["change_since_intake"] == 32.0);
+    CHECK(results[0]["history"] == "linked");
+    const std::vector<json> trends = therapist_messages(fixture.host, "t2", "trend");
+    REQUIRE(trends.size() == 1);
+    CHECK(trends[0]["series"][0]["points"].size() == 2);
+  }
+
+  // Older versions stored scores of clients without a chart reference under
+  // "participant:" + their participant_id. Those rows belong to nobody now.
+  TEST_CASE("scores an older version stored under a participant id are not shown as anyone's history") {
+    Fixture fixture;
+    Administration old;
+    old.administration_id = "00000000-0000-4000-8000-000000000001";
+    old.session_id = "s-older";
+    old.participant_id = "participant-1";
+    old.client_key = "participant:participant-1";
+    old.measure_code = "ORS";
+    old.authored_at = "2026-10-01T15:00:00.000Z";
+    old.scored.kind = MeasureKind::outcome_rating_scale;
+    old.scored.total = 40;
+    old.scored.item_scores = {10, 10, 10, 10};
+    REQUIRE(fixture.store->save(old) == SaveOutcome::saved);
+
+    fixture.workflow.session_started(session("s-new", {person("participant-1", ParticipantRole::client, ""),
+                                                       person("t1", ParticipantRole::clinician, "")}));
+    fixture.message(fixture.host.find("participant-1", "Outcome"), submit("ORS", {9.0, 9.0, 9.0, 9.0}));
+    const std::vector<json> results = therapist_messages(fixture.host, "t1", "result");
+    REQUIRE(results.size() == 1);
+    CHECK(results[0]["session_number"] == 1);
+    CHECK(results[0]["change_since_intake"].is_null());
+    for (const json& trend : therapist_messages(fixture.host, "t1", "trend")) {
+      for (const json& series : trend["series"]) {
+        for (const json& point : series["points"]) CHECK(point["total"] != 4.0);
+      }
+    }
+  }
+
+  // Issue 12, defect 6, at the workflow: a name repaired at the boundary opens every panel.
+  TEST_CASE("a session copied from host data that is not UTF-8 opens its panels and finishes") {
+    Fixture fixture;
+    const std::string session_id = "s-utf8";
+    const std::string client_id = "c1";
+    const std::string therapist_id = "t1";
+    const std::string client_name = "Bj\xf6rk";  // Latin-1, not UTF-8
+    const std::string therapist_name = "Dr \xe2\x82";  // cut in the middle of a character
+    thp_participant client{};
+    client.struct_size = sizeof client;
+    client.participant_id = {client_id.data(), client_id.size()};
+    client.role = THP_ROLE_CLIENT;
+    client.display_name = {client_name.data(), client_name.size()};
+    client.age_years = 30;
+    thp_participant therapist = client;
+    therapist.participant_id = {therapist_id.data(), therapist_id.size()};
+    therapist.role = THP_ROLE_CLINICIAN;
+    therapist.display_name = {therapist_name.data(), therapist_name.size()};
+    const thp_participant* people[2] = {&client, &therapist};
+    thp_session host_session{};
+    host_session.struct_size = sizeof host_session;
+    host_session.session_id = {session_id.data(), session_id.size()};
+    host_session.participants = people;
+    host_session.participant_count = 2;
+    std::string error;
+    auto copy = copy_session(&host_session, error);
+    REQUIRE_MESSAGE(copy, error);
+
+    fixture.workflow.session_started(std::move(*copy));
+    const thp_panel_id outcome = fixture.host.find("c1", "Outcome");
+    const thp_panel_id summary = fixture.host.find("t1", "Alliance");
+    REQUIRE(outcome != 0);
+    REQUIRE(summary != 0);
+    fixture.message(outcome, submit("ORS", {5, 5, 5, 5}));
+    fixture.workflow.session_ended(session_id);
+    const thp_panel_id rating = fixture.host.find("c1", "Session");
+    REQUIRE(rating != 0);
+    fixture.message(rating, submit("SRS", {9, 9, 9, 9}));
+    const std::vector<json> results = therapist_messages(fixture.host, "t1", "result");
+    REQUIRE(results.size() == 2);
+    CHECK(results[0]["client"] == "Bj\xef\xbf\xbdrk");
+    for (thp_panel_id panel : {outcome, rating, summary}) fixture.workflow.panel_closed(panel, THP_PANEL_SUBMITTED);
+    CHECK(fixture.workflow.open_session_count() == 0);
+  }
+
+  // Issue 12: a malformed birth date refused the whole session: the client got no ORS.
+  TEST_CASE("a malformed birth date or an over-long display name still opens the ORS") {
+    Fixture fixture;
+    const std::string session_id = "s-lenient";
+    const std::string client_id = "c1";
+    const std::string birth_date = "1990-13-45";
+    const std::string long_name(kMaximumTextBytes + 40, 'n');
+    thp_participant client{};
+    client.struct_size = sizeof client;
+    client.participant_id = {client_id.data(), client_id.size()};
+    client.role = THP_ROLE_CLIENT;
+    client.display_name = {long_name.data(), long_name.size()};
+    client.age_years = -1;
+    client.birth_date = {birth_date.data(), birth_date.size()};
+    const thp_participant* people[1] = {&client};
+    thp_session host_session{};
+    host_session.struct_size = sizeof host_session;
+    host_session.session_id = {session_id.data(), session_id.size()};
+    host_session.participants = people;
+    host_session.participant_count = 1;
+    std::string error;
+    auto copy = copy_session(&host_session, error);
+    REQUIRE_MESSAGE(copy, error);
+    fixture.workflow.session_started(std::move(*copy));
+    CHECK(fixture.host.find("c1", "Outcome Rating Scale") != 0);
+  }
 }
+

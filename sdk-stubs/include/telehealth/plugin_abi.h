@@ -1,5 +1,5 @@
 /*
- * Telehealth host platform: plugin ABI, version 1.0.
+ * Telehealth host platform: plugin ABI, version 1.1.
  *
  * This header is the whole contract between a host (the telehealth/EHR platform)
  * and a plugin (a shared library it loads). It is plain C11 so that any toolchain
@@ -16,7 +16,8 @@
  *     different majors refuse each other. A higher minor on either side is fine.
  *   - Strings cross as thp_str views {ptr, len}: UTF-8, NOT NUL-terminated, borrowed.
  *     The owner and lifetime are stated at each declaration. A view with len 0 is the
- *     empty string; its ptr may be NULL.
+ *     empty string; its ptr may be NULL. A view with len > 0 and a NULL ptr is refused
+ *     with THP_ERROR_INVALID_ARGUMENT.
  *   - Results come back as a thp_status; values come back through out-parameters.
  *
  * Threading model:
@@ -40,6 +41,37 @@
  *   - The plugin sends with panel_post; the page receives a "message" event whose
  *     data is the JSON text.
  *   - The host, never the page, decides who the viewer of a panel is.
+ *
+ * The panel window (when panel_open may be called, and what a host must allow):
+ *   - For a participant, from the moment session_started (or participant_joined) for
+ *     them returns, until they leave (participant_left) or the session's post-session
+ *     window closes, whichever comes first.
+ *   - The post-session window begins when session_ended is called and lasts at least
+ *     THP_POST_SESSION_WINDOW_MINIMUM_SECONDS; a host may keep it open longer (for
+ *     example while the participant is still on its "call ended" screen). A plugin
+ *     opens its end-of-session panels (such as a session rating) in that window, so a
+ *     host must accept panel_open there for every participant who has not left.
+ *   - When the window closes, the host closes the session's panels that are still
+ *     open and reports each through panel_closed with THP_PANEL_PARTICIPANT_LEFT; then
+ *     panel_open for that session returns THP_ERROR_NOT_FOUND.
+ *   - Every panel a plugin opened ends exactly once: closed by the plugin (panel_close)
+ *     or reported by the host (panel_closed). A plugin keeps a session's state until
+ *     then, so a host that never reports a closing keeps that state alive.
+ *
+ * Host strings are untrusted (what the plugin does with each is stated at each member
+ * and hook; the limits are the THP_MAXIMUM_* values below):
+ *   - Required identifiers (session_id, participant_id): empty, longer than
+ *     THP_MAXIMUM_IDENTIFIER_BYTES, not valid UTF-8, or containing a NUL byte: the hook
+ *     is refused with THP_ERROR_INVALID_ARGUMENT and the plugin logs the field's name
+ *     (never its value). Identifiers are compared byte for byte; nothing is repaired.
+ *   - display_name (free text): bytes that are not valid UTF-8 (and NUL bytes) are
+ *     replaced by U+FFFD; a name longer than THP_MAXIMUM_TEXT_BYTES is cut at the last
+ *     whole character that fits. The plugin logs the field's name; the session goes on.
+ *   - Optional fields (birth_date, preferred_language, fhir_reference,
+ *     rates_participant_id, relationship, start_time, encounter_reference, age_years):
+ *     malformed, over their limit, or not valid UTF-8: the field is dropped (treated as
+ *     empty or unknown), the plugin logs the field's name, and the session goes on.
+ *     One bad optional field never costs a participant their measures.
  */
 #ifndef TELEHEALTH_PLUGIN_ABI_H
 #define TELEHEALTH_PLUGIN_ABI_H
@@ -62,6 +94,19 @@ extern "C" {
 #else
 #define THP_EXPORT __attribute__((visibility("default")))
 #endif
+
+/* Limits on what a host passes (bytes of UTF-8, not characters). What happens to a
+ * value over its limit is stated at each member. */
+#define THP_MAXIMUM_IDENTIFIER_BYTES 256       /* session_id, participant_id, references */
+#define THP_MAXIMUM_TEXT_BYTES 512             /* display_name */
+#define THP_MAXIMUM_PARTICIPANTS 64            /* thp_session.participant_count */
+#define THP_MAXIMUM_LANGUAGE_TAG_BYTES 64      /* preferred_language */
+#define THP_MAXIMUM_RELATIONSHIP_BYTES 16      /* relationship */
+#define THP_MAXIMUM_TIME_BYTES 64              /* start_time */
+
+/* The least time, after session_ended, during which a host must accept panel_open for
+ * participants who have not left (see "The panel window" above). */
+#define THP_POST_SESSION_WINDOW_MINIMUM_SECONDS 300
 
 /* True when the struct pointed to by `s` (whose first member is struct_size) is
  * large enough to contain `member`. Use before reading any member added after 1.0. */
@@ -131,32 +176,56 @@ typedef struct thp_plugin thp_plugin;
  * receives it. A plugin that needs any of it later copies it.
  * ------------------------------------------------------------------------------- */
 
+/* Identity across sessions: participant_id is unique only WITHIN one session (two
+ * sessions may each call their client "participant-1"), so a plugin never links a
+ * person's history by it. History across sessions is keyed only by fhir_reference;
+ * a client without one has no history: every session is their first. */
 typedef struct thp_participant {
   uint32_t struct_size;          /* sizeof(thp_participant) as the host built it */
-  thp_str participant_id;        /* host's id, unique within the session; required */
-  thp_participant_role role;
-  thp_str display_name;          /* as shown in the call; PHI */
-  int32_t age_years;             /* age on the session date, or -1 when unknown */
-  thp_str birth_date;            /* "YYYY-MM-DD", or empty when unknown; PHI */
-  thp_str preferred_language;    /* BCP 47 tag such as "en" or "es-MX", or empty */
+  thp_str participant_id;        /* host's id, unique within the session only; required;
+                                    at most THP_MAXIMUM_IDENTIFIER_BYTES, UTF-8, no NUL;
+                                    otherwise the hook is refused (INVALID_ARGUMENT) */
+  thp_participant_role role;     /* an unknown role is refused (INVALID_ARGUMENT) */
+  thp_str display_name;          /* as shown in the call; PHI. Bad UTF-8 is replaced by
+                                    U+FFFD; over THP_MAXIMUM_TEXT_BYTES it is cut at a
+                                    character boundary (logged, never refused) */
+  int32_t age_years;             /* age on the session date (0 to 150), or -1 when
+                                    unknown; out of range: treated as -1 (logged) */
+  thp_str birth_date;            /* exactly "YYYY-MM-DD", or empty when unknown; PHI.
+                                    Anything else is dropped (logged) */
+  thp_str preferred_language;    /* BCP 47 tag such as "en" or "es-MX", or empty. Not
+                                    letters, digits and "-", or over
+                                    THP_MAXIMUM_LANGUAGE_TAG_BYTES: dropped (logged) */
   thp_str fhir_reference;        /* "Patient/123" for a client, "Practitioner/…" for a
-                                    clinician, "RelatedPerson/…" for a rater; or empty */
+                                    clinician, "RelatedPerson/…" for a rater; or empty.
+                                    Stable across sessions: the key of a client's history.
+                                    Must be "Type/id" (a FHIR resource type, "/", a FHIR
+                                    id of 1 to 64 of [A-Za-z0-9-.]); anything else is
+                                    dropped (logged), and the client then has no history */
   /* Added in ABI 1.1 (read with THP_HAS_MEMBER): an other rater's link to the client. */
   thp_str rates_participant_id;  /* THP_ROLE_OTHER_RATER: the participant_id of the client
-                                    they rate; empty when the session has one client */
+                                    they rate; empty when the session has one client.
+                                    Malformed (as participant_id): dropped (logged) */
   thp_str relationship;          /* THP_ROLE_OTHER_RATER: their relationship to the client,
-                                    an HL7 v3 RoleCode such as "MTH", "FTH", "GRD"; or empty */
+                                    an HL7 v3 RoleCode such as "MTH", "FTH", "GRD"; or empty.
+                                    Over THP_MAXIMUM_RELATIONSHIP_BYTES or not UTF-8:
+                                    dropped (logged) */
 } thp_participant;
 
 typedef struct thp_session {
   uint32_t struct_size;               /* sizeof(thp_session) as the host built it */
-  thp_str session_id;                 /* host's id, unique per session; required */
-  thp_appointment_kind appointment_kind;
-  thp_session_medium medium;
-  thp_str start_time;                 /* RFC 3339 UTC, e.g. "2026-11-02T15:00:00Z" */
-  thp_str encounter_reference;        /* "Encounter/…", or empty */
+  thp_str session_id;                 /* host's id, unique per session; required; limits
+                                         as participant_id (else INVALID_ARGUMENT) */
+  thp_appointment_kind appointment_kind; /* unknown: refused (INVALID_ARGUMENT) */
+  thp_session_medium medium;             /* unknown: refused (INVALID_ARGUMENT) */
+  thp_str start_time;                 /* RFC 3339 UTC, e.g. "2026-11-02T15:00:00Z", or empty;
+                                         over THP_MAXIMUM_TIME_BYTES or not UTF-8: dropped */
+  thp_str encounter_reference;        /* "Encounter/…", or empty; malformed (as
+                                         fhir_reference): dropped (logged) */
   /* Array of pointers (not of structs) so that each participant can carry its own
-   * struct_size. `participant_count` pointers, none NULL. */
+   * struct_size. `participant_count` pointers, none NULL, at most
+   * THP_MAXIMUM_PARTICIPANTS, with distinct participant_ids; otherwise the session is
+   * refused (INVALID_ARGUMENT), since the plugin cannot tell who is who. */
   const thp_participant* const* participants;
   size_t participant_count;
 } thp_session;
@@ -186,11 +255,13 @@ typedef struct thp_host_api {
    * adds time and plugin name. Never fails; the host may drop lines under load. */
   void (*log)(thp_host* host, thp_log_level level, thp_str message);
 
-  /* Opens a panel for one participant of a running session. All strings are borrowed
+  /* Opens a panel for one participant, within the panel window (see the top of this
+   * header: from the participant's start until they leave or the post-session window
+   * closes; this includes the post-session window after session_ended). All strings are borrowed
    * for the call; the host copies what it keeps. `html` is a complete, self-contained
    * document. On THP_OK, *out_panel receives a new non-zero id.
-   * Errors: THP_ERROR_NOT_FOUND (unknown session or participant, or the participant
-   * has left), THP_ERROR_INVALID_ARGUMENT (empty or oversized html, NULL out_panel),
+   * Errors: THP_ERROR_NOT_FOUND (unknown session or participant, the participant
+   * has left, or the post-session window has closed), THP_ERROR_INVALID_ARGUMENT (empty or oversized html, NULL out_panel),
    * THP_ERROR_WRONG_THREAD, THP_ERROR_UNAVAILABLE. */
   thp_status (*panel_open)(thp_host* host, thp_str session_id, thp_str participant_id,
                            thp_str title, thp_str html, thp_panel_id* out_panel);
@@ -220,6 +291,14 @@ typedef struct thp_host_api {
  * Every hook is called on the host thread, never concurrently, and must return
  * within microseconds. Every borrowed argument is valid only during the call.
  * A hook never throws or aborts; it returns a status and logs the reason.
+ *
+ * What a hook's status says: a hook checks its ARGUMENTS (the limits and rules at the
+ * top of this header) and queues the event for the plugin's own thread. It does not
+ * look up sessions, participants or panels on the host thread, so an id the plugin
+ * does not know (never started, already finished, a duplicate) is NOT an error of the
+ * call: the hook returns THP_OK and the plugin logs and ignores the event. Each hook
+ * below says so. Every hook returns THP_ERROR_UNAVAILABLE once the plugin is stopping,
+ * and THP_ERROR_INTERNAL for an unexpected failure (details in the log).
  * ------------------------------------------------------------------------------- */
 
 typedef struct thp_plugin_api {
@@ -237,28 +316,42 @@ typedef struct thp_plugin_api {
   thp_status (*shutdown)(thp_plugin* plugin, uint32_t timeout_ms);
 
   /* A session has started (the call is live). `session` is borrowed for the call.
-   * Errors: THP_ERROR_INVALID_ARGUMENT (missing ids, oversized fields). A repeated
-   * start of a known session is logged and ignored (THP_OK). */
+   * Errors: THP_ERROR_INVALID_ARGUMENT only for what makes the session unusable (a
+   * NULL or too small struct, a bad session_id or participant_id, an unknown role,
+   * appointment_kind or medium, more than THP_MAXIMUM_PARTICIPANTS, two participants
+   * with one id); the log names the field. Bad optional fields are dropped or
+   * repaired as stated at each member, and the call returns THP_OK. A repeated start
+   * of a known session is logged and ignored (THP_OK). */
   thp_status (*session_started)(thp_plugin* plugin, const thp_session* session);
 
-  /* The call has ended. Participants' panels stay on screen until closed.
-   * Unknown sessions are logged and ignored (THP_OK). */
+  /* The call has ended; the post-session window begins (see the top of this header):
+   * the plugin may open end-of-session panels now. Participants' panels stay on screen
+   * until closed. Errors: THP_ERROR_INVALID_ARGUMENT (bad session_id). An unknown or
+   * already ended session is logged and ignored (THP_OK). */
   thp_status (*session_ended)(thp_plugin* plugin, thp_str session_id);
 
-  /* Someone joined a running session. `participant` is borrowed for the call. */
+  /* Someone joined a running session (or came back after a dropped connection, with
+   * the same participant_id). `participant` is borrowed for the call; its fields are
+   * checked as in session_started. Errors: THP_ERROR_INVALID_ARGUMENT (bad session_id,
+   * participant_id or role). An unknown session is logged and ignored (THP_OK); a
+   * participant already present is logged and ignored (THP_OK). */
   thp_status (*participant_joined)(thp_plugin* plugin, thp_str session_id,
                                    const thp_participant* participant);
 
   /* Someone left. The host closes their panels and reports each through panel_closed
-   * with THP_PANEL_PARTICIPANT_LEFT. */
+   * with THP_PANEL_PARTICIPANT_LEFT. Errors: THP_ERROR_INVALID_ARGUMENT (bad session_id
+   * or participant_id). An unknown session or participant is logged and ignored (THP_OK). */
   thp_status (*participant_left)(thp_plugin* plugin, thp_str session_id,
                                  thp_str participant_id);
 
   /* A panel's page sent a message. `json` is untrusted text from the page, borrowed
-   * for the call; the plugin bounds and validates it. */
+   * for the call; the plugin bounds and validates it, and answers the page. Errors:
+   * THP_ERROR_INVALID_ARGUMENT (len > 0 with a NULL ptr). An unknown or closed panel
+   * is logged and ignored (THP_OK). */
   thp_status (*panel_message)(thp_plugin* plugin, thp_panel_id panel, thp_str json);
 
-  /* A panel went away for `reason`. Messages for it after this are ignored. */
+  /* A panel went away for `reason`. Messages for it after this are ignored. An
+   * unknown or already closed panel is logged and ignored (THP_OK). */
   thp_status (*panel_closed)(thp_plugin* plugin, thp_panel_id panel,
                              thp_panel_close_reason reason);
 } thp_plugin_api;
