@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "fault_injection.hpp"
 #include "https_client.hpp"
 #include "https_client_settings.hpp"
 #include "log_text.hpp"
@@ -242,6 +243,7 @@ void Delivery::with_authorization(const std::shared_ptr<Push>& push,
     return;
   }
   tokens_->get([this, push, send = std::move(send), no_token = std::move(no_token)](fhir::auth::TokenResult token) {
+    fault_injection::pass(fault_injection::Point::token_callback);
     if (!token.ok) {
       // No token, nothing sent: the administration waits, and the log says why
       // (a refused key is a configuration problem for IT).
@@ -313,6 +315,7 @@ void Delivery::post_questionnaire(const std::shared_ptr<Push>& push) {
         request.extra_headers.push_back(
             {"If-None-Exist", "url=" + encode_query_value(measure.url) + "&version=" + encode_query_value(measure.version)});
         connections_[push->connection]->send(std::move(request), [this, push, canonical](fhir::HttpResult result) {
+          fault_injection::pass(fault_injection::Point::https_callback);
           const int status = result.ok() ? result.response.status : 0;
           if (status == 401 && tokens_ && !push->token_renewed) {
             // One new token and one more try, as for every request of this push.
@@ -394,6 +397,7 @@ void Delivery::send_transaction(const std::shared_ptr<Push>& push) {
     // A server that ignores the hint still answers in full, which is read as well.
     request.extra_headers.push_back({"Prefer", "return=minimal"});
     connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
+      fault_injection::pass(fault_injection::Point::https_callback);
       if (result.ok() && retry_with_new_token(push, result.response.status)) return;
       complete(push, outcome_of(result));
     });
@@ -421,6 +425,7 @@ void Delivery::send_entry(const std::shared_ptr<Push>& push, size_t index) {
     request.extra_headers = std::move(headers);
     request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
     connections_[push->connection]->send(std::move(request), [this, push, index, type](fhir::HttpResult result) {
+      fault_injection::pass(fault_injection::Point::https_callback);
       if (result.ok() && retry_with_new_token(push, result.response.status)) return;
       const std::string id = result.ok() ? created_id(result, type) : std::string();
       if (!result.ok() || (result.response.status != 200 && result.response.status != 201) || id.empty()) {
@@ -495,6 +500,7 @@ void Delivery::settle(const std::shared_ptr<Push>& push, const DeliveryDecision&
     flush_posted_ = true;
     worker_.post([this] {
       flush_posted_ = false;
+      fault_injection::pass(fault_injection::Point::worker_job);
       flush();
       fill();
     });
@@ -528,7 +534,9 @@ void Delivery::schedule_next_due() {
   }
   timer_->timer.expires_after(delay);
   timer_->timer.async_wait([this](const boost::system::error_code& error) {
-    if (!error) fill();
+    if (error) return;
+    fault_injection::pass(fault_injection::Point::retry_timer);
+    fill();
   });
 }
 
