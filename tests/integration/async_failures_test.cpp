@@ -19,6 +19,7 @@
 #include "host_gateway.hpp"
 #include "measure_library.hpp"
 #include "outbox_keys.hpp"
+#include "scenario_run.hpp"
 #include "scoring.hpp"
 #include "store.hpp"
 #include "utc_clock.hpp"
@@ -143,7 +144,6 @@ struct Case {
 
 TEST_SUITE("integration") {
   TEST_CASE("a throw on each asynchronous path of delivery is logged, settled or re-armed, and delivery resumes") {
-    const std::string authorization = smart_test_authorization();
     for (const Case& item : {Case{faults::Point::retry_timer, "delivery_timer"},
                              Case{faults::Point::worker_job, "delivery_job"},
                              Case{faults::Point::https_callback, "delivery_answer"},
@@ -155,7 +155,7 @@ TEST_SUITE("integration") {
       const OutboxKeys keys = OutboxKeys::load(key_file_of(configuration_file));
       const std::filesystem::path database = folder / "alliance.db";
       auto store = Store::open(database, keys);
-      const std::string patient = seed_patient(authorization);
+      const std::string patient = seed_patient(smart_test_authorization());
 
       FhirConfiguration settings;
       settings.base_url = fhir_base_url(ALLIANCE_FHIR_SERVER_SMART_PORT_FILE);
@@ -195,7 +195,8 @@ TEST_SUITE("integration") {
       worker.drain_and_stop(std::chrono::seconds(1));
       delivery.reset();
       faults::arm(item.point, 0);
-      // Each result is in the chart once.
+      // Each result is in the chart once (a fresh token: the test server's live 3 s).
+      const std::string authorization = smart_test_authorization();
       for (const std::string& id : first) {
         CHECK(fhir_search("QuestionnaireResponse", "identifier=" + std::string(kIdentifierSystem) + "|" + id,
                           ALLIANCE_FHIR_SERVER_SMART_PORT_FILE, authorization)

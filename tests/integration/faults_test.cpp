@@ -115,28 +115,30 @@ void check_each_in_chart_once(const std::vector<json>& rows, const std::string& 
   }
 }
 
-// Another process's hold on the store (alliancectl, a second host): once the first
-// administration of a run is in a store whose folder name starts with `folder_prefix`,
-// takes the write lock (BEGIN IMMEDIATE) from its own connection and keeps it for
-// `hold`. Reads still work meanwhile (WAL); every write meets SQLITE_BUSY.
+// Another process's hold on the store (alliancectl, a second host): once an
+// administration waits for a retry (pending after an attempt) in a store whose folder
+// name holds `folder_part`, takes the write lock (BEGIN IMMEDIATE) from its own
+// connection and keeps it for `hold`. Reads still work meanwhile (WAL); every write
+// meets SQLITE_BUSY.
 class StoreLockHolder {
  public:
-  StoreLockHolder(std::string folder_prefix, std::chrono::milliseconds hold)
-      : thread_([this, prefix = std::move(folder_prefix), hold] { run(prefix, hold); }) {}
+  StoreLockHolder(std::string folder_part, std::chrono::milliseconds hold)
+      : thread_([this, part = std::move(folder_part), hold] { run(part, hold); }) {}
   ~StoreLockHolder() { thread_.join(); }
   StoreLockHolder(const StoreLockHolder&) = delete;
   StoreLockHolder& operator=(const StoreLockHolder&) = delete;
   bool held() const { return held_; }
 
  private:
-  void run(const std::string& prefix, std::chrono::milliseconds hold) {
+  void run(const std::string& part, std::chrono::milliseconds hold) {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     const std::filesystem::path folder = host_sim_test::output_path("lock").parent_path();
     while (std::chrono::steady_clock::now() < give_up) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       std::error_code ignored;
       for (const auto& entry : std::filesystem::directory_iterator(folder, ignored)) {
-        if (entry.path().filename().string().rfind(prefix, 0) != 0) continue;
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("state-", 0) != 0 || name.find(part) == std::string::npos) continue;
         const std::filesystem::path database = entry.path() / "alliance.db";
         if (!std::filesystem::exists(database) || !lock_when_saved(database, hold)) continue;
         return;
@@ -152,7 +154,9 @@ class StoreLockHolder {
     sqlite3_busy_timeout(connection, 5000);
     bool locked = false;
     sqlite3_stmt* count = nullptr;
-    if (sqlite3_prepare_v2(connection, "SELECT COUNT(*) FROM outbox", -1, &count, nullptr) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(connection,
+                           "SELECT COUNT(*) FROM outbox WHERE delivery_state = 'pending' AND delivery_attempts > 0",
+                           -1, &count, nullptr) == SQLITE_OK &&
         sqlite3_step(count) == SQLITE_ROW && sqlite3_column_int(count, 0) > 0) {
       sqlite3_finalize(count);
       count = nullptr;
@@ -389,16 +393,17 @@ TEST_SUITE("integration") {
     seed_on(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, scenario);
     json document = host_sim_test::read_json(scenario.path);
     json& steps = document["sessions"][0]["steps"];
-    // The SRS is sent 1.5 s after the ORS was saved: while the store is locked.
+    // The SRS is sent half a second after the session ended: while the store is locked.
     for (size_t index = 0; index < steps.size(); ++index) {
       if (steps[index]["action"] != "end") continue;
-      steps.insert(steps.begin() + static_cast<std::ptrdiff_t>(index) + 1, json{{"action", "wait"}, {"ms", 1500}});
+      steps.insert(steps.begin() + static_cast<std::ptrdiff_t>(index) + 1, json{{"action", "wait"}, {"ms", 500}});
       break;
     }
     steps.push_back({{"action", "wait"}, {"ms", 8000}});  // time to deliver after the lock
     const std::string stem = "busy-store-" + std::to_string(getpid());
     scenario.path = host_sim_test::write_output_file(stem + ".json", document.dump(2)).string();
-    // The ORS's first pushes meet 503s, so it is pending (retried every second) when the lock comes.
+    // The ORS's first push meets a 503, so it is pending (retried after a second) when
+    // the lock comes: the retry timer meets the lock.
     REQUIRE(server_request(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, "POST", "/_test/faults",
                            {{"faults", json::array({{{"kind", "status"}, {"status", 503}, {"retry_after", "1"},
                                                      {"count", 2}, {"match", {{"method", "POST"}}}}})}})
@@ -408,7 +413,7 @@ TEST_SUITE("integration") {
     ScenarioRun run;
     bool lock_held = false;
     {
-      StoreLockHolder lock("state-" + stem, std::chrono::seconds(6));
+      StoreLockHolder lock(stem, std::chrono::seconds(6));
       run = run_scenario(scenario.path, {{"--step-timeout-ms", "20000"}, settings});
       lock_held = lock.held();
     }

@@ -9,8 +9,11 @@
 #include <cstring>
 #include <thread>
 
-extern "C" int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints,
-                           struct addrinfo** result) {
+// Default visibility: the project compiles with hidden visibility, and a hidden
+// definition would not be seen by the plugin.
+extern "C" __attribute__((visibility("default"))) int getaddrinfo(const char* node, const char* service,
+                                                                   const struct addrinfo* hints,
+                                                                   struct addrinfo** result) {
   if (node != nullptr && std::strcmp(node, "dns-stall.test") == 0) {
     std::this_thread::sleep_for(std::chrono::seconds(20));
     return EAI_AGAIN;
