@@ -42,6 +42,8 @@ class Plugin {
  private:
   // Queues `work` for the worker thread; exceptions inside it are logged, never thrown.
   thp_status post(const char* event, std::function<void()> work);
+  // `work` with that handler around it, for the worker's timers too.
+  std::function<void()> guarded_job(const char* event, std::function<void()> work);
   thp_status refuse(const char* event, const std::string& reason);
   static OutboxKeys load_keys(const Configuration& configuration);
   // Drops what the retention settings say is no longer kept (at start; hosts restart
