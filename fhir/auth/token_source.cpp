@@ -202,7 +202,9 @@ struct TokenSource::Core : std::enable_shared_from_this<Core> {
       try {
         callback(result);
       } catch (...) {
-        // Callbacks must not throw; one that does must not take the worker down.
+        // Callbacks must not throw: each caller ends its callbacks in its own handler,
+        // which logs and settles what the token was for (Delivery::guarded). One that
+        // throws anyway must not take the worker down nor keep the others waiting.
       }
     }
   }

@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include <netdb.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -18,9 +19,14 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cctype>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 namespace alliance::fhir::detail {
 
@@ -77,17 +83,109 @@ StepOutcome failure_of(HttpErrorKind kind, std::string message) {
   return outcome;
 }
 
+
+// getaddrinfo's answer as the error codes Asio's resolver would have given.
+error_code lookup_error(int status, int system_error) {
+  switch (status) {
+    case EAI_NONAME:
+#ifdef EAI_NODATA
+    case EAI_NODATA:
+#endif
+      return asio::error::host_not_found;
+    case EAI_AGAIN:
+      return asio::error::host_not_found_try_again;
+    case EAI_SERVICE:
+      return asio::error::service_not_found;
+    case EAI_FAMILY:
+      return asio::error::address_family_not_supported;
+    case EAI_SOCKTYPE:
+      return asio::error::socket_type_not_supported;
+    case EAI_MEMORY:
+      return asio::error::no_memory;
+    case EAI_FAIL:
+      return asio::error::no_recovery;
+    case EAI_SYSTEM:
+      return error_code(system_error, boost::system::system_category());
+    default:
+      return asio::error::invalid_argument;
+  }
+}
+
+// Name lookups on threads of their own, detached. getaddrinfo cannot be interrupted,
+// and Asio's resolver runs it on a thread that the io_context joins when it goes: a
+// lookup that hangs (a DNS server that never answers) then held the plugin's
+// shutdown past its bound (issue 12). Here nobody waits for a lookup: its answer is
+// posted to the io_context while that still exists, and dropped once it is gone (this
+// service's shutdown, which runs before the io_context drops its queued handlers).
+// The plugin library is linked -z nodelete, so that a lookup thread still running at
+// exit never returns into unloaded code.
+class DetachedLookups : public asio::execution_context::service {
+ public:
+  using Done = std::function<void(error_code, std::vector<tcp::endpoint>)>;
+  static inline asio::execution_context::id id;
+
+  explicit DetachedLookups(asio::execution_context& context)
+      : asio::execution_context::service(context), registry_(std::make_shared<Registry>()) {}
+
+  // `done` runs on `executor`'s io_context, unless that has gone first. It must not own
+  // anything of the io_context (it may be destroyed on the lookup's thread).
+  void resolve(asio::any_io_executor executor, std::string host, std::string port, int flags, Done done) {
+    std::thread([registry = registry_, executor = std::move(executor), host = std::move(host), port = std::move(port),
+                 flags, done = std::move(done)]() mutable {
+      addrinfo hints{};
+      hints.ai_family = AF_UNSPEC;
+      hints.ai_socktype = SOCK_STREAM;
+      hints.ai_protocol = IPPROTO_TCP;
+      hints.ai_flags = flags;
+      addrinfo* list = nullptr;
+      const int status = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &list);
+      error_code error;
+      std::vector<tcp::endpoint> endpoints;
+      if (status != 0) {
+        error = lookup_error(status, errno);
+      } else {
+        for (const addrinfo* entry = list; entry != nullptr; entry = entry->ai_next) {
+          if ((entry->ai_family != AF_INET && entry->ai_family != AF_INET6) || entry->ai_addr == nullptr) continue;
+          tcp::endpoint endpoint;
+          if (entry->ai_addrlen > endpoint.capacity()) continue;
+          std::memcpy(endpoint.data(), entry->ai_addr, entry->ai_addrlen);
+          endpoint.resize(entry->ai_addrlen);
+          endpoints.push_back(endpoint);
+        }
+        ::freeaddrinfo(list);
+        if (endpoints.empty()) error = asio::error::host_not_found;
+      }
+      const std::lock_guard<std::mutex> lock(registry->mutex);
+      if (!registry->open) return;  // the io_context is going: nobody waits for this answer
+      asio::post(executor, [done = std::move(done), error, endpoints = std::move(endpoints)]() mutable {
+        done(error, std::move(endpoints));
+      });
+    }).detach();
+  }
+
+ private:
+  struct Registry {
+    std::mutex mutex;
+    bool open = true;
+  };
+  void shutdown() override {
+    const std::lock_guard<std::mutex> lock(registry_->mutex);
+    registry_->open = false;
+  }
+  std::shared_ptr<Registry> registry_;
+};
+
 }  // namespace
 
 struct Connection::Implementation : std::enable_shared_from_this<Connection::Implementation> {
   Implementation(asio::io_context& io_context, ssl::context& tls, const ConnectionSettings& connection_settings)
       : settings(connection_settings),
-        resolver(io_context),
+        lookups(asio::use_service<DetachedLookups>(io_context)),
         resolve_timer(io_context),
         stream(io_context.get_executor(), tls) {}
 
   ConnectionSettings settings;
-  tcp::resolver resolver;
+  DetachedLookups& lookups;
   asio::steady_timer resolve_timer;
   beast::ssl_stream<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
@@ -137,8 +235,8 @@ struct Connection::Implementation : std::enable_shared_from_this<Connection::Imp
       });
       return;
     }
-    // The resolver cannot interrupt a lookup in progress (getaddrinfo), so the
-    // deadline reports the timeout itself and the late answer is ignored.
+    // A lookup in progress cannot be interrupted (getaddrinfo), so the deadline
+    // reports the timeout itself and the late answer is ignored.
     resolving = true;
     resolve_timer.expires_after(settings.timeouts.resolve);
     resolve_timer.async_wait([self = shared_from_this()](const error_code& error) { self->on_resolve_deadline(error); });
@@ -147,12 +245,21 @@ struct Connection::Implementation : std::enable_shared_from_this<Connection::Imp
     const std::string& host = settings.proxy ? settings.proxy->host : settings.server.host;
     const std::string& port = settings.proxy ? settings.proxy->port : settings.server.port;
     const bool host_is_ip_address = settings.proxy ? settings.proxy->host_is_ip_address : settings.server.host_is_ip_address;
-    const auto flags = host_is_ip_address ? tcp::resolver::numeric_host | tcp::resolver::numeric_service
-                                          : tcp::resolver::numeric_service;
-    resolver.async_resolve(host, port, flags,
-                           [self = shared_from_this()](const error_code& error, tcp::resolver::results_type endpoints) {
-                             self->on_resolved(error, std::move(endpoints));
-                           });
+    const int flags = host_is_ip_address ? AI_NUMERICHOST | AI_NUMERICSERV : AI_NUMERICSERV;
+    // Weak: the lookup's thread may outlive the io_context, and must not be the one
+    // that destroys this connection's sockets and timers.
+    const std::weak_ptr<Implementation> weak_self = weak_from_this();
+    try {
+      lookups.resolve(stream.get_executor(), host, port, flags,
+                      [weak_self](error_code error, std::vector<tcp::endpoint> endpoints) {
+                        if (auto self = weak_self.lock()) self->on_resolved(error, std::move(endpoints));
+                      });
+    } catch (const std::system_error& failure) {
+      // No thread for the lookup (resources exhausted): reported like any lookup failure.
+      asio::post(stream.get_executor(), [weak_self, code = failure.code()] {
+        if (auto self = weak_self.lock()) self->on_resolved(code, {});
+      });
+    }
   }
 
   // The chain is verified by OpenSSL against the CA bundle; the host name check is
@@ -195,11 +302,10 @@ struct Connection::Implementation : std::enable_shared_from_this<Connection::Imp
   void on_resolve_deadline(const error_code& error) {
     if (error || closed || !resolving) return;  // cancelled: the lookup answered in time
     resolving = false;
-    resolver.cancel();
     finish_open(describe_failure(TransportStep::resolve, beast::error::timeout, first_hop_context(settings.timeouts.resolve)));
   }
 
-  void on_resolved(const error_code& error, tcp::resolver::results_type endpoints) {
+  void on_resolved(const error_code& error, std::vector<tcp::endpoint> endpoints) {
     if (closed || !resolving) return;
     resolving = false;
     resolve_timer.cancel();
@@ -396,7 +502,6 @@ struct Connection::Implementation : std::enable_shared_from_this<Connection::Imp
   void close_socket() {
     resolving = false;
     resolve_timer.cancel();
-    resolver.cancel();
     beast::get_lowest_layer(stream).close();  // pending operations complete with operation_aborted
   }
 

@@ -152,8 +152,10 @@ void Dispatcher::deliver(HttpsClient::Callback& callback, HttpResult result) {
   try {
     callback(std::move(result));
   } catch (...) {
-    // Callbacks must not throw. Dropping the exception keeps the queue (and the
-    // worker's io_context) running.
+    // Callbacks must not throw: each caller ends its callbacks in its own handler,
+    // which logs and settles what the request was for (Delivery::guarded). This only
+    // keeps the queue (and the worker's io_context) running should one forget; the
+    // request it was for is then the caller's to recover.
   }
 }
 

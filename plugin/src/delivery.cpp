@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <new>
 #include <nlohmann/json.hpp>
+#include <typeinfo>
 
+#include "fault_injection.hpp"
 #include "https_client.hpp"
 #include "https_client_settings.hpp"
 #include "log_text.hpp"
@@ -30,6 +33,7 @@ struct Delivery::Push {
   std::vector<json> created;  // one by one: the resources the server confirmed so far
   std::map<std::string, std::string> server_references;  // one by one: fullUrl -> "Type/id"
   bool token_renewed = false;  // a 401 has had its one new token
+  bool settled = false;        // its outcome is decided: nothing may settle it again
 };
 
 namespace {
@@ -59,12 +63,34 @@ std::string created_id(const fhir::HttpResult& result, const std::string& type) 
     if (const size_t slash = id.find('/'); slash != std::string::npos) id.resize(slash);
     if (!id.empty()) return id;
   }
+  // The server's body is untrusted: any member may be missing or of another type
+  // ({"resourceType":1} once made this throw inside the HTTPS callback).
   const json body = json::parse(result.response.body, nullptr, false);
-  if (body.is_object() && body.value("resourceType", "") == type && body.contains("id") && body["id"].is_string()) {
-    return body["id"].get<std::string>();
-  }
-  return {};
+  if (!body.is_object()) return {};
+  const auto resource_type = body.find("resourceType");
+  const auto id = body.find("id");
+  if (resource_type == body.end() || !resource_type->is_string() || resource_type->get<std::string>() != type) return {};
+  if (id == body.end() || !id->is_string()) return {};
+  return id->get<std::string>();
 }
+
+// What a throw was, for the log: its kind, and its text only when that is known to hold
+// no PHI (the store's messages name files and SQLite's reasons; a JSON error's text
+// may quote the server's answer, so only its number is given).
+std::string describe_throw(const std::exception* error) {
+  if (error == nullptr) return "kind=unknown";
+  if (dynamic_cast<const StoreBusy*>(error) != nullptr) return "kind=store_busy reason=" + log_value(error->what());
+  if (dynamic_cast<const StoreError*>(error) != nullptr) return "kind=store reason=" + log_value(error->what());
+  if (const auto* json_error = dynamic_cast<const json::exception*>(error)) {
+    return "kind=json json_error=" + std::to_string(json_error->id);
+  }
+  if (dynamic_cast<const std::bad_alloc*>(error) != nullptr) return "kind=memory";
+  return std::string("kind=exception type=") + log_value(typeid(*error).name());
+}
+
+// When a path failed: how soon the timer looks in the store again (a held store is
+// usually free again within seconds).
+constexpr std::chrono::milliseconds kAfterFailure{1000};
 
 // Percent-encoding of a search parameter's value (RFC 3986: all but the unreserved).
 std::string encode_query_value(const std::string& value) {
@@ -154,15 +180,79 @@ Delivery::~Delivery() {
   tokens_.reset();
 }
 
+template <typename Work>
+void Delivery::guarded(const char* event, const std::shared_ptr<Push>& push, Work&& work) {
+  try {
+    work();
+    return;
+  } catch (const std::exception& error) {
+    host_.log(LogLevel::error, std::string("event=") + event + " outcome=failed " + describe_throw(&error));
+  } catch (...) {
+    host_.log(LogLevel::error, std::string("event=") + event + " outcome=failed " + describe_throw(nullptr));
+  }
+  recover(push);
+}
+
+void Delivery::recover(const std::shared_ptr<Push>& push) {
+  try {
+    settle_after_failure(push);
+    if (!stopping_) arm_timer(kAfterFailure);
+  } catch (...) {
+    // Out of memory, or the log threw: the timer is the one thing left to try.
+    try {
+      if (!stopping_) arm_timer(kAfterFailure);
+    } catch (...) {
+      host_.log(LogLevel::error, "event=delivery_recovery_failed");
+    }
+  }
+}
+
+void Delivery::settle_after_failure(const std::shared_ptr<Push>& push) {
+  if (!push || push->settled) return;
+  // The pushes that wait for the same Questionnaire wait for an answer that will not
+  // come now: they go back to pending too.
+  std::vector<std::shared_ptr<Push>> affected{push};
+  const auto questionnaire = questionnaires_.find(push->stored.administration.questionnaire);
+  if (questionnaire != questionnaires_.end() && questionnaire->second.in_flight &&
+      std::find(questionnaire->second.waiting.begin(), questionnaire->second.waiting.end(), push) !=
+          questionnaire->second.waiting.end()) {
+    questionnaire->second.in_flight = false;
+    affected.swap(questionnaire->second.waiting);
+  }
+  AttemptOutcome outcome;
+  outcome.transport_failed = true;
+  outcome.transport_error = "the plugin failed while handling this attempt (see the log); tried again later";
+  DeliveryDecision decision;
+  decision.verdict = AttemptVerdict::retry;
+  decision.stored_error = outcome.transport_error;
+  decision.log_reason = "internal_error";
+  for (const std::shared_ptr<Push>& waiting : affected) {
+    if (!waiting->settled) settle(waiting, decision, outcome);
+  }
+}
+
+void Delivery::arm_timer(std::chrono::milliseconds delay) {
+  timer_->timer.expires_after(delay);  // cancels a wait already armed
+  timer_->timer.async_wait([this](const boost::system::error_code& error) {
+    if (!error) on_timer();
+  });
+}
+
+void Delivery::on_timer() {
+  guarded("delivery_timer", nullptr, [this] {
+    fault_injection::pass(fault_injection::Point::retry_timer);
+    flush();  // outcomes a held store could not take before
+    fill_now();
+  });
+}
+
 void Delivery::start() {
-  const int returned = store_.reset_in_flight();
-  if (returned > 0) host_.log(LogLevel::info, "event=delivery_resumed in_flight_returned=" + std::to_string(returned));
-  fill();
+  guarded("delivery_start", nullptr, [this] { fill_now(); });
 }
 
 void Delivery::wake() {
   if (stopping_) return;
-  fill();
+  guarded("delivery_wake", nullptr, [this] { fill_now(); });
 }
 
 void Delivery::finish_then(std::function<void()> on_idle) {
@@ -185,31 +275,21 @@ std::chrono::seconds Delivery::backoff(int attempts) {
   return std::chrono::seconds(delay.count() - delay.count() / 2 + share(jitter_));
 }
 
-void Delivery::fill() {
+// Throws when the store does (e.g. held by another process): callers are guarded.
+void Delivery::fill_now() {
   if (stopping_) return;
+  if (!in_flight_reset_) {
+    const int returned = store_.reset_in_flight();
+    in_flight_reset_ = true;
+    if (returned > 0) host_.log(LogLevel::info, "event=delivery_resumed in_flight_returned=" + std::to_string(returned));
+  }
   const size_t free = connections_.size() - static_cast<size_t>(in_flight_);
   if (free == 0) return;
   std::vector<StoredAdministration> due = store_.take_due(utc_now(), free);
   for (StoredAdministration& stored : due) {
     auto push = std::make_shared<Push>();
     push->stored = std::move(stored);
-    const Administration& administration = push->stored.administration;
-    const MeasureDefinition* measure = measures_.by_canonical(administration.questionnaire);
-    if (measure == nullptr) {
-      push->bundle.error = "the Questionnaire " + administration.questionnaire +
-                           " is no longer installed in measures.questionnaire_folder";
-    } else {
-      push->measure = measure;
-      push->bundle = fhir::administration_bundle(administration, *measure, mapping_);
-    }
-    if (!push->bundle.error.empty()) {
-      DeliveryRecord record{administration.administration_id, DeliveryRecord::State::failed, utc_now(), "",
-                            push->bundle.error, "", 0, "cannot_map"};
-      unrecorded_.push_back(std::move(record));
-      host_.log(LogLevel::error, std::string("event=delivery_failed measure=") + push->stored.measure +
-                                     " reason=cannot_map");
-      continue;
-    }
+    // Counted in flight first, so that whatever happens next settles it exactly once.
     for (size_t index = 0; index < connection_busy_.size(); ++index) {
       if (!connection_busy_[index]) {
         push->connection = index;
@@ -218,7 +298,26 @@ void Delivery::fill() {
       }
     }
     ++in_flight_;
-    start_push(push);
+    guarded("delivery_push", push, [this, &push] {
+      const Administration& administration = push->stored.administration;
+      const MeasureDefinition* measure = measures_.by_canonical(administration.questionnaire);
+      if (measure == nullptr) {
+        push->bundle.error = "the Questionnaire " + administration.questionnaire +
+                             " is no longer installed in measures.questionnaire_folder";
+      } else {
+        push->measure = measure;
+        push->bundle = fhir::administration_bundle(administration, *measure, mapping_);
+      }
+      if (!push->bundle.error.empty()) {
+        DeliveryDecision decision;
+        decision.verdict = AttemptVerdict::failed;
+        decision.stored_error = push->bundle.error;
+        decision.log_reason = "cannot_map";
+        settle(push, decision, AttemptOutcome{});
+        return;
+      }
+      start_push(push);
+    });
   }
   if (!unrecorded_.empty()) flush();
   if (in_flight_ == 0) schedule_next_due();
@@ -242,20 +341,23 @@ void Delivery::with_authorization(const std::shared_ptr<Push>& push,
     return;
   }
   tokens_->get([this, push, send = std::move(send), no_token = std::move(no_token)](fhir::auth::TokenResult token) {
-    if (!token.ok) {
-      // No token, nothing sent: the administration waits, and the log says why
-      // (a refused key is a configuration problem for IT).
-      AttemptOutcome outcome;
-      outcome.transport_failed = true;
-      outcome.transport_error = "no access token: " + token.error;
-      if (no_token) {
-        no_token(outcome);
-      } else {
-        complete(push, outcome);
+    guarded("delivery_token", push, [&] {
+      fault_injection::pass(fault_injection::Point::token_callback);
+      if (!token.ok) {
+        // No token, nothing sent: the administration waits, and the log says why
+        // (a refused key is a configuration problem for IT).
+        AttemptOutcome outcome;
+        outcome.transport_failed = true;
+        outcome.transport_error = "no access token: " + token.error;
+        if (no_token) {
+          no_token(outcome);
+        } else {
+          complete(push, outcome);
+        }
+        return;
       }
-      return;
-    }
-    send({{"Authorization", token.authorization_header_value}});
+      send({{"Authorization", token.authorization_header_value}});
+    });
   });
 }
 
@@ -265,12 +367,15 @@ void Delivery::authorize(bool renew, std::function<void(std::optional<std::vecto
     return;
   }
   if (renew) tokens_->invalidate();
-  tokens_->get([ready = std::move(ready)](fhir::auth::TokenResult token) {
-    if (!token.ok) {
-      ready(std::nullopt, "no access token: " + token.error);
-      return;
-    }
-    ready(std::vector<fhir::HttpHeader>{{"Authorization", token.authorization_header_value}}, std::string());
+  tokens_->get([this, ready = std::move(ready)](fhir::auth::TokenResult token) {
+    // The history read owns what `ready` does; a throw is logged here, not dropped.
+    guarded("history_token", nullptr, [&] {
+      if (!token.ok) {
+        ready(std::nullopt, "no access token: " + token.error);
+        return;
+      }
+      ready(std::vector<fhir::HttpHeader>{{"Authorization", token.authorization_header_value}}, std::string());
+    });
   });
 }
 
@@ -313,25 +418,31 @@ void Delivery::post_questionnaire(const std::shared_ptr<Push>& push) {
         request.extra_headers.push_back(
             {"If-None-Exist", "url=" + encode_query_value(measure.url) + "&version=" + encode_query_value(measure.version)});
         connections_[push->connection]->send(std::move(request), [this, push, canonical](fhir::HttpResult result) {
-          const int status = result.ok() ? result.response.status : 0;
-          if (status == 401 && tokens_ && !push->token_renewed) {
-            // One new token and one more try, as for every request of this push.
-            push->token_renewed = true;
-            tokens_->invalidate();
-            host_.log(LogLevel::info, "event=token_refused action=renew measure=" + push->stored.measure);
-            post_questionnaire(push);
-            return;
-          }
-          // 201: created; 200: the server had it (If-None-Exist matched one).
-          const std::string id = (status == 200 || status == 201) ? created_id(result, "Questionnaire") : std::string();
-          if (!id.empty()) {
-            host_.log(LogLevel::info, "event=questionnaire_ensured measure=" + push->stored.measure +
-                                          " status=" + std::to_string(status));
-          }
-          questionnaire_settled(canonical, id, outcome_of(result), true);
+          guarded("delivery_answer", push, [&] { questionnaire_answered(push, canonical, result); });
         });
       },
       no_token);
+}
+
+void Delivery::questionnaire_answered(const std::shared_ptr<Push>& push, const std::string& canonical,
+                                      const fhir::HttpResult& result) {
+  fault_injection::pass(fault_injection::Point::https_callback);
+  const int status = result.ok() ? result.response.status : 0;
+  if (status == 401 && tokens_ && !push->token_renewed) {
+    // One new token and one more try, as for every request of this push.
+    push->token_renewed = true;
+    tokens_->invalidate();
+    host_.log(LogLevel::info, "event=token_refused action=renew measure=" + push->stored.measure);
+    post_questionnaire(push);
+    return;
+  }
+  // 201: created; 200: the server had it (If-None-Exist matched one).
+  const std::string id = (status == 200 || status == 201) ? created_id(result, "Questionnaire") : std::string();
+  if (!id.empty()) {
+    host_.log(LogLevel::info, "event=questionnaire_ensured measure=" + push->stored.measure +
+                                  " status=" + std::to_string(status));
+  }
+  questionnaire_settled(canonical, id, outcome_of(result), true);
 }
 
 void Delivery::questionnaire_settled(const std::string& canonical, const std::string& id,
@@ -342,7 +453,8 @@ void Delivery::questionnaire_settled(const std::string& canonical, const std::st
   std::vector<std::shared_ptr<Push>> waiting;
   waiting.swap(questionnaire.waiting);
   if (!id.empty()) {
-    for (const std::shared_ptr<Push>& push : waiting) send_mapped(push);
+    // Each on its own: one push that fails here goes back to pending alone.
+    for (const std::shared_ptr<Push>& push : waiting) guarded("delivery_push", push, [&] { send_mapped(push); });
     return;
   }
   // The administrations are fine; the Questionnaire is not on the server yet. They
@@ -394,8 +506,11 @@ void Delivery::send_transaction(const std::shared_ptr<Push>& push) {
     // A server that ignores the hint still answers in full, which is read as well.
     request.extra_headers.push_back({"Prefer", "return=minimal"});
     connections_[push->connection]->send(std::move(request), [this, push](fhir::HttpResult result) {
-      if (result.ok() && retry_with_new_token(push, result.response.status)) return;
-      complete(push, outcome_of(result));
+      guarded("delivery_answer", push, [&] {
+        fault_injection::pass(fault_injection::Point::https_callback);
+        if (result.ok() && retry_with_new_token(push, result.response.status)) return;
+        complete(push, outcome_of(result));
+      });
     });
   });
 }
@@ -421,19 +536,25 @@ void Delivery::send_entry(const std::shared_ptr<Push>& push, size_t index) {
     request.extra_headers = std::move(headers);
     request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
     connections_[push->connection]->send(std::move(request), [this, push, index, type](fhir::HttpResult result) {
-      if (result.ok() && retry_with_new_token(push, result.response.status)) return;
-      const std::string id = result.ok() ? created_id(result, type) : std::string();
-      if (!result.ok() || (result.response.status != 200 && result.response.status != 201) || id.empty()) {
-        AttemptOutcome outcome = outcome_of(result);
-        if (outcome.status == 200 || outcome.status == 201) outcome.status = 502;  // a success without an id
-        complete(push, outcome);
-        return;
-      }
-      push->created.push_back({{"type", type}, {"id", id}, {"status", result.response.status}});
-      push->server_references[push->bundle.bundle["entry"][index]["fullUrl"].get<std::string>()] = type + "/" + id;
-      send_entry(push, index + 1);
+      guarded("delivery_answer", push, [&] { entry_answered(push, index, type, result); });
     });
   });
+}
+
+void Delivery::entry_answered(const std::shared_ptr<Push>& push, size_t index, const std::string& type,
+                              const fhir::HttpResult& result) {
+  fault_injection::pass(fault_injection::Point::https_callback);
+  if (result.ok() && retry_with_new_token(push, result.response.status)) return;
+  const std::string id = result.ok() ? created_id(result, type) : std::string();
+  if (!result.ok() || (result.response.status != 200 && result.response.status != 201) || id.empty()) {
+    AttemptOutcome outcome = outcome_of(result);
+    if (outcome.status == 200 || outcome.status == 201) outcome.status = 502;  // a success without an id
+    complete(push, outcome);
+    return;
+  }
+  push->created.push_back({{"type", type}, {"id", id}, {"status", result.response.status}});
+  push->server_references[push->bundle.bundle["entry"][index]["fullUrl"].get<std::string>()] = type + "/" + id;
+  send_entry(push, index + 1);
 }
 
 void Delivery::complete(const std::shared_ptr<Push>& push, const AttemptOutcome& outcome) {
@@ -442,6 +563,8 @@ void Delivery::complete(const std::shared_ptr<Push>& push, const AttemptOutcome&
 
 void Delivery::settle(const std::shared_ptr<Push>& push, const DeliveryDecision& decision,
                       const AttemptOutcome& outcome) {
+  if (push->settled) return;
+  push->settled = true;
   --in_flight_;
   connection_busy_[push->connection] = false;
   const auto now = std::chrono::system_clock::now();
@@ -495,8 +618,11 @@ void Delivery::settle(const std::shared_ptr<Push>& push, const DeliveryDecision&
     flush_posted_ = true;
     worker_.post([this] {
       flush_posted_ = false;
-      flush();
-      fill();
+      guarded("delivery_job", nullptr, [this] {
+        fault_injection::pass(fault_injection::Point::worker_job);
+        flush();
+        fill_now();
+      });
     });
   }
 }
@@ -526,10 +652,7 @@ void Delivery::schedule_next_due() {
     delay = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(due - std::chrono::system_clock::now()),
                        std::chrono::milliseconds(0), check_again);
   }
-  timer_->timer.expires_after(delay);
-  timer_->timer.async_wait([this](const boost::system::error_code& error) {
-    if (!error) fill();
-  });
+  arm_timer(delay);
 }
 
 }  // namespace alliance

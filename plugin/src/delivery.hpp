@@ -24,6 +24,14 @@
 // backoff (the Questionnaire's problem is no reason to give up on the results), except
 // after a 401 that a new token did not cure, which fails like any other 401.
 //
+// Nothing is swallowed: every asynchronous path (the start, a wake-up, the timer, the
+// job that records outcomes, each HTTPS answer and each token) runs inside guarded(),
+// which logs a throw with the path's event name and then settles what the path owned
+// (its push goes back to pending with a backoff; pushes waiting on the same
+// Questionnaire too) and arms the timer again, so that delivery goes on and shutdown
+// drains. A store that another process holds (SQLITE_BUSY) is such a throw: the
+// timer looks again a second later.
+//
 // Every method runs on the plugin's worker thread.
 #pragma once
 
@@ -87,7 +95,17 @@ class Delivery {
     std::vector<std::shared_ptr<Push>> waiting;  // pushes that go on once it is there
   };
 
-  void fill();
+  // Runs `work`; a throw is logged with `event` and recovered from (see the top).
+  template <typename Work>
+  void guarded(const char* event, const std::shared_ptr<Push>& push, Work&& work);
+  // After a throw: `push` (if any) and the pushes waiting on its Questionnaire go back
+  // to pending; the timer looks in the store again soon.
+  void recover(const std::shared_ptr<Push>& push);
+  void settle_after_failure(const std::shared_ptr<Push>& push);
+  void arm_timer(std::chrono::milliseconds delay);
+  void on_timer();
+
+  void fill_now();
   void start_push(const std::shared_ptr<Push>& push);
   // With SMART: the Authorization header (fetching a token first), then `send`. Without
   // a token: `no_token` with the outcome when given, else the push completes with it.
@@ -100,6 +118,8 @@ class Delivery {
   void post_questionnaire(const std::shared_ptr<Push>& push);
   // The Questionnaire request ended: the waiting pushes go on (`id` set) or complete
   // with `outcome`'s failure; `sent` is false when no request went out (no token).
+  void questionnaire_answered(const std::shared_ptr<Push>& push, const std::string& canonical,
+                              const fhir::HttpResult& result);
   void questionnaire_settled(const std::string& canonical, const std::string& id, const AttemptOutcome& outcome,
                              bool sent);
   // Maps again when the response must name the Questionnaire's server id, then sends.
@@ -107,6 +127,8 @@ class Delivery {
   void send_transaction(const std::shared_ptr<Push>& push);
   // One by one: the Bundle's entry `index` as a conditional create, then the next.
   void send_entry(const std::shared_ptr<Push>& push, size_t index);
+  void entry_answered(const std::shared_ptr<Push>& push, size_t index, const std::string& type,
+                      const fhir::HttpResult& result);
   void complete(const std::shared_ptr<Push>& push, const AttemptOutcome& outcome);
   // Records the verdict on one attempt (delivered, pending with a backoff, or failed).
   void settle(const std::shared_ptr<Push>& push, const DeliveryDecision& decision, const AttemptOutcome& outcome);
@@ -129,6 +151,7 @@ class Delivery {
   bool flush_posted_ = false;
   int in_flight_ = 0;
   bool stopping_ = false;
+  bool in_flight_reset_ = false;  // what a stopped process left in flight is pending again
   std::function<void()> on_idle_;
   std::mt19937 jitter_{std::random_device{}()};
 };

@@ -24,9 +24,17 @@ Plugin::Plugin(const thp_host_api& host, Configuration configuration, MeasureLib
                                 },
                                 [this](LogLevel level, std::string_view line) { host_.log(level, std::string(line)); })
                           : nullptr),
-      workflow_(configuration_, measures_, *store_, host_, &utc_now, [this] {
-        if (delivery_) delivery_->wake();
-      }) {
+      workflow_(
+          configuration_, measures_, *store_, host_, &utc_now,
+          [this] {
+            if (delivery_) delivery_->wake();
+          },
+          [this](std::chrono::milliseconds delay, std::function<void()> work) {
+            worker_.post_after(delay, guarded_job("save_retry", std::move(work)));
+          }) {
+  worker_.report_failures_to([this](std::string_view description) {
+    host_.log(LogLevel::error, "event=worker_job outcome=failed " + std::string(description));
+  });
   if (server_history_) workflow_.use_server_history(server_history_.get(), configuration_.fhir->identifier_system);
   host_.log(LogLevel::info, "event=plugin_started pending=" + std::to_string(store_->count_in_state("pending")) +
                                 " failed=" + std::to_string(store_->count_in_state("failed")) +
@@ -63,8 +71,8 @@ thp_status Plugin::refuse(const char* event, const std::string& reason) {
   return THP_ERROR_INVALID_ARGUMENT;
 }
 
-thp_status Plugin::post(const char* event, std::function<void()> work) {
-  const bool queued = worker_.post([this, event, work = std::move(work)] {
+std::function<void()> Plugin::guarded_job(const char* event, std::function<void()> work) {
+  return [this, event, work = std::move(work)] {
     try {
       work();
     } catch (const std::exception& error) {
@@ -72,7 +80,11 @@ thp_status Plugin::post(const char* event, std::function<void()> work) {
     } catch (...) {
       host_.log(LogLevel::error, std::string("event=") + event + " outcome=failed reason=unknown");
     }
-  });
+  };
+}
+
+thp_status Plugin::post(const char* event, std::function<void()> work) {
+  const bool queued = worker_.post(guarded_job(event, std::move(work)));
   return queued ? THP_OK : THP_ERROR_UNAVAILABLE;
 }
 
@@ -142,6 +154,17 @@ thp_status Plugin::panel_closed(thp_panel_id panel, thp_panel_close_reason reaso
 
 bool Plugin::drain(uint32_t timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  // Submissions still waiting for a held store get one last try, when the bound leaves
+  // room for the store's busy timeout (2 s); otherwise they are logged as lost.
+  post("save_waiting", [this, deadline] {
+    if (workflow_.waiting_saves() == 0) return;
+    if (deadline - std::chrono::steady_clock::now() >= std::chrono::milliseconds(2000)) {
+      workflow_.save_waiting_at_shutdown();
+    } else {
+      host_.log(LogLevel::error, "event=save_lost count=" + std::to_string(workflow_.waiting_saves()) +
+                                     " reason=store_busy_at_shutdown");
+    }
+  });
   bool deliveries_finished = true;
   if (delivery_) {
     // A push in flight may finish within the time given; nothing new starts. What is

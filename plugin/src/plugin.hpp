@@ -43,6 +43,8 @@ class Plugin {
  private:
   // Queues `work` for the worker thread; exceptions inside it are logged, never thrown.
   thp_status post(const char* event, std::function<void()> work);
+  // `work` with that handler around it, for the worker's timers too.
+  std::function<void()> guarded_job(const char* event, std::function<void()> work);
   thp_status refuse(const char* event, const std::string& reason);
   // Logs what the boundary repaired or dropped in the host's data (session_details.hpp).
   void log_adjustments(const char* event, const std::vector<std::string>& adjustments);

@@ -5,6 +5,7 @@
 #include <boost/url/url_view.hpp>
 #include <cctype>
 #include <stdexcept>
+#include <typeinfo>
 #include <utility>
 
 #include "https_client.hpp"
@@ -97,6 +98,24 @@ std::string next_page_target(const std::string& base_url, const std::string& nex
   return relative;
 }
 
+namespace {
+
+// The end of each asynchronous path of a read: a throw is not dropped by the HTTPS
+// client or the token source but ends the read as failed (logged, and the session
+// scores without it).
+template <typename Work, typename Fail>
+void ending_in_failure(Work&& work, Fail&& fail) {
+  try {
+    work();
+  } catch (const std::exception& error) {
+    fail(std::string("internal_error type=") + log_value(typeid(error).name()));
+  } catch (...) {
+    fail("internal_error type=unknown");
+  }
+}
+
+}  // namespace
+
 std::string ServerHistory::search_target(const std::string& patient_reference, int page_size) {
   boost::urls::url target;
   target.set_path("Observation");
@@ -146,61 +165,71 @@ void ServerHistory::request_page(const std::shared_ptr<Fetch>& fetch, bool renew
                  std::optional<std::vector<fhir::HttpHeader>> headers, std::string error) {
     const auto still = alive.lock();
     if (!still || !*still) return;
-    if (!headers) {
-      fail(fetch, "no_authorization detail=" + log_value(error));
+    ending_in_failure([&] { send_page(fetch, std::move(headers), error); },
+                      [&](const std::string& reason) { fail(fetch, reason); });
+  });
+}
+
+void ServerHistory::send_page(const std::shared_ptr<Fetch>& fetch, std::optional<std::vector<fhir::HttpHeader>> headers,
+                              const std::string& error) {
+  if (!headers) {
+    fail(fetch, "no_authorization detail=" + log_value(error));
+    return;
+  }
+  fhir::HttpRequest request;
+  request.method = fhir::HttpMethod::get;
+  request.target = fetch->target;
+  request.extra_headers = std::move(*headers);
+  request.extra_headers.push_back({"Accept", "application/fhir+json"});
+  // The client's callbacks never run once it is destroyed, and it dies with `this`.
+  client_->send(std::move(request), [this, fetch](fhir::HttpResult result) {
+    ending_in_failure([&] { page_answered(fetch, result); }, [&](const std::string& reason) { fail(fetch, reason); });
+  });
+}
+
+void ServerHistory::page_answered(const std::shared_ptr<Fetch>& fetch, const fhir::HttpResult& result) {
+    if (!result.ok()) {
+      fail(fetch, std::string("transport kind=") + fhir::to_string(result.error) + " detail=" + log_value(result.message));
       return;
     }
-    fhir::HttpRequest request;
-    request.method = fhir::HttpMethod::get;
-    request.target = fetch->target;
-    request.extra_headers = std::move(*headers);
-    request.extra_headers.push_back({"Accept", "application/fhir+json"});
-    // The client's callbacks never run once it is destroyed, and it dies with `this`.
-    client_->send(std::move(request), [this, fetch](fhir::HttpResult result) {
-      if (!result.ok()) {
-        fail(fetch, std::string("transport kind=") + fhir::to_string(result.error) + " detail=" + log_value(result.message));
-        return;
+    if (result.response.status == 401 && !fetch->token_renewed) {
+      // A token the server no longer takes (revoked, or expired early): one new one.
+      fetch->token_renewed = true;
+      if (log_) log_(LogLevel::info, "event=token_refused action=renew for=history");
+      request_page(fetch, /*renew_token=*/true);
+      return;
+    }
+    if (result.response.status != 200) {
+      fail(fetch, "http_status status=" + std::to_string(result.response.status));
+      return;
+    }
+    fhir::HistoryPage page = fhir::read_observation_history(result.response.body);
+    if (!page.error.empty()) {
+      fail(fetch, "unreadable_page detail=" + log_value(page.error));  // the error never quotes the body
+      return;
+    }
+    ++fetch->pages;
+    fetch->skipped += page.skipped_entries;
+    for (fhir::HistoryPoint& point : page.points) fetch->points.push_back(std::move(point));
+    if (page.next_url.empty()) {
+      if (log_) {
+        log_(LogLevel::info, "event=history_fetched pages=" + std::to_string(fetch->pages) +
+                                 " points=" + std::to_string(fetch->points.size()) +
+                                 " skipped=" + std::to_string(fetch->skipped));
       }
-      if (result.response.status == 401 && !fetch->token_renewed) {
-        // A token the server no longer takes (revoked, or expired early): one new one.
-        fetch->token_renewed = true;
-        if (log_) log_(LogLevel::info, "event=token_refused action=renew for=history");
-        request_page(fetch, /*renew_token=*/true);
-        return;
-      }
-      if (result.response.status != 200) {
-        fail(fetch, "http_status status=" + std::to_string(result.response.status));
-        return;
-      }
-      fhir::HistoryPage page = fhir::read_observation_history(result.response.body);
-      if (!page.error.empty()) {
-        fail(fetch, "unreadable_page detail=" + log_value(page.error));  // the error never quotes the body
-        return;
-      }
-      ++fetch->pages;
-      fetch->skipped += page.skipped_entries;
-      for (fhir::HistoryPoint& point : page.points) fetch->points.push_back(std::move(point));
-      if (page.next_url.empty()) {
-        if (log_) {
-          log_(LogLevel::info, "event=history_fetched pages=" + std::to_string(fetch->pages) +
-                                   " points=" + std::to_string(fetch->points.size()) +
-                                   " skipped=" + std::to_string(fetch->skipped));
-        }
-        std::exchange(fetch->done, nullptr)(std::move(fetch->points));
-        return;
-      }
-      if (fetch->pages >= limits_.maximum_pages) {
-        fail(fetch, "too_many_pages pages=" + std::to_string(fetch->pages));
-        return;
-      }
-      fetch->target = next_page_target(base_url_, page.next_url);
-      if (fetch->target.empty()) {
-        fail(fetch, "next_link_elsewhere");  // never follow a link (with a credential) to another server
-        return;
-      }
-      request_page(fetch);
-    });
-  });
+      std::exchange(fetch->done, nullptr)(std::move(fetch->points));
+      return;
+    }
+    if (fetch->pages >= limits_.maximum_pages) {
+      fail(fetch, "too_many_pages pages=" + std::to_string(fetch->pages));
+      return;
+    }
+    fetch->target = next_page_target(base_url_, page.next_url);
+    if (fetch->target.empty()) {
+      fail(fetch, "next_link_elsewhere");  // never follow a link (with a credential) to another server
+      return;
+    }
+    request_page(fetch);
 }
 
 void ServerHistory::fail(const std::shared_ptr<Fetch>& fetch, const std::string& reason) {

@@ -33,6 +33,7 @@ namespace alliance {
 namespace fhir {
 class HttpsClient;
 struct HttpHeader;
+struct HttpResult;
 }  // namespace fhir
 
 class Worker;
@@ -75,6 +76,10 @@ class ServerHistory {
  private:
   struct Fetch;
   void request_page(const std::shared_ptr<Fetch>& fetch, bool renew_token = false);
+  // The steps after the headers and after each page's answer; a throw ends the read.
+  void send_page(const std::shared_ptr<Fetch>& fetch, std::optional<std::vector<fhir::HttpHeader>> headers,
+                 const std::string& error);
+  void page_answered(const std::shared_ptr<Fetch>& fetch, const fhir::HttpResult& result);
   void fail(const std::shared_ptr<Fetch>& fetch, const std::string& reason);
 
   Worker& worker_;

@@ -70,13 +70,14 @@ json problems_message(const InvalidMessage& invalid) {
 
 SessionWorkflow::SessionWorkflow(const Configuration& configuration, const MeasureLibrary& measures, Store& store,
                                  HostGateway& host, std::function<std::string()> now,
-                                 std::function<void()> on_saved)
+                                 std::function<void()> on_saved, RetryLater retry_later)
     : configuration_(configuration),
       measures_(measures),
       store_(store),
       host_(host),
       now_(std::move(now)),
-      on_saved_(std::move(on_saved)) {}
+      on_saved_(std::move(on_saved)),
+      retry_later_(std::move(retry_later)) {}
 
 SessionWorkflow::SessionState* SessionWorkflow::find_session(const std::string& session_id, const char* event) {
   const auto found = sessions_.find(session_id);
@@ -367,6 +368,11 @@ void SessionWorkflow::panel_message(thp_panel_id panel, const std::string& text,
     host_.post_to_panel(panel, json({{"type", "saved"}, {"measure", code}, {"duplicate", true}}).dump());
     return;
   }
+  if (binding->second.saving) {
+    // The first answer waits for the store; "saved" follows when it is durable.
+    log(LogLevel::info, "event=submission_waiting session=" + session->second.tag + " measure=" + code);
+    return;
+  }
   const PanelMessage parsed =
       received_bytes > kMaximumPanelMessageBytes
           ? PanelMessage(InvalidMessage{{{"", "The message is too large (" + std::to_string(received_bytes) +
@@ -441,22 +447,47 @@ void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionS
     }
     administration.scored =
         score_measure(measure, item_scores, administration.age_years, history, configuration_.scoring);
+  } catch (const std::exception& error) {
+    return save_failed(panel, session.tag, code, error);
+  }
+  try {
     // Committed to disk before the client hears "saved".
     if (store_.save(administration) == SaveOutcome::already_saved) {
       log(LogLevel::warning, "event=submission_duplicate session=" + session.tag + " measure=" + code);
     }
-  } catch (const std::exception& error) {
-    // The reason may name the database file but never the client or the answers.
-    log(LogLevel::error, "event=save_failed session=" + session.tag + " measure=" + code + " reason=" +
-                             log_value(error.what()));
-    host_.post_to_panel(panel, json({{"type", "error"},
-                                     {"measure", code},
-                                     {"message", "Your answers could not be saved. Please try again, or tell "
-                                                 "your therapist."}})
-                                   .dump());
+  } catch (const StoreBusy& error) {
+    if (!retry_later_) return save_failed(panel, session.tag, code, error);
+    // Another process holds the store: the scored answers wait here, in memory, and
+    // are saved as soon as it lets go; then (not before) "saved" and the result.
+    binding.saving = true;
+    log(LogLevel::warning, "event=save_waiting session=" + session.tag + " measure=" + code + " reason=store_busy");
+    pending_saves_.push_back(PendingSave{panel, binding, std::move(administration)});
+    schedule_waiting_saves();
     return;
+  } catch (const std::exception& error) {
+    return save_failed(panel, session.tag, code, error);
   }
+  submission_saved(panel, binding, session, participant, administration);
+}
+
+void SessionWorkflow::save_failed(thp_panel_id panel, const std::string& session_tag, const char* code,
+                                  const std::exception& error) {
+  // The reason may name the database file but never the client or the answers.
+  log(LogLevel::error, "event=save_failed session=" + session_tag + " measure=" + code + " reason=" +
+                           log_value(error.what()));
+  host_.post_to_panel(panel, json({{"type", "error"},
+                                   {"measure", code},
+                                   {"message", "Your answers could not be saved. Please try again, or tell "
+                                               "your therapist."}})
+                                 .dump());
+}
+
+void SessionWorkflow::submission_saved(thp_panel_id panel, PanelBinding& binding, SessionState& session,
+                                       const ParticipantState& participant, const Administration& administration) {
+  const MeasureDefinition& measure = *binding.measure;
+  const char* code = measure.code.c_str();
   binding.saved = true;
+  binding.saving = false;
   ++session.measures_completed;
   log(LogLevel::info, "event=measure_saved session=" + session.tag + " measure=" + code + " flags=" +
                           std::to_string(administration.scored.flags.size()));
@@ -471,6 +502,75 @@ void SessionWorkflow::submit(thp_panel_id panel, PanelBinding& binding, SessionS
     } catch (const std::exception& error) {
       log(LogLevel::warning, "event=trend_unavailable session=" + session.tag + " reason=" + log_value(error.what()));
     }
+  }
+}
+
+void SessionWorkflow::schedule_waiting_saves() {
+  if (save_retry_scheduled_ || pending_saves_.empty() || !retry_later_) return;
+  save_retry_scheduled_ = true;
+  // Each try may wait up to the store's busy timeout itself; half a second between.
+  retry_later_(std::chrono::milliseconds(500), [this] { retry_waiting_saves(); });
+}
+
+void SessionWorkflow::retry_waiting_saves() {
+  save_retry_scheduled_ = false;
+  while (!pending_saves_.empty()) {
+    PendingSave& next = pending_saves_.front();
+    const char* code = next.binding.measure->code.c_str();
+    const auto session = sessions_.find(next.binding.session_id);
+    const std::string tag = session == sessions_.end() ? "-" : session->second.tag;
+    bool durable = false;
+    try {
+      // The submission key makes this idempotent: a save that did commit before its
+      // error was reported is not written twice.
+      if (store_.save(next.administration) == SaveOutcome::already_saved) {
+        log(LogLevel::warning, "event=submission_duplicate session=" + tag + " measure=" + code);
+      }
+      durable = true;
+    } catch (const StoreBusy&) {
+      log(LogLevel::debug, "event=save_waiting session=" + tag + " measure=" + code + " reason=store_busy");
+      schedule_waiting_saves();
+      return;
+    } catch (const std::exception& error) {
+      // Not the lock: answered like a save that failed at once (the client may try again).
+      const auto binding = panels_.find(next.panel);
+      if (binding != panels_.end()) binding->second.saving = false;
+      save_failed(next.panel, tag, code, error);
+    }
+    PendingSave done = std::move(next);
+    pending_saves_.erase(pending_saves_.begin());
+    if (!durable) continue;
+    try {
+      waiting_save_done(done);
+    } catch (const std::exception& error) {
+      // It is durable and will be delivered; only telling the panels failed.
+      log(LogLevel::error, "event=measure_saved_notice_failed session=" + tag + " measure=" + code + " reason=" +
+                               log_value(error.what()));
+    }
+  }
+}
+
+void SessionWorkflow::waiting_save_done(PendingSave& saved) {
+  const std::string session_id = saved.binding.session_id;
+  const auto session = sessions_.find(session_id);
+  if (session == sessions_.end() || session->second.participants.count(saved.binding.participant_id) == 0) {
+    // The session is over and forgotten: nobody is left to tell; delivery goes on.
+    log(LogLevel::info, "event=measure_saved session=- measure=" + saved.binding.measure->code + " told=no");
+    if (on_saved_) on_saved_();
+    return;
+  }
+  const auto binding = panels_.find(saved.panel);
+  PanelBinding& current = binding != panels_.end() ? binding->second : saved.binding;
+  submission_saved(saved.panel, current, session->second, session->second.participants.at(saved.binding.participant_id),
+                   saved.administration);
+  forget_if_finished(session_id);
+}
+
+void SessionWorkflow::save_waiting_at_shutdown() {
+  if (pending_saves_.empty()) return;
+  retry_waiting_saves();
+  for (const PendingSave& lost : pending_saves_) {
+    log(LogLevel::error, "event=save_lost measure=" + lost.binding.measure->code + " reason=store_busy_at_shutdown");
   }
 }
 
@@ -670,7 +770,7 @@ void SessionWorkflow::panel_closed(thp_panel_id panel, thp_panel_close_reason re
   --session->second.open_panels;
   auto& clinician_panels = session->second.clinician_panels;
   std::erase(clinician_panels, panel);
-  if (closed.purpose == PanelPurpose::measure && !closed.saved && !closed.declined) {
+  if (closed.purpose == PanelPurpose::measure && !closed.saved && !closed.saving && !closed.declined) {
     PanelBinding abandoned = closed;
     not_completed(abandoned, session->second, describe(reason));
   }
@@ -680,6 +780,10 @@ void SessionWorkflow::panel_closed(thp_panel_id panel, thp_panel_close_reason re
 void SessionWorkflow::forget_if_finished(const std::string& session_id) {
   const auto session = sessions_.find(session_id);
   if (session == sessions_.end() || !session->second.ended || session->second.open_panels > 0) return;
+  // A submission waiting for a held store still has a result to show.
+  for (const PendingSave& waiting : pending_saves_) {
+    if (waiting.binding.session_id == session_id) return;
+  }
   log(LogLevel::info, "event=session_finished session=" + session->second.tag + " measures_completed=" +
                           std::to_string(session->second.measures_completed) + " measures_not_completed=" +
                           std::to_string(session->second.measures_not_completed));

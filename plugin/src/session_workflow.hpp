@@ -11,6 +11,7 @@
 // a message for a closed panel) are logged and ignored.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -30,10 +31,24 @@ namespace alliance {
 
 class SessionWorkflow {
  public:
+  // Runs work on the worker thread after a delay (Worker::post_after).
+  using RetryLater = std::function<void(std::chrono::milliseconds, std::function<void()>)>;
+
   // `now` gives the current time as RFC 3339 UTC (a parameter so tests can fix it);
   // `on_saved` runs after each administration is committed (delivery starts then).
+  // `retry_later`: a submission that finds the store held by another process
+  // (StoreBusy) is kept here, in memory, and saved again after a while until it is
+  // durable; only then do the client ("saved") and the therapist (the result) hear of
+  // it. Without it, such a submission is answered as not saved.
   SessionWorkflow(const Configuration& configuration, const MeasureLibrary& measures, Store& store,
-                  HostGateway& host, std::function<std::string()> now, std::function<void()> on_saved = {});
+                  HostGateway& host, std::function<std::string()> now, std::function<void()> on_saved = {},
+                  RetryLater retry_later = {});
+
+  // Submissions still waiting for a held store (see above).
+  size_t waiting_saves() const { return pending_saves_.size(); }
+  // Tries to save them now (at shutdown, the last chance): what is still held is logged
+  // as lost.
+  void save_waiting_at_shutdown();
 
   void session_started(SessionDetails session);
   void session_ended(const std::string& session_id);
@@ -64,7 +79,15 @@ class SessionWorkflow {
     const MeasureDefinition* measure = nullptr;  // lives in the MeasureLibrary
     std::string rated_participant_id;  // an other rater's form: the client it is about
     bool saved = false;
+    bool saving = false;    // submitted, waiting for a held store (pending_saves_)
     bool declined = false;  // counted as not completed already
+  };
+
+  // A scored submission the store could not take yet (StoreBusy).
+  struct PendingSave {
+    thp_panel_id panel = 0;
+    PanelBinding binding;  // a copy: the panel may close meanwhile
+    Administration administration;
   };
 
   struct ParticipantState {
@@ -111,6 +134,13 @@ class SessionWorkflow {
   void panel_open_failed(const std::string& session_id, const std::string& what, thp_status status);
   void submit(thp_panel_id panel, PanelBinding& binding, SessionState& session, ParticipantState& participant,
               const std::vector<Tenths>& item_scores);
+  // After the durable write: the client hears "saved", the therapist gets the result.
+  void submission_saved(thp_panel_id panel, PanelBinding& binding, SessionState& session,
+                        const ParticipantState& participant, const Administration& administration);
+  void save_failed(thp_panel_id panel, const std::string& session_tag, const char* code, const std::exception& error);
+  void schedule_waiting_saves();
+  void retry_waiting_saves();
+  void waiting_save_done(PendingSave& saved);
   std::string result_message(const ParticipantState& participant, const PanelBinding& binding,
                              const SessionState& session, const MeasureDefinition& measure,
                              const ScoredMeasure& scored, bool history_linked) const;
@@ -131,6 +161,9 @@ class SessionWorkflow {
   HostGateway& host_;
   std::function<std::string()> now_;
   std::function<void()> on_saved_;
+  RetryLater retry_later_;
+  std::vector<PendingSave> pending_saves_;  // oldest first
+  bool save_retry_scheduled_ = false;
   std::unordered_map<std::string, SessionState> sessions_;
   std::unordered_map<thp_panel_id, PanelBinding> panels_;
   ServerHistory* server_history_ = nullptr;

@@ -80,12 +80,27 @@ constexpr const char* kOutboxColumns =
 
 }  // namespace
 
+namespace {
+
+// SQLITE_BUSY or SQLITE_LOCKED, with or without an extended code.
+bool is_busy(int status) {
+  const int primary = status & 0xFF;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+[[noreturn]] void throw_store_error(int status, const std::string& reason) {
+  if (is_busy(status)) throw StoreBusy(reason);
+  throw StoreError(reason);
+}
+
+}  // namespace
+
 // A prepared statement that finalizes itself.
 class Statement {
  public:
   Statement(sqlite3* database, const std::string& sql) : database_(database) {
-    if (sqlite3_prepare_v2(database, sql.c_str(), -1, &statement_, nullptr) != SQLITE_OK) {
-      throw StoreError(std::string("cannot prepare a statement: ") + sqlite3_errmsg(database));
+    if (const int status = sqlite3_prepare_v2(database, sql.c_str(), -1, &statement_, nullptr); status != SQLITE_OK) {
+      throw_store_error(status, std::string("cannot prepare a statement: ") + sqlite3_errmsg(database));
     }
   }
   ~Statement() { sqlite3_finalize(statement_); }
@@ -109,7 +124,7 @@ class Statement {
     const int status = sqlite3_step(statement_);
     if (status == SQLITE_ROW) return true;
     if (status == SQLITE_DONE) return false;
-    throw StoreError(std::string("database step failed: ") + sqlite3_errmsg(database_));
+    throw_store_error(status, std::string("database step failed: ") + sqlite3_errmsg(database_));
   }
   void reset() {
     sqlite3_reset(statement_);
@@ -171,10 +186,10 @@ std::string placeholders(int first, size_t count) {
 template <typename Work>
 void in_transaction(sqlite3* database, Work&& work) {
   char* message = nullptr;
-  if (sqlite3_exec(database, "BEGIN IMMEDIATE", nullptr, nullptr, &message) != SQLITE_OK) {
+  if (const int status = sqlite3_exec(database, "BEGIN IMMEDIATE", nullptr, nullptr, &message); status != SQLITE_OK) {
     const std::string reason = message ? message : "unknown error";
     sqlite3_free(message);
-    throw StoreError("cannot begin a transaction: " + reason);
+    throw_store_error(status, "cannot begin a transaction: " + reason);
   }
   try {
     work();
@@ -182,11 +197,11 @@ void in_transaction(sqlite3* database, Work&& work) {
     sqlite3_exec(database, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
-  if (sqlite3_exec(database, "COMMIT", nullptr, nullptr, &message) != SQLITE_OK) {
+  if (const int status = sqlite3_exec(database, "COMMIT", nullptr, nullptr, &message); status != SQLITE_OK) {
     const std::string reason = message ? message : "unknown error";
     sqlite3_free(message);
     sqlite3_exec(database, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw StoreError("cannot commit: " + reason);
+    throw_store_error(status, "cannot commit: " + reason);
   }
 }
 
@@ -254,10 +269,10 @@ Store::~Store() { sqlite3_close_v2(database_); }
 
 void Store::execute(const char* sql) {
   char* message = nullptr;
-  if (sqlite3_exec(database_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+  if (const int status = sqlite3_exec(database_, sql, nullptr, nullptr, &message); status != SQLITE_OK) {
     const std::string reason = message ? message : "unknown error";
     sqlite3_free(message);
-    throw StoreError("database statement failed: " + reason);
+    throw_store_error(status, "database statement failed: " + reason);
   }
 }
 

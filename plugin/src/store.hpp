@@ -35,6 +35,14 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Another connection (alliancectl, a second host) holds the store's write lock for
+// longer than the busy timeout (2 s): nothing was written; the same write can be
+// tried again later.
+class StoreBusy : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 enum class SaveOutcome { saved, already_saved };
 
 // An administration with where it is on its way to the chart.

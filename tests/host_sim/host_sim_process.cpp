@@ -50,10 +50,14 @@ nlohmann::json read_json(const std::filesystem::path& path) {
 }
 
 HostSimRun run_host_sim(const std::vector<std::string>& arguments) {
+  return run_host_sim_executable(HOST_SIM_EXECUTABLE, arguments);
+}
+
+HostSimRun run_host_sim_executable(const std::string& executable, const std::vector<std::string>& arguments) {
   std::filesystem::path stdout_path = output_path("stdout.txt");
   std::filesystem::path stderr_path = output_path("stderr.txt");
 
-  std::vector<std::string> words{HOST_SIM_EXECUTABLE};
+  std::vector<std::string> words{executable};
   words.insert(words.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
   for (std::string& word : words) argv.push_back(word.data());
@@ -68,7 +72,7 @@ HostSimRun run_host_sim(const std::vector<std::string>& arguments) {
   pid_t child = 0;
   int spawn_error = posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (spawn_error != 0) throw std::runtime_error("cannot start " HOST_SIM_EXECUTABLE);
+  if (spawn_error != 0) throw std::runtime_error("cannot start " + executable);
 
   int wait_status = 0;
   while (waitpid(child, &wait_status, 0) < 0) {

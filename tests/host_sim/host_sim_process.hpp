@@ -19,6 +19,8 @@ struct HostSimRun {
 };
 
 HostSimRun run_host_sim(const std::vector<std::string>& arguments);
+// The same with another build of host-sim (e.g. one with a stalled name lookup).
+HostSimRun run_host_sim_executable(const std::string& executable, const std::vector<std::string>& arguments);
 
 // A fresh path in the test output directory, unique to this process.
 std::filesystem::path output_path(std::string_view name);

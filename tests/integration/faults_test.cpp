@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -112,6 +114,67 @@ void check_each_in_chart_once(const std::vector<json>& rows, const std::string& 
     CHECK(fhir_search("Observation", "identifier=" + std::string(kIdentifierSystem) + "|" + id + "-total", port_file).size() == 1);
   }
 }
+
+// Another process's hold on the store (alliancectl, a second host): once an
+// administration waits for a retry (pending after an attempt) in a store whose folder
+// name holds `folder_part`, takes the write lock (BEGIN IMMEDIATE) from its own
+// connection and keeps it for `hold`. Reads still work meanwhile (WAL); every write
+// meets SQLITE_BUSY.
+class StoreLockHolder {
+ public:
+  StoreLockHolder(std::string folder_part, std::chrono::milliseconds hold)
+      : thread_([this, part = std::move(folder_part), hold] { run(part, hold); }) {}
+  ~StoreLockHolder() { thread_.join(); }
+  StoreLockHolder(const StoreLockHolder&) = delete;
+  StoreLockHolder& operator=(const StoreLockHolder&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  void run(const std::string& part, std::chrono::milliseconds hold) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    const std::filesystem::path folder = host_sim_test::output_path("lock").parent_path();
+    while (std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::error_code ignored;
+      for (const auto& entry : std::filesystem::directory_iterator(folder, ignored)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("state-", 0) != 0 || name.find(part) == std::string::npos) continue;
+        const std::filesystem::path database = entry.path() / "alliance.db";
+        if (!std::filesystem::exists(database) || !lock_when_saved(database, hold)) continue;
+        return;
+      }
+    }
+  }
+  bool lock_when_saved(const std::filesystem::path& database, std::chrono::milliseconds hold) {
+    sqlite3* connection = nullptr;
+    if (sqlite3_open_v2(database.c_str(), &connection, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+      sqlite3_close(connection);
+      return false;
+    }
+    sqlite3_busy_timeout(connection, 5000);
+    bool locked = false;
+    sqlite3_stmt* count = nullptr;
+    if (sqlite3_prepare_v2(connection,
+                           "SELECT COUNT(*) FROM outbox WHERE delivery_state = 'pending' AND delivery_attempts > 0",
+                           -1, &count, nullptr) == SQLITE_OK &&
+        sqlite3_step(count) == SQLITE_ROW && sqlite3_column_int(count, 0) > 0) {
+      sqlite3_finalize(count);
+      count = nullptr;
+      if (sqlite3_exec(connection, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK) {
+        held_ = true;
+        std::this_thread::sleep_for(hold);
+        sqlite3_exec(connection, "COMMIT", nullptr, nullptr, nullptr);
+        locked = true;
+      }
+    }
+    sqlite3_finalize(count);
+    sqlite3_close(connection);
+    return locked;
+  }
+
+  std::atomic<bool> held_{false};
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -290,5 +353,78 @@ TEST_SUITE("integration") {
       }
       CHECK(server_request(server.port_file(), "GET", "/_test/faults").body["faults"][0]["remaining"] == 0);
     }
+  }
+
+  TEST_CASE("a Questionnaire create answered 201 with neither Location nor a readable body does not stop delivery") {
+    // Issue 12: the answer's body {"resourceType":1} made reading it throw inside the
+    // HTTPS callback; the dispatcher dropped the exception, the push never settled, and
+    // nothing was sent again in that run (the row stayed in flight, drained=no).
+    const PersonalizedScenario scenario = personalize_scenario("normal_session.json", false);
+    seed_on(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, scenario);
+    const json malformed_created = {{"kind", "status"},
+                                    {"status", 201},
+                                    {"body", {{"resourceType", 1}}},
+                                    {"count", 1},
+                                    {"match", {{"method", "POST"}, {"path_prefix", "/fhir/R4/Questionnaire"}}}};
+    REQUIRE(server_request(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, "POST", "/_test/faults",
+                           {{"faults", json::array({malformed_created})}})
+                .status == 200);
+    json settings = quick_retry_settings(fhir_base_url(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE));
+    settings["ensure_questionnaires"] = true;
+    settings["concurrency"] = 1;  // one connection: a wedged push would hold everything behind it
+    const ScenarioRun run = run_scenario(scenario.path, {{}, settings});
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
+    CHECK(server_request(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, "GET", "/_test/faults").body["faults"][0]["remaining"] == 0);
+    const std::string log = run.all_log_text();
+    CHECK_MESSAGE(log.find("event=plugin_stopped drained=yes") != std::string::npos, log);
+    REQUIRE(run.rows.size() == 2);
+    for (const json& row : run.rows) CHECK(row["delivery_state"] != "in_flight");
+    // The answer is the server's problem, not the result's: the ORS waits with a
+    // backoff and goes on the next try, once.
+    check_each_in_chart_once(deliver_everything(run), ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE);
+    server_request(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, "DELETE", "/_test/faults");
+  }
+
+  TEST_CASE("a store held by another process for 6 s delays results and their delivery but loses none") {
+    // Issue 12: with the store locked, the retry timer's look into the store threw and
+    // was never armed again, and a submit that met the lock told the client its answers
+    // were not saved, so the therapist never saw the result.
+    PersonalizedScenario scenario = personalize_scenario("normal_session.json", false);
+    seed_on(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, scenario);
+    json document = host_sim_test::read_json(scenario.path);
+    json& steps = document["sessions"][0]["steps"];
+    // The SRS is sent half a second after the session ended: while the store is locked.
+    for (size_t index = 0; index < steps.size(); ++index) {
+      if (steps[index]["action"] != "end") continue;
+      steps.insert(steps.begin() + static_cast<std::ptrdiff_t>(index) + 1, json{{"action", "wait"}, {"ms", 500}});
+      break;
+    }
+    steps.push_back({{"action", "wait"}, {"ms", 8000}});  // time to deliver after the lock
+    const std::string stem = "busy-store-" + std::to_string(getpid());
+    scenario.path = host_sim_test::write_output_file(stem + ".json", document.dump(2)).string();
+    // The ORS's first push meets a 503, so it is pending (retried after a second) when
+    // the lock comes: the retry timer meets the lock.
+    REQUIRE(server_request(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, "POST", "/_test/faults",
+                           {{"faults", json::array({{{"kind", "status"}, {"status", 503}, {"retry_after", "1"},
+                                                     {"count", 2}, {"match", {{"method", "POST"}}}}})}})
+                .status == 200);
+    json settings = quick_retry_settings(fhir_base_url(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE));
+    settings["store_check_seconds"] = 1;
+    ScenarioRun run;
+    bool lock_held = false;
+    {
+      StoreLockHolder lock(stem, std::chrono::seconds(6));
+      run = run_scenario(scenario.path, {{"--step-timeout-ms", "20000"}, settings});
+      lock_held = lock.held();
+    }
+    REQUIRE(lock_held);
+    REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));  // the SRS was "saved", after the lock
+    CHECK(run.messages_to("clinician-kim", "result").size() == 2);
+    CHECK(run.messages_to("client-alex", "error").empty());
+    CHECK(run.all_log_text().find("store_busy") != std::string::npos);
+    REQUIRE(run.rows.size() == 2);
+    // Delivered within the run (no restart needed), each once.
+    check_each_in_chart_once(run.rows, ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE);
+    server_request(ALLIANCE_FHIR_SERVER_FAULTS_PORT_FILE, "DELETE", "/_test/faults");
   }
 }

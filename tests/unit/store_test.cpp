@@ -168,6 +168,24 @@ TEST_SUITE("store") {
     CHECK(reopened->count_in_state("pending") == 1);
   }
 
+  TEST_CASE("a store another connection holds refuses writes with StoreBusy, and takes the same write later") {
+    TemporaryFolder folder;
+    const OutboxKeys keys = OutboxKeys::load(write_key_file(folder.path()));
+    const auto path = folder.path() / "alliance.db";
+    auto store = Store::open(path, keys);
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &other, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    const Administration waiting = administration("s1", MeasureKind::outcome_rating_scale, 213, "2026-11-02T15:00:00.000Z");
+    CHECK_THROWS_AS(store->save(waiting), StoreBusy);                  // after the busy timeout
+    CHECK_THROWS_AS(store->take_due("9999-01-01T00:00:00Z", 4), StoreBusy);
+    CHECK(store->count_in_state("pending") == 0);                      // reads still work (WAL)
+    REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+    CHECK(store->save(waiting) == SaveOutcome::saved);
+    CHECK(store->count_in_state("pending") == 1);
+  }
+
   TEST_CASE("one measure per participant per session: a second submission is not written") {
     TemporaryFolder folder;
     const OutboxKeys keys = OutboxKeys::load(write_key_file(folder.path()));
