@@ -3,7 +3,9 @@
 // invariants are checked. See README.md in this folder.
 //
 //   node soak.mjs --build BUILD_DIRECTORY [--seconds 1800 | --minutes 30] [--seed N]
-//                 [--output DIRECTORY] [--pace-ms 200]
+//                 [--output DIRECTORY] [--pace-ms 200] [--faults KIND,KIND...]
+//
+// --faults limits the faults to those kinds (default: all; see faultKinds below).
 //
 // Invariants, each checked after every fault clears (and once more at the end):
 //   exactly once      every administration the client was told is "saved" is on the
@@ -36,11 +38,12 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     output: { type: 'string' },
     'pace-ms': { type: 'string', default: '200' },
+    faults: { type: 'string' },
   },
 });
 if (!values.build) {
   console.error('usage: node soak.mjs --build BUILD_DIRECTORY [--seconds N | --minutes N] [--seed N] ' +
-    '[--output DIRECTORY] [--pace-ms MS]');
+    '[--output DIRECTORY] [--pace-ms MS] [--faults KIND,KIND...]');
   process.exit(2);
 }
 const build = path.resolve(values.build);
@@ -424,8 +427,11 @@ const faultKinds = {
   // is built first (the server answers 503), then the lock is taken and the server
   // recovers, so that deliveries finish while their results cannot be written.
   store_locked: async (host) => {
+    host.command('resume');
     await setPlan([{ kind: 'status', status: 503, count: endless, match: onPosts }]);
     await sleep(between(1500, 3000));
+    host.command('pause');
+    await sleep(1000);  // the session under way finishes
     const held = await holdStoreLock();
     await clearPlan();
     await sleep(between(2000, 8000));
@@ -466,7 +472,13 @@ const faultKinds = {
     return startHost();
   },
 };
-const kindNames = Object.keys(faultKinds);
+const kindNames = values.faults ? values.faults.split(',') : Object.keys(faultKinds);
+for (const kind of kindNames) {
+  if (!faultKinds[kind]) {
+    console.error(`soak: unknown fault kind ${kind}; known: ${Object.keys(faultKinds).join(', ')}`);
+    process.exit(2);
+  }
+}
 
 // Resident memory: within a host that lived long enough, the last 20 s against the 20 s
 // after its first 10 s; across hosts, the first 20 s of the later ones against the earlier.
@@ -518,11 +530,17 @@ try {
     if (elapsed() >= plannedSeconds * 1000) break;
     const kind = pick(kindNames);
     faultCounts[kind] = (faultCounts[kind] ?? 0) + 1;
-    note(`fault ${kind}`);
+    // Quiet: no new session starts until the check is done, so that only delivery's own
+    // timers can bring the backlog out (a new result would wake a stalled delivery).
+    const quiet = kind === 'store_locked' || random() < 0.3;
+    note(`fault ${kind}${quiet ? ' (quiet: no new sessions until it is checked)' : ''}`);
+    if (quiet) host.command('pause');
     host = await faultKinds[kind](host);
     const clearedAt = now();
     checks += 1;
-    if (!await waitForDelivery(clearedAt, `after ${kind}`)) {
+    const resumed = await waitForDelivery(clearedAt, `after ${kind}${quiet ? ', quiet' : ''}`);
+    host.command('resume');
+    if (!resumed) {
       // Wedged in the process (or for good): a new process must deliver what is stored.
       note('killing the host to see whether a new process delivers the backlog');
       await host.kill();

@@ -23,6 +23,8 @@
 // Standard error: the plugin's log lines. Standard input, one command a line:
 //   stop <timeout_ms>          shut the plugin down with that bound, print, exit 0
 //   dns-stall on|off           every name lookup (getaddrinfo) waits while on
+//   pause | resume             no new session starts while paused (the one running
+//                              finishes): delivery then has only its own timers
 // End of input: stop 3000.
 #include <telehealth/plugin_abi.h>
 
@@ -341,6 +343,7 @@ class SoakHost {
 // Commands from soak.mjs, read on their own thread.
 struct Commands {
   std::atomic<long long> stop_timeout_ms{-1};
+  std::atomic<bool> paused{false};
 };
 
 void read_commands(Commands& commands, SoakHost& host) {
@@ -353,6 +356,8 @@ void read_commands(Commands& commands, SoakHost& host) {
     }
     if (line == "dns-stall on") set_resolver_stalled(true);
     if (line == "dns-stall off") set_resolver_stalled(false);
+    if (line == "pause") commands.paused = true;
+    if (line == "resume") commands.paused = false;
   }
   commands.stop_timeout_ms = 3000;
   host.notify();
@@ -374,6 +379,7 @@ class SessionRunner {
       run_session(session);
       host_.forget_session(session);
       idle(std::chrono::milliseconds(options_.pace_ms));
+      while (commands_.paused.load() && !stopping()) idle(std::chrono::milliseconds(100));
     }
   }
 
