@@ -112,9 +112,9 @@ function run(command, args, options = {}) {
   return result.stdout;
 }
 
-const hostProgram = path.join(build, 'tests/soak/soak_host');
-const pluginFile = path.join(build, 'plugin/liballiance.so');
-for (const file of [hostProgram, pluginFile]) {
+const builtHost = path.join(build, 'tests/soak/soak_host');
+const builtPlugin = path.join(build, 'plugin/liballiance.so');
+for (const file of [builtHost, builtPlugin]) {
   if (!fs.existsSync(file)) {
     console.error(`soak: ${file} is missing; build soak_host (and the plugin) first`);
     process.exit(2);
@@ -125,6 +125,13 @@ run(path.join(root, 'tests/certificates/make_test_certificates.sh'), [certificat
 const caFile = path.join(certificates, 'ca.pem');
 fs.rmSync(output, { recursive: true, force: true });
 fs.mkdirSync(path.join(output, 'state'), { recursive: true });
+// Every host of the run uses these copies: one build throughout, even if the tree is
+// rebuilt meanwhile.
+const hostProgram = path.join(output, 'soak_host');
+const pluginFile = path.join(output, 'liballiance.so');
+fs.copyFileSync(builtHost, hostProgram);
+fs.copyFileSync(builtPlugin, pluginFile);
+fs.chmodSync(hostProgram, 0o755);
 const serverFolder = path.join(output, 'fhir-server');
 run(path.join(root, 'tests/fhir-server/start.sh'), [certificates, serverFolder], { env: { ...process.env } });
 const server = connect({ portFile: path.join(serverFolder, 'fhir-server.port'), caFile });
@@ -516,6 +523,15 @@ function memoryVerdicts() {
 
 // --- The run. ---
 let host;
+// Ctrl-C (or a CTest timeout): no host or server is left behind.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    console.log(`soak: stopped by ${signal} at ${seconds(elapsed())} s (seed ${seed}); ${violations.length} violations so far`);
+    if (host) host.process.kill('SIGKILL');
+    spawnSync(path.join(root, 'tests/fhir-server/stop.sh'), [serverFolder], { stdio: 'ignore' });
+    process.exit(1);
+  });
+}
 let exitCode = 0;
 let checks = 0;
 try {
