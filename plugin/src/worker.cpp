@@ -84,6 +84,9 @@ struct Worker::Implementation {
       batch.swap(queue);
     }
     for (std::function<void()>& work : batch) {
+      // Stopping drops what is still queued (drain_and_stop's timeout), as Asio drops
+      // the handlers it has not started.
+      if (io_context.stopped()) return;
       // Work items catch their own exceptions (see Plugin::post); one that slips
       // through anyway must not take the rest of the batch with it.
       try {
