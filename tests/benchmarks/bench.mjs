@@ -11,6 +11,9 @@
 //    resident memory with every session alive against the same process after init.
 // 2. Durable submission (hook_latency durable): panel message to "saved", one at a
 //    time, and the rate of a burst; against one raw SQLite commit on the same disk.
+// 5. Idle arrival (hook_latency idle): session_started and participant_joined when the
+//    plugin's worker sleeps (a few ms between hooks), against a bare mutex and
+//    condition-variable hand-off to a sleeping thread timed the same way in the same loop.
 // 3. Drain: the administrations left pending by 1 are delivered once the server is up
 //    on the port they were aimed at (hook_latency drain), against the server's own
 //    ceiling (keep-alive connections, 4 and 8, the best) and against the
@@ -139,6 +142,11 @@ if (administrations !== sessions) {
 const durable = step('2. durable submission', program,
   ['durable', ...common, '--folder', path.join(output, 'durable'), '--submissions', String(submissions)]);
 
+// 5. (before 3 starts the server: delivery is on and nothing is pending, so nothing dials)
+const idle = step('5. idle arrival: sessions that arrive while the worker sleeps', program,
+  ['idle', ...common, '--folder', path.join(output, 'idle'), '--arrivals', String(values.quick ? 500 : 2000),
+    '--fhir-port', String(fhirPort), '--ca', ca]);
+
 // 3.
 const serverFolder = path.join(output, 'fhir-server');
 const portFile = path.join(serverFolder, 'fhir-server.port');
@@ -209,6 +217,12 @@ const rows = [
   ['2. sustained submissions', '-',
     `${fixed(durable.submissions_per_second, 0)}/s (raw commits ${fixed(durable.raw_commits_per_second, 0)}/s, ` +
     `x${fixed(rateRatio)})`],
+  ['5. idle arrival session_started p99', 'at most the hand-off',
+    `${fixed(idle.session_started_us.p99, 1)} us (hand-off ${fixed(idle.bare_hand_off_us.p99, 1)}, ` +
+    `x${fixed(ratio(idle.session_started_us.p99, idle.bare_hand_off_us.p99))})`],
+  ['5. idle arrival participant_joined p99', 'at most the hand-off',
+    `${fixed(idle.participant_joined_us.p99, 1)} us (hand-off ${fixed(idle.bare_hand_off_us.p99, 1)}, ` +
+    `x${fixed(ratio(idle.participant_joined_us.p99, idle.bare_hand_off_us.p99))})`],
   [`3. drain of ${administrations} / server ceiling`, '0.9 or more',
     `${fixed(ceilingRatio)} (${fixed(drain.per_second, 1)}/s vs ${fixed(ceiling.per_second, 1)}/s)`],
   ['3. drain / fhir-kit-client', '3 or more',

@@ -282,6 +282,7 @@ Distribution summarize(std::vector<std::int64_t> values) {
   result.count = values.size();
   result.p50 = rank(50);
   result.p99 = rank(99);
+  result.p999 = rank(99.9);
   result.maximum = values.back();
   return result;
 }

@@ -134,11 +134,12 @@ struct ResidentMemory {
 };
 ResidentMemory read_resident_memory();
 
-// p50, p99 and maximum of a set of durations (nearest rank), in the unit given.
+// p50, p99, p99.9 and maximum of a set of durations (nearest rank), in the unit given.
 struct Distribution {
   std::size_t count = 0;
   std::int64_t p50 = 0;
   std::int64_t p99 = 0;
+  std::int64_t p999 = 0;
   std::int64_t maximum = 0;
 };
 Distribution summarize(std::vector<std::int64_t> values);

@@ -6,6 +6,8 @@
 //   hook_latency hooks   --plugin SO --questionnaires DIR --folder DIR [--sessions 10000]
 //                        [--window 16] [--patients N] [--fhir-port PORT --ca PEM]
 //   hook_latency durable --plugin SO --questionnaires DIR --folder DIR [--submissions 2000]
+//   hook_latency idle    --plugin SO --questionnaires DIR --folder DIR [--arrivals 2000] [--gap-ms 3]
+//                        [--fhir-port PORT --ca PEM]
 //   hook_latency drain   --plugin SO --questionnaires DIR --folder DIR --fhir-port PORT --ca PEM
 //                        [--timeout-seconds 600]
 //
@@ -16,6 +18,10 @@
 //          after the plugin's init (baseline) and with all sessions alive.
 //          With --fhir-port and nothing listening there, every ORS stays pending in
 //          FOLDER/state/alliance.db: the backlog that `drain` delivers.
+// idle:    sessions that arrive while the plugin's worker sleeps: session_started and
+//          participant_joined, each after --gap-ms of sleep, against a bare mutex and
+//          condition-variable hand-off to a sleeping thread timed the same way in the
+//          same loop (and, for reference, a Boost.Asio post to a thread in run()).
 // durable: from panel_message to the plugin's panel_post of {"type":"saved"}, one
 //          submission at a time, then the rate of a burst of submissions; delivery is
 //          off so that the figure is the save path alone. Baseline in the same run: one
@@ -42,6 +48,13 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
+#include <mutex>
+
 #include "bench_host.hpp"
 
 namespace benchmarks {
@@ -67,6 +80,8 @@ struct Options {
   std::size_t sessions = 10000;
   std::size_t submissions = 2000;
   std::size_t window = 16;
+  std::size_t arrivals = 2000;
+  int gap_ms = 3;
   std::size_t patients = 0;  // 0: one client for every 20 sessions
   int timeout_seconds = 600;
   std::uint32_t shutdown_timeout_ms = 10000;
@@ -74,8 +89,8 @@ struct Options {
 
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "hook_latency: " << problem << "\n"
-            << "usage: hook_latency hooks|durable|drain --plugin SO --questionnaires DIR --folder DIR\n"
-            << "         [--sessions N] [--submissions N] [--window N] [--patients N]\n"
+            << "usage: hook_latency hooks|durable|drain|idle --plugin SO --questionnaires DIR --folder DIR\n"
+            << "         [--sessions N] [--submissions N] [--window N] [--patients N] [--arrivals N] [--gap-ms MS]\n"
             << "         [--fhir-port PORT --ca PEM] [--timeout-seconds S] [--shutdown-timeout-ms MS]\n";
   std::exit(2);
 }
@@ -91,7 +106,7 @@ Options parse_options(int argc, char** argv) {
   if (argc < 2) usage("no mode given");
   Options options;
   options.mode = argv[1];
-  if (options.mode != "hooks" && options.mode != "durable" && options.mode != "drain") {
+  if (options.mode != "hooks" && options.mode != "durable" && options.mode != "drain" && options.mode != "idle") {
     usage("unknown mode " + options.mode);
   }
   for (int index = 2; index < argc; index += 2) {
@@ -106,6 +121,8 @@ Options parse_options(int argc, char** argv) {
     else if (name == "--sessions") options.sessions = positive_count(name, value);
     else if (name == "--submissions") options.submissions = positive_count(name, value);
     else if (name == "--window") options.window = positive_count(name, value);
+    else if (name == "--arrivals") options.arrivals = positive_count(name, value);
+    else if (name == "--gap-ms") options.gap_ms = static_cast<int>(positive_count(name, value));
     else if (name == "--patients") options.patients = positive_count(name, value);
     else if (name == "--timeout-seconds") options.timeout_seconds = static_cast<int>(positive_count(name, value));
     else if (name == "--shutdown-timeout-ms") {
@@ -416,6 +433,200 @@ int run_hooks(const Options& options) {
   return 0;
 }
 
+// --- idle -----------------------------------------------------------------------------
+
+// A thread that sleeps on a condition variable until the host hands it one item: the
+// least a hook can cost when it must wake a sleeping worker (a mutex, a flag, a
+// notify). The baseline for `idle`, timed the same way as the hooks.
+class BareHandOff {
+ public:
+  BareHandOff() : thread_([this] { serve(); }) {}
+  ~BareHandOff() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  BareHandOff(const BareHandOff&) = delete;
+  BareHandOff& operator=(const BareHandOff&) = delete;
+
+  // Host thread: the timed part, the hand-off itself.
+  void hand_off() {
+    {
+      std::lock_guard lock(mutex_);
+      pending_ = true;
+    }
+    wake_.notify_one();
+  }
+  // Host thread, untimed: until the sleeper took the item (it then sleeps again).
+  void wait_taken() {
+    while (taken_.load(std::memory_order_acquire) != handed_) std::this_thread::yield();
+  }
+  void count_hand_off() { ++handed_; }
+
+ private:
+  void serve() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [this] { return pending_ || stopping_; });
+      if (stopping_) return;
+      pending_ = false;
+      taken_.fetch_add(1, std::memory_order_release);
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool pending_ = false;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> taken_{0};
+  std::uint64_t handed_ = 0;
+  std::thread thread_;
+};
+
+// The same hand-off through Boost.Asio: io_context::post to a thread blocked in run(),
+// which is what the plugin's worker does (with a reactor, as when delivery is on: a
+// steady timer is armed, so the thread sleeps in epoll rather than on a condition).
+class AsioHandOff {
+ public:
+  AsioHandOff()
+      : work_(io_context_.get_executor()),
+        timer_(io_context_, std::chrono::hours(24)),
+        thread_([this] { io_context_.run(); }) {
+    timer_.async_wait([](const boost::system::error_code&) {});
+  }
+  ~AsioHandOff() {
+    io_context_.stop();
+    thread_.join();
+  }
+  AsioHandOff(const AsioHandOff&) = delete;
+  AsioHandOff& operator=(const AsioHandOff&) = delete;
+
+  void hand_off() {
+    boost::asio::post(io_context_, std::function<void()>([this] { taken_.fetch_add(1, std::memory_order_release); }));
+  }
+  void wait_taken() {
+    while (taken_.load(std::memory_order_acquire) != handed_) std::this_thread::yield();
+  }
+  void count_hand_off() { ++handed_; }
+
+ private:
+  boost::asio::io_context io_context_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  boost::asio::steady_timer timer_;
+  std::atomic<std::uint64_t> taken_{0};
+  std::uint64_t handed_ = 0;
+  std::thread thread_;
+};
+
+// Sessions that arrive while the plugin's worker sleeps: before every timed call the
+// host waits until the worker has finished the previous one, then sleeps --gap-ms so
+// that the worker is blocked again. Each session starts with its clinician alone
+// (session_started), then the client joins (participant_joined). In the same loop, one
+// bare condition-variable hand-off and one Asio post to a sleeping thread, each after
+// the same sleep, so that load on the machine moves all of them alike.
+int run_idle(const Options& options) {
+  const std::size_t arrivals = options.arrivals;
+  std::filesystem::create_directories(options.folder);
+  const std::string configuration = write_configuration(options, options.fhir_port != 0);
+  BenchHost host(arrivals);
+  load_or_exit(host, options, configuration);
+  const thp_plugin_api& plugin = host.plugin();
+  const auto gap = std::chrono::milliseconds(options.gap_ms);
+
+  SessionFactory factory(patients_for(options, arrivals));
+  thp_participant clinician_only{};
+  clinician_only.struct_size = sizeof(thp_participant);
+  static const std::string clinician_id = "clinician";
+  clinician_only.participant_id = {clinician_id.data(), clinician_id.size()};
+  clinician_only.role = THP_ROLE_CLINICIAN;
+  clinician_only.age_years = -1;
+  const thp_participant* clinician_list[1] = {&clinician_only};
+
+  BareHandOff bare;
+  AsioHandOff asio;
+  std::vector<std::int64_t> starts, joins, bare_hand_offs, asio_hand_offs;
+  for (auto* figures : {&starts, &joins, &bare_hand_offs, &asio_hand_offs}) figures->reserve(arrivals);
+  const auto run_started = Clock::now();
+  for (std::size_t index = 0; index < arrivals; ++index) {
+    // The client's participant record, as factory.make builds it, joins later.
+    thp_session session = factory.make(index);
+    const thp_participant client = *session.participants[0];
+    session.participants = clinician_list;
+    session.participant_count = 1;
+    const std::string session_id(session.session_id.ptr, session.session_id.len);
+    const thp_str id{session_id.data(), session_id.size()};
+
+    std::this_thread::sleep_for(gap);
+    starts.push_back(timed(host, "session_started", [&] { return plugin.session_started(plugin.plugin, &session); }));
+    wait_for(host, [&] { return host.panels_opened() >= 2 * index + 1; }, "open the clinician's panel");
+
+    std::this_thread::sleep_for(gap);
+    joins.push_back(timed(host, "participant_joined", [&] { return plugin.participant_joined(plugin.plugin, id, &client); }));
+    wait_for(host, [&] { return host.panels_opened() >= 2 * index + 2; }, "open the client's panel");
+
+    std::this_thread::sleep_for(gap);
+    bare.count_hand_off();
+    auto started = Clock::now();
+    bare.hand_off();
+    bare_hand_offs.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count());
+    bare.wait_taken();
+
+    std::this_thread::sleep_for(gap);
+    asio.count_hand_off();
+    started = Clock::now();
+    asio.hand_off();
+    asio_hand_offs.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count());
+    asio.wait_taken();
+  }
+  const double run_seconds = seconds_since(run_started);
+  const thp_status stopped = host.shut_down(options.shutdown_timeout_ms);
+
+  const Distribution start_figures = summarize(starts);
+  const Distribution join_figures = summarize(joins);
+  const Distribution bare_figures = summarize(bare_hand_offs);
+  const Distribution asio_figures = summarize(asio_hand_offs);
+  const auto ratio = [](std::int64_t value, std::int64_t baseline) {
+    return fixed(static_cast<double>(value) / static_cast<double>(std::max<std::int64_t>(1, baseline)), 2);
+  };
+  const auto ratios = [&](const Distribution& figures) {
+    return "p50 " + ratio(figures.p50, bare_figures.p50) + ", p99 " + ratio(figures.p99, bare_figures.p99) +
+           ", p99.9 " + ratio(figures.p999, bare_figures.p999);
+  };
+  const auto line = [](const Distribution& figures) {
+    return "p50 " + fixed(microseconds(figures.p50), 1) + " us, p99 " + fixed(microseconds(figures.p99), 1) +
+           " us, p99.9 " + fixed(microseconds(figures.p999), 1) + " us, max " +
+           fixed(microseconds(figures.maximum), 1) + " us (" + std::to_string(figures.count) + ")";
+  };
+  std::cout << "idle arrival: " << arrivals << " sessions, each hook after " << options.gap_ms
+            << " ms of sleep (the plugin's worker idle)" << (options.fhir_port != 0 ? ", delivery on, server down" : "")
+            << "\n"
+            << "  session_started     " << line(start_figures) << "\n"
+            << "  participant_joined  " << line(join_figures) << "\n"
+            << "  baseline: mutex + condition_variable hand-off to a sleeping thread: " << line(bare_figures) << "\n"
+            << "  for reference: Boost.Asio post to a thread sleeping in io_context::run: " << line(asio_figures)
+            << "\n"
+            << "  ratio session_started/baseline: " << ratios(start_figures) << "\n"
+            << "  ratio participant_joined/baseline: " << ratios(join_figures) << "\n"
+            << "  wall time " << fixed(run_seconds, 1) << " s; shutdown " << (stopped == THP_OK ? "drained" : "timed out")
+            << "; plugin log: " << host.warnings_logged() << " warnings, " << host.errors_logged() << " errors\n";
+  const auto figures_of = [](const Distribution& figures) {
+    ordered_json object = distribution_json(figures, microseconds, 2);
+    object["p999"] = rounded(microseconds(figures.p999), 2);
+    return object;
+  };
+  print_figures({{"mode", "idle"},
+                 {"arrivals", arrivals},
+                 {"gap_ms", options.gap_ms},
+                 {"session_started_us", figures_of(start_figures)},
+                 {"participant_joined_us", figures_of(join_figures)},
+                 {"bare_hand_off_us", figures_of(bare_figures)},
+                 {"asio_hand_off_us", figures_of(asio_figures)}});
+  return 0;
+}
+
 // --- durable ---------------------------------------------------------------------------
 
 // The raw cost the plugin cannot avoid: one INSERT committed with WAL and
@@ -625,5 +836,6 @@ int main(int argc, char** argv) {
   const benchmarks::Options options = benchmarks::parse_options(argc, argv);
   if (options.mode == "hooks") return benchmarks::run_hooks(options);
   if (options.mode == "durable") return benchmarks::run_durable(options);
+  if (options.mode == "idle") return benchmarks::run_idle(options);
   return benchmarks::run_drain(options);
 }

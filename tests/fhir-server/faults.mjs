@@ -19,6 +19,11 @@
 //                                  {"bytes_per_second": 20} (the default), then close
 //         "close_before_response"  process the request, then close the connection
 //                                  without a byte of answer (a lost confirmation)
+//         "malformed"              process the request (it IS stored), then answer its
+//                                  status with {"text": '{"resourceType":1}'} (the
+//                                  default) as the whole body and no Location or ETag:
+//                                  an answer no FHIR reader can use, e.g. a 201 to a
+//                                  create that names no resource
 //
 // Faults apply to FHIR requests (under /fhir/R4) in plan order: a request meets the
 // first fault that matches it and is not used up; a fault is used up after `count`
@@ -28,13 +33,14 @@ import { STATUS_CODES } from 'node:http';
 
 const controlPath = '/_test/faults';
 const loopback = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
-const kinds = ['status', 'hang', 'reset_mid_response', 'trickle', 'close_before_response'];
+const kinds = ['status', 'hang', 'reset_mid_response', 'trickle', 'close_before_response', 'malformed'];
 const fieldsOf = {
   status: ['status', 'retry_after', 'body'],
   hang: [],
   reset_mid_response: [],
   trickle: ['bytes_per_second'],
   close_before_response: [],
+  malformed: ['text'],
 };
 const commonFields = ['kind', 'count', 'match'];
 const maximumCount = 1_000_000;
@@ -102,6 +108,12 @@ function normalize(fault, index) {
         }
         normalized.body = fault.body;
       }
+      break;
+    case 'malformed':
+      if (fault.text !== undefined && (typeof fault.text !== 'string' || fault.text.length > 65536)) {
+        throw new PlanError(`${where}.text must be a string of at most 65536 characters`);
+      }
+      normalized.text = fault.text ?? '{"resourceType":1}';
       break;
     case 'trickle':
       normalized.bytes_per_second = checkInteger(fault.bytes_per_second ?? 20, 'bytes_per_second', 1, 10_000_000, where);
@@ -313,6 +325,12 @@ class Fault {
     const kind = this.fault.kind;
     if (kind === 'close_before_response') {
       socket.destroy();
+      return;
+    }
+    if (kind === 'malformed') {
+      // The status the request earned, with a body in place of the real one.
+      const { head, body: bytes } = rawResponse(status, this.fault.text, {}, contentType, true);
+      socket.end(Buffer.concat([head, bytes]));
       return;
     }
     const { head, body: bytes } = rawResponse(status, bodyText(body), headers, contentType, true);

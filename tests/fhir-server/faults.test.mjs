@@ -198,6 +198,21 @@ describe('fault injection', () => {
     assert.equal((await server.request('GET', `Patient/${id}`)).status, 200, 'the request was processed');
   });
 
+  test('malformed stores the resource and answers its status with a body no FHIR reader can use', async () => {
+    const id = unique('malformed');
+    await plan([{ kind: 'malformed', match: { method: 'PUT' } }, { kind: 'malformed', text: 'not json', match: { method: 'PUT' } }]);
+    const first = await server.request('PUT', `Patient/${id}`, { body: patient(id) });
+    assert.equal(first.status, 201);
+    assert.equal(first.text, '{"resourceType":1}');
+    assert.equal(first.headers.location, undefined);
+    const second = await server.request('PUT', `Patient/${id}`, { body: patient(id) });
+    assert.equal(second.status, 200);
+    assert.equal(second.text, 'not json');
+    assert.equal((await server.request('GET', `Patient/${id}`)).status, 200, 'the request was processed');
+    const refused = await server.request('POST', '/_test/faults', { body: { faults: [{ kind: 'malformed', text: 5 }] } });
+    assert.equal(refused.status, 400);
+  });
+
   test('faults match by method and path prefix in plan order and never apply to /healthz, /_test or /auth', async () => {
     await plan([
       { kind: 'status', status: 500, count: 5, match: { path_prefix: '/fhir/R4/Observation' } },
