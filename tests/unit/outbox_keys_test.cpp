@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "outbox_keys.hpp"
 #include "test_support.hpp"
@@ -47,5 +50,19 @@ TEST_SUITE("outbox_keys") {
     ::chmod(short_key.c_str(), 0600);
     CHECK_THROWS_WITH(OutboxKeys::load(short_key), doctest::Contains("openssl rand -base64 32"));
     CHECK_THROWS_WITH(OutboxKeys::load(folder.path() / "missing.key"), doctest::Contains("missing.key"));
+  }
+
+  TEST_CASE("a key file reached through a symbolic link or owned by another account is refused") {
+    TemporaryFolder folder;
+    const auto key = write_key_file(folder.path(), "real.key");
+    const auto link = folder.path() / "link.key";
+    std::filesystem::create_symlink(key, link);
+    CHECK_THROWS_WITH(OutboxKeys::load(link), doctest::Contains("symbolic link"));
+    CHECK_THROWS_WITH(OutboxKeys::load(key, {link}), doctest::Contains("store.retired_key_files"));
+    CHECK_NOTHROW(OutboxKeys::load(key));
+    if (::geteuid() == 0) {  // only root can give a file away
+      REQUIRE(::chown(key.c_str(), 65534, 65534) == 0);
+      CHECK_THROWS_WITH(OutboxKeys::load(key), doctest::Contains("chown"));
+    }
   }
 }
