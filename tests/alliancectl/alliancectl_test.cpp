@@ -137,10 +137,10 @@ std::string terminal_controls_in(const std::string& text) {
 }
 
 // What a hostile or broken server could put in its words: a new window title, a
-// cleared screen, a colour, a forged line of alliancectl's own, a C1 CSI, bytes that
-// are no UTF-8, DEL.
+// cleared screen, a colour, a forged line of alliancectl's own, a C1 CSI, DEL. (A
+// JSON string holds only these; a stored answer may also hold bytes that are no UTF-8.)
 const std::string kTerminalAttack =
-    "\x1b]0;owned\x07\x1b[2J\x1b[31mred\nresult: nothing needs attention\xc2\x9b" "1m\xff\x7f end";
+    "\x1b]0;owned\x07\x1b[2J\x1b[31mred\nresult: nothing needs attention\xc2\x9b" "1m\x7f end";
 
 }  // namespace
 
@@ -436,7 +436,7 @@ TEST_SUITE("alliancectl") {
       refused.administration_id = id;
       refused.state = alliance::DeliveryRecord::State::failed;
       refused.at = "2030-01-01T00:00:00.000Z";
-      refused.error = "HTTP 422: " + kTerminalAttack;
+      refused.error = "HTTP 422: " + kTerminalAttack + " \xff";
       refused.http_status = 422;
       refused.log_reason = "status=422";
       store->record({refused});
@@ -445,7 +445,7 @@ TEST_SUITE("alliancectl") {
     CHECK_MESSAGE(shown.exit_status == 0, shown.output);
     CHECK_MESSAGE(terminal_controls_in(shown.output).empty(), terminal_controls_in(shown.output));
     CHECK_MESSAGE(has(shown, "HTTP 422: \\x1b]0;owned\\x07\\x1b[2J\\x1b[31mred\\nresult: nothing needs attention"
-                             "\\u009b1m\\xff\\x7f end"),
+                             "\\u009b1m\\x7f end \\xff"),
                   shown.output);
   }
 

@@ -101,9 +101,15 @@ case "$check" in
     rm -f "$root/etc/default/alliance"
     DPKG_ROOT="$root" sh "$out/deb-control/postrm" remove
     [ -d "$root/var/lib/alliance" ] && [ -e "$root/etc/alliance/store.key" ] || fail "remove deleted the data"
+    # A second name for the key's bytes shows whether purge overwrote them or only
+    # removed the name.
+    rm -f "$out/store.key.second-name"
+    ln "$root/etc/alliance/store.key" "$out/store.key.second-name"
     DPKG_ROOT="$root" sh "$out/deb-control/postrm" purge
     DPKG_ROOT="$root" sh "$out/deb-control/postrm" purge
     [ ! -e "$root/var/lib/alliance" ] && [ ! -e "$root/etc/alliance" ] || fail "purge left data behind"
+    [ "$(tr -d '\000' <"$out/store.key.second-name")" = "" ] || fail "purge removed the key without overwriting it"
+    rm -f "$out/store.key.second-name"
     ;;
   hardening)
     # The shipped binaries are built as Debian builds its own (dpkg-buildflags): full
