@@ -1,6 +1,5 @@
 #include "jwt_assertion.hpp"
 
-#include <fcntl.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ecdsa.h>
@@ -9,17 +8,14 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <array>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "base64url.hpp"
+#include "secret_file.hpp"
 
 namespace alliance::fhir::auth {
 
@@ -45,42 +41,6 @@ struct MdContextDeleter {
 struct EcdsaSignatureDeleter {
   void operator()(ECDSA_SIG* signature) const { ECDSA_SIG_free(signature); }
 };
-
-// Closes a file descriptor on every path out.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int descriptor) : descriptor_(descriptor) {}
-  ~FileDescriptor() {
-    if (descriptor_ >= 0) ::close(descriptor_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return descriptor_; }
-
- private:
-  int descriptor_;
-};
-
-// The key's text, wiped when it goes out of scope.
-class SecretBuffer {
- public:
-  SecretBuffer() = default;
-  ~SecretBuffer() {
-    if (!bytes_.empty()) OPENSSL_cleanse(bytes_.data(), bytes_.size());
-  }
-  SecretBuffer(const SecretBuffer&) = delete;
-  SecretBuffer& operator=(const SecretBuffer&) = delete;
-  std::vector<char>& bytes() { return bytes_; }
-
- private:
-  std::vector<char> bytes_;
-};
-
-std::string octal_mode(mode_t mode) {
-  std::array<char, 16> text{};
-  std::snprintf(text.data(), text.size(), "%04o", static_cast<unsigned>(mode & 07777));
-  return text.data();
-}
 
 // OpenSSL keeps failures in a per-thread queue; ours must not show up in a later,
 // unrelated report (the TLS code reads the same queue).
@@ -161,50 +121,14 @@ SigningKeyLoad SigningKey::load_pem_file(const std::string& path) {
     return load;
   }
 
-  // Opened first and checked through the descriptor, so that the file checked is the
-  // file read.
-  const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (file.get() < 0) {
-    load.error = "cannot open " + named + ": " + std::strerror(errno);
+  // Opened once without following a link, and checked through the descriptor
+  // (owner, mode, size), as every secret file is (secret_file.hpp).
+  const SecretFile text = read_secret_file(path, "private_key_file", key_file_limit_bytes);
+  if (!text.error.empty()) {
+    load.error = text.error;
     return load;
   }
-  struct stat status {};
-  if (::fstat(file.get(), &status) != 0) {
-    load.error = "cannot read the permissions of " + named + ": " + std::strerror(errno);
-    return load;
-  }
-  if (!S_ISREG(status.st_mode)) {
-    load.error = named + " is not a regular file";
-    return load;
-  }
-  if ((status.st_mode & 077) != 0) {
-    load.error = named + " may be read by group or others (mode " + octal_mode(status.st_mode) +
-                 "), so the key is no longer secret; allow only its owner, the plugin's user: chmod 600 " + path;
-    return load;
-  }
-  if (static_cast<unsigned long long>(status.st_size) > key_file_limit_bytes) {
-    load.error = named + " is larger than 64 KiB: that is no PEM private key";
-    return load;
-  }
-
-  SecretBuffer text;
-  text.bytes().resize(static_cast<std::size_t>(status.st_size) + 1);
-  std::size_t filled = 0;
-  while (filled < text.bytes().size()) {
-    const ssize_t count = ::read(file.get(), text.bytes().data() + filled, text.bytes().size() - filled);
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) {
-      load.error = "cannot read " + named + ": " + std::strerror(errno);
-      return load;
-    }
-    if (count == 0) break;
-    filled += static_cast<std::size_t>(count);
-  }
-  if (filled > key_file_limit_bytes) {
-    load.error = named + " is larger than 64 KiB: that is no PEM private key";
-    return load;
-  }
-  const std::string_view pem(text.bytes().data(), filled);
+  const std::string_view pem(text.content);
   const std::string encrypted_message =
       named + " holds an encrypted key; the plugin cannot ask for a passphrase. Store it unencrypted, readable "
               "only by the plugin's user (openssl pkey -in encrypted.pem -out key.pem; chmod 600 key.pem)";

@@ -4,15 +4,21 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <filesystem>
 #include <system_error>
+
+#include "secret_file.hpp"
 
 namespace alliance::fhir::detail {
 
 namespace ssl = boost::asio::ssl;
 
 namespace {
+
+// A PEM private key (RSA 4096 is about 3.3 KiB); anything far larger is no key.
+constexpr std::size_t kClientKeyLimitBytes = 64 * 1024;
 
 // A missing file is the most common mistake; say so plainly rather than through
 // OpenSSL's "system library" wording.
@@ -68,7 +74,13 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsFiles& files, std::strin
   }
   if (has_certificate) {
     if (!readable_file(files.client_certificate_file, "client_certificate_file", error)) return nullptr;
-    if (!readable_file(files.client_key_file, "client_key_file", error)) return nullptr;
+    // The key is a secret: read once, without following a link, and only if nobody
+    // but its owner may read it (secret_file.hpp); OpenSSL gets the bytes.
+    const SecretFile key = read_secret_file(files.client_key_file, "client_key_file", kClientKeyLimitBytes);
+    if (!key.error.empty()) {
+      error = key.error;
+      return nullptr;
+    }
     context->use_certificate_chain_file(files.client_certificate_file, failure);
     if (failure) {
       error = "client_certificate_file " + files.client_certificate_file +
@@ -78,7 +90,9 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsFiles& files, std::strin
     // OpenSSL would otherwise ask for the passphrase of an encrypted key on the
     // terminal, blocking the host; an empty passphrase makes it fail instead.
     context->set_password_callback([](std::size_t, ssl::context::password_purpose) { return std::string(); }, failure);
-    if (!failure) context->use_private_key_file(files.client_key_file, ssl::context::pem, failure);
+    if (!failure) {
+      context->use_private_key(boost::asio::buffer(key.content.data(), key.content.size()), ssl::context::pem, failure);
+    }
     if (failure && ERR_GET_REASON(static_cast<unsigned long>(static_cast<unsigned int>(failure.value()))) ==
                        X509_R_KEY_VALUES_MISMATCH) {
       error = "client_key_file is not the private key of client_certificate_file";

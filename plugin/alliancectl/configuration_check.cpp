@@ -10,6 +10,7 @@
 #include "measure_library.hpp"
 #include "outbox_keys.hpp"
 #include "smart_settings.hpp"
+#include "terminal_text.hpp"
 #include "token_source.hpp"
 #include "worker.hpp"
 
@@ -45,7 +46,14 @@ ConfigurationCheck check_configuration(const std::filesystem::path& file) {
   try {
     (void)OutboxKeys::load(configuration.store_key_file, configuration.retired_key_files);
   } catch (const std::exception& failure) {
-    check.problems.push_back({"store.key_file", failure.what()});
+    // The reason starts with its setting (store.key_file or store.retired_key_files).
+    const std::string reason = failure.what();
+    const std::size_t space = reason.find(' ');
+    if (reason.starts_with("store.") && space != std::string::npos) {
+      check.problems.push_back({reason.substr(0, space), reason.substr(space + 1)});
+    } else {
+      check.problems.push_back({"store.key_file", reason});
+    }
   }
 
   if (!configuration.expected_response_file.empty()) {
@@ -81,14 +89,14 @@ ConfigurationCheck check_configuration(const std::filesystem::path& file) {
 
 void describe_setup(const Configuration& configuration, std::ostream& out) {
   out << "measures: ";
-  for (const std::string& code : configuration.selection.enabled) out << code << " ";
-  out << "from " << configuration.questionnaire_folder.string() << " (default language "
-      << configuration.selection.default_language << ")\n";
-  out << "store: " << configuration.store_path.string();
+  for (const std::string& code : configuration.selection.enabled) out << terminal_text(code) << " ";
+  out << "from " << terminal_text(configuration.questionnaire_folder.string()) << " (default language "
+      << terminal_text(configuration.selection.default_language) << ")\n";
+  out << "store: " << terminal_text(configuration.store_path.string());
   if (!std::filesystem::exists(configuration.store_path)) out << " (the plugin creates it when it first starts)";
   out << "\n";
   if (configuration.fhir) {
-    out << "record system: " << configuration.fhir->base_url
+    out << "record system: " << terminal_text(configuration.fhir->base_url)
         << (configuration.fhir->smart ? " with SMART Backend Services" : "")
         << " (alliancectl test-connection checks that it can be reached)\n";
   } else {

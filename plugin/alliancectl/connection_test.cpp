@@ -11,6 +11,7 @@
 #include "https_client_settings.hpp"
 #include "scope_check.hpp"
 #include "smart_settings.hpp"
+#include "terminal_text.hpp"
 #include "token_response.hpp"
 #include "worker.hpp"
 
@@ -162,12 +163,15 @@ int test_connection(const FhirConfiguration& settings, std::ostream& out) {
   // Every step has its timeout; the whole of one request is bounded by their sum.
   const auto limit = std::chrono::seconds(5 * settings.timeout_seconds + 5);
 
-  out << "server: " << settings.base_url << "\n";
-  out << "TLS: trusting " << (settings.ca_file.empty() ? std::string("the system's CAs") : settings.ca_file.string());
+  // Every text from the configuration or the server goes through terminal_text(): it
+  // is shown, never obeyed by the terminal.
+  out << "server: " << terminal_text(settings.base_url) << "\n";
+  out << "TLS: trusting "
+      << (settings.ca_file.empty() ? std::string("the system's CAs") : terminal_text(settings.ca_file.string()));
   if (!settings.client_certificate_file.empty()) {
-    out << ", client certificate " << settings.client_certificate_file.string();
+    out << ", client certificate " << terminal_text(settings.client_certificate_file.string());
   }
-  if (!settings.proxy_url.empty()) out << ", through the proxy " << settings.proxy_url;
+  if (!settings.proxy_url.empty()) out << ", through the proxy " << terminal_text(settings.proxy_url);
   out << "\n";
 
   Worker worker;
@@ -192,8 +196,8 @@ int test_connection(const FhirConfiguration& settings, std::ostream& out) {
       } else {
         authorization = token->authorization_header_value;
         out << "SMART: token granted\n";
-        out << "SMART: scopes requested: " << settings.smart->scopes << "\n";
-        out << "SMART: scopes granted: " << describe_granted_scopes(token->granted_scopes) << "\n";
+        out << "SMART: scopes requested: " << terminal_text(settings.smart->scopes) << "\n";
+        out << "SMART: scopes granted: " << terminal_text(describe_granted_scopes(token->granted_scopes)) << "\n";
         if (std::string problem = missing_scope_problem(token->granted_scopes, settings); !problem.empty()) {
           problems.push_back(std::move(problem));
         }
@@ -227,7 +231,8 @@ int test_connection(const FhirConfiguration& settings, std::ostream& out) {
       if (!report.error.empty()) {
         problems.push_back(report.error);
       } else {
-        out << "FHIR version: " << (report.fhir_version.empty() ? "not given" : report.fhir_version) << "\n";
+        out << "FHIR version: " << (report.fhir_version.empty() ? "not given" : terminal_text(report.fhir_version))
+            << "\n";
         out << "transaction: " << (report.transaction ? "supported" : "not supported")
             << (settings.transactions ? "" : " (not needed: fhir.transactions is false)") << "\n";
         out << "QuestionnaireResponse: " << describe_support(report, "QuestionnaireResponse") << "\n";
@@ -248,7 +253,8 @@ int test_connection(const FhirConfiguration& settings, std::ostream& out) {
     return 0;
   }
   out << "result: " << problems.size() << " problem" << (problems.size() == 1 ? "" : "s") << ":\n";
-  for (const std::string& problem : problems) out << "  - " << problem << "\n";
+  // A problem may quote the server (its error text, its version, the scopes it granted).
+  for (const std::string& problem : problems) out << "  - " << terminal_text(problem) << "\n";
   return 1;
 }
 

@@ -8,13 +8,17 @@
 #include "configuration_check.hpp"
 #include "connection_test.hpp"
 #include "store_commands.hpp"
+#include "terminal_text.hpp"
 
 namespace {
 
 using namespace alliance::control;
 
 void print_problems(const std::vector<alliance::ConfigurationProblem>& problems) {
-  for (const auto& problem : problems) std::cout << problem.key << ": " << problem.reason << "\n";
+  // A reason may quote the file (a path, a value, a server's words): shown, not obeyed.
+  for (const auto& problem : problems) {
+    std::cout << terminal_text(problem.key) << ": " << terminal_text(problem.reason) << "\n";
+  }
 }
 
 int run(const CommandLine& line) {
@@ -23,10 +27,11 @@ int run(const CommandLine& line) {
     if (!check.problems.empty()) {
       print_problems(check.problems);
       std::cout << "configuration has " << check.problems.size() << " problem"
-                << (check.problems.size() == 1 ? "" : "s") << ": " << line.configuration_file.string() << "\n";
+                << (check.problems.size() == 1 ? "" : "s") << ": " << terminal_text(line.configuration_file.string())
+                << "\n";
       return 1;
     }
-    std::cout << "configuration is valid: " << line.configuration_file.string() << "\n";
+    std::cout << "configuration is valid: " << terminal_text(line.configuration_file.string()) << "\n";
     describe_setup(*check.configuration, std::cout);
     return 0;
   }
@@ -34,7 +39,8 @@ int run(const CommandLine& line) {
   const ConfigurationCheck check = read_configuration(line.configuration_file);
   if (!check.configuration) {
     print_problems(check.problems);
-    std::cout << "the configuration is not valid (alliancectl check-config " << line.configuration_file.string()
+    std::cout << "the configuration is not valid (alliancectl check-config "
+              << terminal_text(line.configuration_file.string())
               << " says more)\n";
     return 1;
   }
@@ -65,13 +71,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!line.error.empty()) {
-    std::cerr << "alliancectl: " << line.error << "\n\n" << help_text();
+    std::cerr << "alliancectl: " << terminal_text(line.error) << "\n\n" << help_text();
     return 2;
   }
   try {
     return run(line);
   } catch (const std::exception& failure) {
-    std::cout << "alliancectl: " << failure.what() << "\n";
+    std::cout << "alliancectl: " << terminal_text(failure.what()) << "\n";
     return 1;
   }
 }

@@ -10,6 +10,7 @@
 
 #include "outbox_keys.hpp"
 #include "store.hpp"
+#include "terminal_text.hpp"
 #include "utc_clock.hpp"
 
 namespace alliance::control {
@@ -30,19 +31,26 @@ std::string age_text(std::chrono::system_clock::duration age) {
 // wrong store.path.
 int with_store(const Configuration& configuration, std::ostream& errors, const std::function<void(Store&)>& work) {
   if (!std::filesystem::exists(configuration.store_path)) {
-    errors << "store.path: there is no store at " << configuration.store_path.string()
+    errors << "store.path: there is no store at " << terminal_text(configuration.store_path.string())
            << " (the plugin creates it when it first starts)\n";
     return 1;
   }
+  std::optional<OutboxKeys> keys;
   try {
-    const OutboxKeys keys = OutboxKeys::load(configuration.store_key_file, configuration.retired_key_files);
-    std::unique_ptr<Store> store = Store::open(configuration.store_path, keys);
+    keys.emplace(OutboxKeys::load(configuration.store_key_file, configuration.retired_key_files));
+  } catch (const std::exception& failure) {
+    // The reason starts with its setting (store.key_file or store.retired_key_files).
+    errors << terminal_text(failure.what()) << "\n";
+    return 1;
+  }
+  try {
+    std::unique_ptr<Store> store = Store::open(configuration.store_path, *keys);
     work(*store);
     return 0;
   } catch (const StoreError& failure) {
-    errors << "store.path: " << failure.what() << "\n";
+    errors << "store.path: " << terminal_text(failure.what()) << "\n";
   } catch (const std::exception& failure) {
-    errors << "store.key_file: " << failure.what() << "\n";
+    errors << "store: " << terminal_text(failure.what()) << "\n";
   }
   return 1;
 }
@@ -53,7 +61,7 @@ int show_status(const Configuration& configuration, std::size_t problem_limit, l
                 std::ostream& out, std::ostream& errors) {
   std::vector<std::string> needs_attention;
   const int status = with_store(configuration, errors, [&](Store& store) {
-    out << "store: " << configuration.store_path.string() << "\n";
+    out << "store: " << terminal_text(configuration.store_path.string()) << "\n";
     out << "outbox:";
     for (const char* state : {"pending", "in_flight", "delivered", "failed"}) {
       out << " " << state << " " << store.count_in_state(state);
@@ -61,7 +69,7 @@ int show_status(const Configuration& configuration, std::size_t problem_limit, l
     out << "\n";
     if (const auto oldest = store.oldest_pending_created_at()) {
       const auto since = parse_utc(*oldest);
-      out << "oldest pending: saved " << *oldest;
+      out << "oldest pending: saved " << terminal_text(*oldest);
       if (since) out << " (" << age_text(std::chrono::system_clock::now() - *since) << " ago)";
       out << "\n";
       if (since && configuration.fhir &&
@@ -85,10 +93,11 @@ int show_status(const Configuration& configuration, std::size_t problem_limit, l
     }
     out << "recent delivery problems (newest first, at most " << problem_limit << "):\n";
     for (const DeliveryProblem& problem : problems) {
-      out << "  " << problem.attempt.attempted_at << " " << problem.measure << " " << problem.delivery_state
-          << " (attempt " << problem.attempt.outcome;
+      out << "  " << terminal_text(problem.attempt.attempted_at) << " " << terminal_text(problem.measure) << " "
+          << terminal_text(problem.delivery_state) << " (attempt " << terminal_text(problem.attempt.outcome);
       if (problem.attempt.http_status != 0) out << ", HTTP " << problem.attempt.http_status;
-      out << "): " << problem.attempt.reason << " [administration " << problem.administration_id << "]\n";
+      out << "): " << terminal_text(problem.attempt.reason) << " [administration "
+          << terminal_text(problem.administration_id) << "]\n";
     }
   });
   if (status != 0) return status;
@@ -107,26 +116,27 @@ int show_administration(const Configuration& configuration, const std::string& a
     const std::optional<StoredAdministration> stored = store.find(administration_id);
     if (!stored) return;
     found = true;
-    out << "administration " << administration_id << ": " << stored->measure << ", " << stored->delivery_state
-        << " after " << stored->delivery_attempts << " attempt" << (stored->delivery_attempts == 1 ? "" : "s") << "\n";
-    if (!stored->delivered_at.empty()) out << "delivered: " << stored->delivered_at << "\n";
+    out << "administration " << terminal_text(administration_id) << ": " << terminal_text(stored->measure) << ", "
+        << terminal_text(stored->delivery_state) << " after " << stored->delivery_attempts << " attempt"
+        << (stored->delivery_attempts == 1 ? "" : "s") << "\n";
+    if (!stored->delivered_at.empty()) out << "delivered: " << terminal_text(stored->delivered_at) << "\n";
     if (!stored->next_attempt_at.empty() && stored->delivery_state == "pending") {
-      out << "next attempt: " << stored->next_attempt_at << "\n";
+      out << "next attempt: " << terminal_text(stored->next_attempt_at) << "\n";
     }
     for (const AttemptHistoryEntry& attempt : store.attempts_of(administration_id)) {
-      out << "  " << attempt.attempted_at << " " << attempt.outcome;
+      out << "  " << terminal_text(attempt.attempted_at) << " " << terminal_text(attempt.outcome);
       if (attempt.http_status != 0) out << " HTTP " << attempt.http_status;
-      out << ": " << attempt.reason << "\n";
+      out << ": " << terminal_text(attempt.reason) << "\n";
     }
     if (!stored->last_error.empty()) {
       out << "the last answer, as the plugin kept it (it may name the client: do not paste it into a ticket or "
-             "a chat):\n  "
-          << stored->last_error << "\n";
+             "a chat; control characters are shown escaped, as \\x1b):\n  "
+          << terminal_text(stored->last_error) << "\n";
     }
   });
   if (status != 0) return status;
   if (!found) {
-    errors << "show: no administration " << administration_id
+    errors << "show: no administration " << terminal_text(administration_id)
            << " in the store (alliancectl status lists the ids of those with problems)\n";
     return 1;
   }

@@ -5,6 +5,8 @@
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 
+#include "secret_file.hpp"
+
 
 namespace alliance {
 
@@ -13,6 +15,8 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t kMaximumConfigurationBytes = 256 * 1024;
+constexpr std::size_t kClientKeyLimitBytes = 64 * 1024;  // a PEM private key
+constexpr std::size_t kPasswordLimitBytes = 4 * 1024;
 
 class Reader {
  public:
@@ -64,6 +68,19 @@ class Reader {
     }
     std::ifstream input(file);
     if (!input) problem(full_key, file.string() + " cannot be read");
+  }
+
+  // A secret file (a key, a password): read now as every secret is read, so that a
+  // link, a file others may read or another account's file is reported at start.
+  SecretFile secret_file(const std::filesystem::path& file, const std::string& full_key, std::size_t limit_bytes) {
+    SecretFile secret = read_secret_file(file.string(), full_key, limit_bytes);
+    if (!secret.error.empty()) {
+      // The reason starts with the setting's name; the problem carries it as its key.
+      std::string reason = secret.error;
+      if (reason.starts_with(full_key + " ")) reason.erase(0, full_key.size() + 1);
+      problem(full_key, std::move(reason));
+    }
+    return secret;
   }
 
   // A whole number within [minimum, maximum].
@@ -271,7 +288,7 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       settings.client_certificate_file = resolve(*certificate, origin);
       settings.client_key_file = resolve(*client_key, origin);
       reader.readable_file(settings.client_certificate_file, "fhir.client_certificate_file");
-      reader.readable_file(settings.client_key_file, "fhir.client_key_file");
+      reader.secret_file(settings.client_key_file, "fhir.client_key_file", kClientKeyLimitBytes);
     }
     if (auto system = reader.text(*fhir, "identifier_system", "fhir.identifier_system", false)) {
       if (system->find(':') == std::string::npos || system->find_first_of(" |") != std::string::npos) {
@@ -322,12 +339,15 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       }
       if (auto user = reader.text(*proxy, "username", "fhir.proxy.username", false)) settings.proxy_username = *user;
       if (auto file = reader.text(*proxy, "password_file", "fhir.proxy.password_file", false)) {
-        // A file, so that the password is in no configuration file and no log.
-        std::ifstream input(resolve(*file, origin));
-        if (!input) {
-          reader.problem("fhir.proxy.password_file", "cannot be read");
-        } else {
-          std::getline(input, settings.proxy_password);
+        // A file, so that the password is in no configuration file and no log; read
+        // as every secret file is (secret_file.hpp). The password is its first line.
+        SecretFile password = reader.secret_file(resolve(*file, origin), "fhir.proxy.password_file",
+                                                 kPasswordLimitBytes);
+        if (password.error.empty()) {
+          const std::string_view content = password.content;
+          std::string_view line = content.substr(0, content.find('\n'));
+          if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+          settings.proxy_password.assign(line);
         }
       }
     }

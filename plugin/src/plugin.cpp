@@ -44,11 +44,8 @@ Plugin::Plugin(const thp_host_api& host, Configuration configuration, MeasureLib
 }
 
 OutboxKeys Plugin::load_keys(const Configuration& configuration) {
-  try {
-    return OutboxKeys::load(configuration.store_key_file, configuration.retired_key_files);
-  } catch (const std::exception& error) {
-    throw std::runtime_error(std::string("store.key_file: ") + error.what());
-  }
+  // Its reasons start with the setting (store.key_file or store.retired_key_files).
+  return OutboxKeys::load(configuration.store_key_file, configuration.retired_key_files);
 }
 
 void Plugin::purge() {

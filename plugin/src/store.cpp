@@ -20,8 +20,15 @@ using nlohmann::json;
 namespace {
 
 // Version 2: `measure` holds any PCOMS measure code (ORS, CORS, GSRS, ...), checked by
-// the plugin; version 1 allowed only ORS and SRS (upgraded by kUpgradeFrom1 below).
-constexpr int kSchemaVersion = 2;
+// the plugin; version 1 allowed only ORS and SRS (the tables are rebuilt, below).
+// Version 3: every sealed value is bound to its table, column, row and key id
+// (outbox_keys.hpp), and says so in its *_format column (kSealedInPlace). Release 0.1
+// (versions 1 and 2) bound only the row id; the upgrade seals again every such value
+// whose key is configured, and marks the others kSealedByRelease01 (the column's
+// default), which are read the old way if their key comes back.
+constexpr int kSchemaVersion = 3;
+constexpr int kSealedByRelease01 = 1;
+constexpr int kSealedInPlace = 2;
 
 constexpr const char* kOutboxTable = R"SQL(
 CREATE TABLE IF NOT EXISTS outbox (
@@ -52,6 +59,13 @@ CREATE TABLE IF NOT EXISTS trend (
   scores             BLOB NOT NULL
 ))SQL";
 
+// Version 3's columns, added to the tables of version 2 (kOutboxTable, kTrendTable).
+constexpr const char* kSealedFormatColumns = R"SQL(
+ALTER TABLE outbox ADD COLUMN payload_format INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE outbox ADD COLUMN last_error_format INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE trend ADD COLUMN scores_format INTEGER NOT NULL DEFAULT 1;
+)SQL";
+
 constexpr const char* kSchema = R"SQL(
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (delivery_state, next_attempt_at);
 CREATE TABLE IF NOT EXISTS delivery_attempts (
@@ -76,7 +90,18 @@ std::string renamed(const char* definition, const std::string& from, const std::
 
 constexpr const char* kOutboxColumns =
     " administration_id, measure, key_id, payload, delivery_state, delivery_attempts, next_attempt_at, last_error,"
-    " server_resources, delivered_at, last_error_key_id ";
+    " server_resources, delivered_at, last_error_key_id, payload_format, last_error_format ";
+
+// The places of the sealed values, authenticated with them.
+OutboxKeys::SealedField payload_of(const std::string& administration_id) {
+  return {"outbox", "payload", administration_id};
+}
+OutboxKeys::SealedField last_error_of(const std::string& administration_id) {
+  return {"outbox", "last_error", administration_id};
+}
+OutboxKeys::SealedField scores_of(const std::string& administration_id) {
+  return {"trend", "scores", administration_id};
+}
 
 }  // namespace
 
@@ -226,6 +251,10 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& path, const Outb
   std::unique_ptr<Store> store(new Store(database, keys));
   // Another process (alliancectl, a second host) may hold the lock briefly.
   sqlite3_busy_timeout(database, 2000);
+  // What is deleted or overwritten (a purged payload, a replaced last error, a trend
+  // score past its retention) is overwritten with zeros in the file, not left in free
+  // space where a copy of the file would still hold it.
+  store->execute("PRAGMA secure_delete = ON");
   store->execute("PRAGMA journal_mode = WAL");
   // FULL: every commit is on disk when it returns; "saved" must mean saved.
   store->execute("PRAGMA synchronous = FULL");
@@ -249,6 +278,8 @@ void Store::upgrade_schema() {
   // Foreign keys are off here (they are switched on after), as SQLite requires for
   // rebuilding a table that others refer to.
   in_transaction(database_, [&] {
+    // Versions 1 and 2 have the tables of version 2 (kOutboxTable, kTrendTable); a new
+    // file gets them too, and then version 3's columns like an upgraded one.
     if (version == 1) {
       execute((renamed(kOutboxTable, "outbox", "outbox_v2") + ";"
                "INSERT INTO outbox_v2 SELECT * FROM outbox; DROP TABLE outbox;"
@@ -261,8 +292,66 @@ void Store::upgrade_schema() {
     execute(kOutboxTable);
     execute(kTrendTable);
     execute(kSchema);
+    if (version < 3) {
+      execute(kSealedFormatColumns);
+      seal_release_0_1_values_in_place();
+    }
     execute(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   });
+  if (version >= 1 && version < 3) {
+    // Release 0.1 did not overwrite what it deleted: rewrite the file once, so that
+    // the payloads it purged leave its free pages (secure_delete covers what follows).
+    execute("VACUUM");
+  }
+}
+
+void Store::seal_release_0_1_values_in_place() {
+  struct Value {
+    std::string row, key_id, sealed;
+  };
+  // Collected first, then written: no update under a running SELECT of the same table.
+  const auto collect = [&](const char* sql) {
+    std::vector<Value> values;
+    Statement select(database_, sql);
+    while (select.step()) values.push_back({select.column_text(0), select.column_text(1), select.column_text(2)});
+    return values;
+  };
+  struct Column {
+    const char* select;
+    const char* update;
+    OutboxKeys::SealedField (*field)(const std::string&);
+  };
+  const Column columns[] = {
+      {"SELECT administration_id, key_id, payload FROM outbox WHERE payload_format = 1 AND payload IS NOT NULL",
+       "UPDATE outbox SET payload = ?2, key_id = ?3, payload_format = 2 WHERE administration_id = ?1", payload_of},
+      {"SELECT administration_id, last_error_key_id, last_error FROM outbox WHERE last_error_format = 1 AND "
+       "last_error IS NOT NULL",
+       "UPDATE outbox SET last_error = ?2, last_error_key_id = ?3, last_error_format = 2 WHERE administration_id = ?1",
+       last_error_of},
+      {"SELECT administration_id, key_id, scores FROM trend WHERE scores_format = 1",
+       "UPDATE trend SET scores = ?2, key_id = ?3, scores_format = 2 WHERE administration_id = ?1", scores_of},
+  };
+  for (const Column& column : columns) {
+    Statement update(database_, column.update);
+    for (const Value& value : collect(column.select)) {
+      // A value whose key is not configured now stays as it is, marked as release
+      // 0.1's, and opens the old way once its key is configured again.
+      std::optional<std::string> plaintext = keys_.open_release_0_1(value.sealed, value.row, value.key_id);
+      if (!plaintext) continue;
+      update.bind(1, value.row)
+          .bind_blob(2, keys_.seal(*plaintext, column.field(value.row)))
+          .bind(3, keys_.current_key_id());
+      update.step();
+      update.reset();
+    }
+  }
+}
+
+std::optional<std::string> Store::open_sealed(const std::string& sealed, const OutboxKeys::SealedField& field,
+                                              const std::string& key_id, int format) const {
+  if (format == kSealedInPlace) return keys_.open(sealed, field, key_id);
+  if (format == kSealedByRelease01) return keys_.open_release_0_1(sealed, field.row, key_id);
+  return std::nullopt;
 }
 
 Store::~Store() { sqlite3_close_v2(database_); }
@@ -292,7 +381,8 @@ MeasureHistory Store::history(const std::string& client_key, const std::string& 
     for (const auto& lookup : sessions) count.bind(index++, lookup);
     if (count.step()) history.earlier_sessions = count.column_int(0);
   }
-  Statement rows(database_, "SELECT administration_id, key_id, scores, session_lookup, authored_at FROM trend WHERE client_lookup IN (" +
+  Statement rows(database_, "SELECT administration_id, key_id, scores, session_lookup, authored_at, scores_format FROM trend "
+                            "WHERE client_lookup IN (" +
                                 placeholders(1, clients.size()) + ") AND measure = ?" +
                                 std::to_string(clients.size() + 1) + " ORDER BY authored_at, rowid");
   int index = 1;
@@ -301,7 +391,8 @@ MeasureHistory Store::history(const std::string& client_key, const std::string& 
   while (rows.step()) {
     const std::string session_lookup = rows.column_text(3);
     if (std::find(sessions.begin(), sessions.end(), session_lookup) != sessions.end()) continue;
-    const auto scores = keys_.open(rows.column_text(2), rows.column_text(0), rows.column_text(1));
+    const std::string id = rows.column_text(0);
+    const auto scores = open_sealed(rows.column_text(2), scores_of(id), rows.column_text(1), rows.column_int(5));
     if (!scores) continue;  // sealed with a key no longer configured
     const json parsed = json::parse(*scores, nullptr, false);
     if (!parsed.is_object() || !parsed.contains("total")) continue;
@@ -325,8 +416,8 @@ SaveOutcome Store::save(const Administration& administration) {
   bool saved = false;
   in_transaction(database_, [&] {
     Statement insert(database_, R"SQL(
-      INSERT INTO outbox (administration_id, submission_key, measure, created_at, key_id, payload)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (submission_key) DO NOTHING)SQL");
+      INSERT INTO outbox (administration_id, submission_key, measure, created_at, key_id, payload, payload_format)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (submission_key) DO NOTHING)SQL");
     insert.bind(1, id)
         // A declined form is recorded apart, so that the client may still complete it.
         .bind(2, keys_.lookup(administration.session_id + "\n" + administration.participant_id + "\n" + measure +
@@ -334,7 +425,8 @@ SaveOutcome Store::save(const Administration& administration) {
         .bind(3, measure)
         .bind(4, administration.authored_at)
         .bind(5, keys_.current_key_id())
-        .bind_blob(6, keys_.seal(encode_administration(administration), id));
+        .bind_blob(6, keys_.seal(encode_administration(administration), payload_of(id)))
+        .bind(7, kSealedInPlace);
     insert.step();
     saved = sqlite3_changes(database_) == 1;
     // Nothing to trend without scores, nor for a client with no stable identity.
@@ -342,15 +434,17 @@ SaveOutcome Store::save(const Administration& administration) {
     json scores = {{"total", scored.total}, {"items", scored.item_scores}, {"session_number", scored.session_number}};
     scores["cutoff"] = scored.cutoff ? json(*scored.cutoff) : json(nullptr);
     Statement trend(database_, R"SQL(
-      INSERT INTO trend (administration_id, client_lookup, session_lookup, measure, authored_at, key_id, scores)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))SQL");
+      INSERT INTO trend (administration_id, client_lookup, session_lookup, measure, authored_at, key_id, scores,
+                         scores_format)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))SQL");
     trend.bind(1, id)
         .bind(2, keys_.lookup(administration.client_key))
         .bind(3, keys_.lookup(administration.session_id))
         .bind(4, measure)
         .bind(5, administration.authored_at)
         .bind(6, keys_.current_key_id())
-        .bind_blob(7, keys_.seal(scores.dump(), id));
+        .bind_blob(7, keys_.seal(scores.dump(), scores_of(id)))
+        .bind(8, kSealedInPlace);
     trend.step();
   });
   return saved ? SaveOutcome::saved : SaveOutcome::already_saved;
@@ -358,20 +452,25 @@ SaveOutcome Store::save(const Administration& administration) {
 
 StoredAdministration Store::read_outbox_row(Statement& row) {
   StoredAdministration stored;
-  stored.administration.administration_id = row.column_text(0);
+  const std::string id = row.column_text(0);
+  stored.administration.administration_id = id;
   stored.measure = row.column_text(1);
   const std::string key_id = row.column_text(2);
   if (row.column_is_null(3)) {
     stored.payload_purged = true;
-  } else if (auto plaintext = keys_.open(row.column_text(3), stored.administration.administration_id, key_id)) {
-    if (auto decoded = decode_administration(*plaintext)) stored.administration = std::move(*decoded);
+  } else if (auto plaintext = open_sealed(row.column_text(3), payload_of(id), key_id, row.column_int(11))) {
+    // A payload that decodes to another administration is not this row's.
+    if (auto decoded = decode_administration(*plaintext); decoded && decoded->administration_id == id) {
+      stored.administration = std::move(*decoded);
+    }
   }
   stored.delivery_state = row.column_text(4);
   stored.delivery_attempts = row.column_int(5);
   stored.next_attempt_at = row.column_text(6);
   if (!row.column_is_null(7)) {
-    stored.last_error = keys_.open(row.column_text(7), stored.administration.administration_id, row.column_text(10))
-                            .value_or("(sealed with a key that is no longer configured)");
+    stored.last_error = open_sealed(row.column_text(7), last_error_of(id), row.column_text(10), row.column_int(12))
+                            .value_or("(the last answer cannot be opened: it was sealed with a key that is no longer "
+                                      "configured, or it was altered or moved in the file)");
   }
   stored.server_resources = row.column_text(8);
   stored.delivered_at = row.column_text(9);
@@ -381,13 +480,14 @@ StoredAdministration Store::read_outbox_row(Statement& row) {
 std::vector<TrendPoint> Store::trend(const std::string& client_key) {
   if (client_key.empty()) return {};
   const std::vector<std::string> clients = keys_.lookups_under_every_key(client_key);
-  Statement rows(database_, "SELECT administration_id, key_id, scores, measure, authored_at FROM trend WHERE "
-                            "client_lookup IN (" + placeholders(1, clients.size()) + ") ORDER BY authored_at, rowid");
+  Statement rows(database_, "SELECT administration_id, key_id, scores, measure, authored_at, scores_format FROM trend "
+                            "WHERE client_lookup IN (" + placeholders(1, clients.size()) + ") ORDER BY authored_at, rowid");
   int index = 1;
   for (const auto& lookup : clients) rows.bind(index++, lookup);
   std::vector<TrendPoint> points;
   while (rows.step()) {
-    const auto scores = keys_.open(rows.column_text(2), rows.column_text(0), rows.column_text(1));
+    const std::string id = rows.column_text(0);
+    const auto scores = open_sealed(rows.column_text(2), scores_of(id), rows.column_text(1), rows.column_int(5));
     if (!scores) continue;  // sealed with a key no longer configured
     const json parsed = json::parse(*scores, nullptr, false);
     if (!parsed.is_object() || !parsed.contains("total") || !parsed["total"].is_number_integer()) continue;
@@ -492,14 +592,16 @@ std::vector<StoredAdministration> Store::take_due(const std::string& now, std::s
     while (select.step()) rows.push_back(read_outbox_row(select));
     Statement mark(database_, "UPDATE outbox SET delivery_state = 'in_flight' WHERE administration_id = ?1");
     Statement unusable(database_,
-                       "UPDATE outbox SET delivery_state = 'failed', last_error = ?2, last_error_key_id = ?3 "
-                       "WHERE administration_id = ?1");
+                       "UPDATE outbox SET delivery_state = 'failed', last_error = ?2, last_error_key_id = ?3, "
+                       "last_error_format = 2 WHERE administration_id = ?1");
     for (StoredAdministration& row : rows) {
       const std::string& id = row.administration.administration_id;
       if (row.payload_purged || row.administration.session_id.empty()) {
         // Nothing that could be sent: say so instead of trying forever.
         unusable.bind(1, id)
-            .bind_blob(2, keys_.seal("the payload cannot be opened: the key that sealed it is not configured", id))
+            .bind_blob(2, keys_.seal("the payload cannot be opened: the key that sealed it is not configured, or the "
+                                     "file was altered",
+                                     last_error_of(id)))
             .bind(3, keys_.current_key_id());
         unusable.step();
         unusable.reset();
@@ -526,7 +628,7 @@ void Store::record(const std::vector<DeliveryRecord>& records) {
   in_transaction(database_, [&] {
     Statement update(database_, R"SQL(
       UPDATE outbox SET delivery_state = ?2, delivery_attempts = delivery_attempts + 1, next_attempt_at = ?3,
-        last_error = ?4, last_error_key_id = ?7,
+        last_error = ?4, last_error_key_id = ?7, last_error_format = 2,
         server_resources = CASE WHEN ?5 = '' THEN server_resources ELSE ?5 END,
         delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END
       WHERE administration_id = ?1)SQL");
@@ -540,7 +642,7 @@ void Store::record(const std::vector<DeliveryRecord>& records) {
       update.bind(1, record.administration_id)
           .bind(2, std::string(state))
           .bind(3, record.next_attempt_at)
-          .bind_blob(4, keys_.seal(record.error, record.administration_id))
+          .bind_blob(4, keys_.seal(record.error, last_error_of(record.administration_id)))
           .bind(5, record.server_resources)
           .bind(6, record.at)
           .bind(7, keys_.current_key_id());
@@ -577,6 +679,10 @@ Store::PurgeCounts Store::purge(std::chrono::system_clock::time_point now, std::
     trend.step();
     counts.trend_rows = sqlite3_changes(database_);
   });
+  // secure_delete zeroed the purged bytes in the pages written to the WAL; the file's
+  // own copies of those pages go when the WAL is copied back into it, now rather than
+  // at the next automatic checkpoint, and the WAL is emptied (TRUNCATE).
+  if (counts.payloads > 0 || counts.trend_rows > 0) execute("PRAGMA wal_checkpoint(TRUNCATE)");
   return counts;
 }
 

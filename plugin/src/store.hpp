@@ -4,7 +4,8 @@
 // moment loses nothing.
 //
 // PHI at rest: every value that could identify a client or carry their answers is
-// sealed with AES-256-GCM (OutboxKeys); rows are found by keyed hashes. What stays in
+// sealed with AES-256-GCM (OutboxKeys), bound to its table, column, row and key id;
+// rows are found by keyed hashes. What is deleted is overwritten (secure_delete). What stays in
 // clear is what delivery needs to schedule: states, attempt counts, times, the
 // measure's short code and the server's resource ids. The file is created 0600.
 //
@@ -151,7 +152,8 @@ class Store {
     int trend_rows = 0;  // trend scores dropped
   };
   // Drops delivered payloads older than `payload_retention` (the row, its state and the
-  // server's ids stay) and trend scores older than `trend_retention`.
+  // server's ids stay) and trend scores older than `trend_retention`, overwriting them
+  // in the file.
   PurgeCounts purge(std::chrono::system_clock::time_point now, std::chrono::hours payload_retention,
                     std::chrono::hours trend_retention);
 
@@ -160,6 +162,11 @@ class Store {
   void execute(const char* sql);
   // Creates the tables, or brings an older file's schema to this version.
   void upgrade_schema();
+  // Seals again, bound to their place, the values release 0.1 sealed (schema 3).
+  void seal_release_0_1_values_in_place();
+  // Opens a sealed value as its *_format column says it was sealed.
+  std::optional<std::string> open_sealed(const std::string& sealed, const OutboxKeys::SealedField& field,
+                                         const std::string& key_id, int format) const;
   StoredAdministration read_outbox_row(class Statement& row);
   sqlite3* database_;
   const OutboxKeys& keys_;

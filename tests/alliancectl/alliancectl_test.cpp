@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "fhir_server.hpp"
+#include "outbox_keys.hpp"
 #include "scenario_run.hpp"
+#include "store.hpp"
 
 using nlohmann::json;
 using namespace alliance::integration;
@@ -118,6 +120,27 @@ void execute_sql(const std::filesystem::path& database, const std::string& sql) 
   sqlite3_close(handle);
   REQUIRE_MESSAGE(status == SQLITE_OK, message);
 }
+
+// The bytes a terminal would obey rather than show: C0 controls but the line break,
+// DEL, C1 controls (U+0080..U+009F in UTF-8) and bytes that are not UTF-8 at all.
+std::string terminal_controls_in(const std::string& text) {
+  std::string found;
+  for (std::size_t index = 0; index < text.size(); ++index) {
+    const auto byte = static_cast<unsigned char>(text[index]);
+    const bool c1 = byte == 0xC2 && index + 1 < text.size() && static_cast<unsigned char>(text[index + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[index + 1]) <= 0x9F;
+    if ((byte < 0x20 && byte != '\n') || byte == 0x7F || c1 || byte == 0xFF || byte == 0xFE) {
+      found += "[" + std::to_string(byte) + " at " + std::to_string(index) + "]";
+    }
+  }
+  return found;
+}
+
+// What a hostile or broken server could put in its words: a new window title, a
+// cleared screen, a colour, a forged line of alliancectl's own, a C1 CSI, DEL. (A
+// JSON string holds only these; a stored answer may also hold bytes that are no UTF-8.)
+const std::string kTerminalAttack =
+    "\x1b]0;owned\x07\x1b[2J\x1b[31mred\nresult: nothing needs attention\xc2\x9b" "1m\x7f end";
 
 }  // namespace
 
@@ -398,5 +421,51 @@ TEST_SUITE("alliancectl") {
     CHECK(has(run, "fhir.base_url"));
     CHECK_FALSE(has(run, "(check the host name in base_url"));
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+  }
+
+  TEST_CASE("show prints the server's stored answer with its control characters escaped, not obeyed") {
+    const ScenarioRun scenario = run_scenario("normal_session.json");
+    REQUIRE_MESSAGE(scenario.process.exit_status == 0, scenario.process.standard_error);
+    REQUIRE_FALSE(scenario.rows.empty());
+    const std::string id = scenario.rows[0]["administration_id"];
+    {
+      // Stored as delivery stores a refusal: through the store, sealed with its key.
+      const alliance::OutboxKeys keys = alliance::OutboxKeys::load(key_file_of(scenario.configuration));
+      const std::unique_ptr<alliance::Store> store = alliance::Store::open(scenario.database, keys);
+      alliance::DeliveryRecord refused;
+      refused.administration_id = id;
+      refused.state = alliance::DeliveryRecord::State::failed;
+      refused.at = "2030-01-01T00:00:00.000Z";
+      refused.error = "HTTP 422: " + kTerminalAttack + " \xff";
+      refused.http_status = 422;
+      refused.log_reason = "status=422";
+      store->record({refused});
+    }
+    const Run shown = alliancectl({"show", id, "--config", scenario.configuration.string()});
+    CHECK_MESSAGE(shown.exit_status == 0, shown.output);
+    CHECK_MESSAGE(terminal_controls_in(shown.output).empty(), terminal_controls_in(shown.output));
+    CHECK_MESSAGE(has(shown, "HTTP 422: \\x1b]0;owned\\x07\\x1b[2J\\x1b[31mred\\nresult: nothing needs attention"
+                             "\\u009b1m\\x7f end \\xff"),
+                  shown.output);
+  }
+
+  TEST_CASE("test-connection prints a server's fhirVersion with its control characters escaped, not obeyed") {
+    const OwnServer server("terminal", {});
+    REQUIRE(server.started());
+    const json statement = {
+        {"resourceType", "CapabilityStatement"},
+        {"fhirVersion", kTerminalAttack},
+        {"rest", json::array({{{"mode", "server"}}})}};
+    REQUIRE(server_request(server.port_file(), "POST", "/_test/faults",
+                           {{"faults", json::array({{{"kind", "status"}, {"status", 200}, {"body", statement},
+                                                     {"match", {{"path_prefix", "/fhir/R4/metadata"}}}}})}})
+                .status == 200);
+    const Run run = alliancectl(
+        {"test-connection", "--config", write_run_configuration(unique_name("terminal"), fhir_settings(server.port_file())).string()});
+    CHECK(run.exit_status == 1);  // not 4.0.x
+    CHECK_MESSAGE(terminal_controls_in(run.output).empty(), terminal_controls_in(run.output));
+    CHECK_MESSAGE(has(run, "FHIR version: \\x1b]0;owned\\x07\\x1b[2J\\x1b[31mred\\nresult: nothing needs attention"),
+                  run.output);
+    CHECK(has(run, "the server speaks FHIR \\x1b]0;owned"));
   }
 }

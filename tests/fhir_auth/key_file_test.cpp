@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "jwt_assertion.hpp"
 #include "test_support.hpp"
@@ -35,6 +38,25 @@ TEST_SUITE("key_file") {
     CHECK(SigningKey::load_pem_file(path).key);
     ::chmod(path.c_str(), 0400);
     CHECK(SigningKey::load_pem_file(path).key);
+  }
+
+  TEST_CASE("a key file behind a symbolic link or owned by another account is refused") {
+    TemporaryFolder folder;
+    const std::string path = folder.file("real.key");
+    write_private_key(path, "EC", 0, "P-384");
+    ::chmod(path.c_str(), 0600);
+    REQUIRE(SigningKey::load_pem_file(path).key);
+    const std::string link = folder.file("link.key");
+    std::filesystem::create_symlink(path, link);
+    const SigningKeyLoad linked = SigningKey::load_pem_file(link);
+    CHECK_FALSE(linked.key);
+    CHECK(contains(linked.error, "symbolic link"));
+    if (::geteuid() == 0) {  // only root can give a file away
+      REQUIRE(::chown(path.c_str(), 65534, 65534) == 0);
+      const SigningKeyLoad foreign = SigningKey::load_pem_file(path);
+      CHECK_FALSE(foreign.key);
+      CHECK(contains(foreign.error, "chown"));
+    }
   }
 
   TEST_CASE("an encrypted key is refused without asking for a passphrase") {

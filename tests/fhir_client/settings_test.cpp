@@ -1,6 +1,10 @@
 // What create() refuses: anything but an https:// base URL, and certificate settings
 // that cannot work. The reasons are for clinic IT.
 #include <doctest/doctest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
 
 #include "client_runner.hpp"
 #include "https_client.hpp"
@@ -86,5 +90,34 @@ TEST_SUITE("fhir_client") {
     HttpsClientCreation creation = HttpsClient::create(nullptr, settings_for(443));
     CHECK(creation.client == nullptr);
     CHECK_FALSE(creation.error.empty());
+  }
+
+  TEST_CASE("a client key file behind a symbolic link or readable by others is refused at create") {
+    std::string pattern = (std::filesystem::temp_directory_path() / "alliance-client-key-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    const std::filesystem::path folder = pattern;
+    const std::filesystem::path key = folder / "client.key";
+    std::filesystem::copy_file(certificate_path("client.key"), key);
+    ::chmod(key.c_str(), 0600);
+    std::filesystem::create_symlink(key, folder / "link.key");
+    HttpsClientSettings settings = settings_for(443);
+    settings.client_certificate_file = certificate_path("client.pem");
+    settings.client_key_file = key.string();
+    {
+      ClientThread thread;
+      HttpsClientCreation creation = HttpsClient::create(thread.io_context(), settings);
+      CHECK_MESSAGE(creation.client != nullptr, creation.error);
+    }
+    settings.client_key_file = (folder / "link.key").string();
+    std::string error = creation_error(settings);
+    CHECK(error.find("client_key_file") != std::string::npos);
+    CHECK(error.find("symbolic link") != std::string::npos);
+
+    settings.client_key_file = key.string();
+    ::chmod(key.c_str(), 0640);
+    error = creation_error(settings);
+    CHECK(error.find("client_key_file") != std::string::npos);
+    CHECK(error.find("chmod 600") != std::string::npos);
+    std::filesystem::remove_all(folder);
   }
 }

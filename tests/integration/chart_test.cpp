@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "fhir_server.hpp"
@@ -169,6 +170,9 @@ TEST_SUITE("integration") {
     std::string proxy_port;
     std::ifstream(ALLIANCE_TINYPROXY_PORT_FILE) >> proxy_port;
     const auto password_file = host_sim_test::write_output_file("proxy-password", ALLIANCE_TINYPROXY_PASSWORD);
+    // A secret file: only its owner may read it, or the plugin refuses it.
+    std::filesystem::permissions(password_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace);
     json settings = fhir_settings();
     settings["proxy"] = {{"url", "http://127.0.0.1:" + proxy_port},
                          {"username", ALLIANCE_TINYPROXY_USER},

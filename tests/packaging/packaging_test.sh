@@ -101,9 +101,42 @@ case "$check" in
     rm -f "$root/etc/default/alliance"
     DPKG_ROOT="$root" sh "$out/deb-control/postrm" remove
     [ -d "$root/var/lib/alliance" ] && [ -e "$root/etc/alliance/store.key" ] || fail "remove deleted the data"
+    # A second name for the key's bytes shows whether purge overwrote them or only
+    # removed the name.
+    rm -f "$out/store.key.second-name"
+    ln "$root/etc/alliance/store.key" "$out/store.key.second-name"
     DPKG_ROOT="$root" sh "$out/deb-control/postrm" purge
     DPKG_ROOT="$root" sh "$out/deb-control/postrm" purge
     [ ! -e "$root/var/lib/alliance" ] && [ ! -e "$root/etc/alliance" ] || fail "purge left data behind"
+    [ "$(tr -d '\000' <"$out/store.key.second-name")" = "" ] || fail "purge removed the key without overwriting it"
+    rm -f "$out/store.key.second-name"
+    ;;
+  hardening)
+    # The shipped binaries are built as Debian builds its own (dpkg-buildflags): full
+    # RELRO (GNU_RELRO and BIND_NOW), the stack protector, _FORTIFY_SOURCE's checked
+    # calls, a stack that is not executable, and CET's landing pads.
+    for binary in "$out/deb-root/$plugin/liballiance.so" "$out/deb-root/usr/bin/alliancectl"; do
+      name=$(basename "$binary")
+      readelf -hW "$binary" | grep -q 'Type:.*DYN' || fail "$name is not position-independent (PIE or shared object)"
+      readelf -lW "$binary" | grep -q 'GNU_RELRO' || fail "$name has no GNU_RELRO segment (link with -z relro)"
+      readelf -dW "$binary" | grep -Eq '\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*NOW' ||
+        fail "$name is not bound at load time (no BIND_NOW: link with -z now), so its RELRO is partial"
+      readelf -lW "$binary" | grep 'GNU_STACK' | grep -q 'RW ' || fail "$name asks for an executable stack"
+      symbols=$(readelf --dyn-syms -W "$binary")
+      echo "$symbols" | grep -q ' __stack_chk_fail' ||
+        fail "$name does not reference __stack_chk_fail: not built with -fstack-protector-strong"
+      echo "$symbols" | grep -Eq ' __[a-z0-9_]+_chk(@|$)' ||
+        fail "$name references no fortified function (__*_chk): not built with -D_FORTIFY_SOURCE=2 and optimization"
+      # The CET note needs every object linked to carry it, the C library's start files
+      # too; where those lack it (Debian 12's do), the linker leaves it out, and what
+      # can be checked is that our own code has the landing pads of -fcf-protection.
+      if [ "$(uname -m)" = x86_64 ] && ! readelf -nW "$binary" | grep -q 'x86 feature: IBT, SHSTK'; then
+        landing_pads=$(objdump -d --no-show-raw-insn "$binary" | grep -c 'endbr64' || true)
+        [ "$landing_pads" -ge 100 ] ||
+          fail "$name has $landing_pads endbr64 landing pads: not built with -fcf-protection"
+      fi
+      echo "$name: PIE or shared, full RELRO, stack protector, fortified calls, non-executable stack, CET landing pads"
+    done
     ;;
   host_sim_unpacked|host_sim_tampered)
     host_sim=$3 scenario=$4

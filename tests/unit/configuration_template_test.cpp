@@ -86,6 +86,12 @@ TEST_SUITE("configuration") {
     for (const char* name : {"proxy.password", "etr.json", "ehr-ca.pem", "client.pem", "client.key", "smart.key"}) {
       alliance::testing::write_file(folder.path() / name, "secret\n");
     }
+    // The secrets as the README says to keep them: only their owner may read them.
+    for (const char* name : {"proxy.password", "client.key", "smart.key"}) {
+      std::filesystem::permissions(folder.path() / name,
+                                   std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                   std::filesystem::perm_options::replace);
+    }
     std::string text = uncomment_examples(read_template());
     replace_all(text, "/etc/alliance/", (folder.path() / "").string());
     const auto result = parse_configuration(text, "/etc/alliance/alliance.json");

@@ -1,6 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "configuration.hpp"
+#include "test_support.hpp"
 
 using namespace alliance;
 
@@ -332,6 +338,51 @@ TEST_SUITE("configuration") {
       REQUIRE_MESSAGE(explicit_scopes.configuration, describe(explicit_scopes.problems));
       CHECK(explicit_scopes.configuration->fhir->smart->scopes == "system/*.cruds");
       CHECK(explicit_scopes.configuration->fhir->smart->scopes_given);
+    }
+  }
+
+  TEST_CASE("secret files behind a symbolic link or readable by others are refused naming the setting") {
+    testing::TemporaryFolder folder;
+    const auto secret = [&](const std::string& name, const std::string& text) {
+      const auto path = folder.path() / name;
+      testing::write_file(path, text);
+      ::chmod(path.c_str(), 0600);
+      std::filesystem::create_symlink(path, folder.path() / ("link-" + name));
+      return path;
+    };
+    const auto password = secret("proxy.password", "s3cret\n");
+    const auto key = secret("client.key", "-----BEGIN PRIVATE KEY-----\n");
+    const auto certificate = folder.path() / "client.pem";
+    testing::write_file(certificate, "-----BEGIN CERTIFICATE-----\n");
+    const auto configuration = [&](const std::string& password_name, const std::string& key_name) {
+      return parse_configuration(
+          with_fhir(R"("proxy": {"url": "http://proxy.example.org:3128", "password_file": ")" +
+                    (folder.path() / password_name).string() + R"("}, "client_certificate_file": ")" +
+                    certificate.string() + R"(", "client_key_file": ")" + (folder.path() / key_name).string() + "\""),
+          "");
+    };
+    const ConfigurationResult good = configuration("proxy.password", "client.key");
+    REQUIRE_MESSAGE(good.configuration, describe(good.problems));
+    CHECK(good.configuration->fhir->proxy_password == "s3cret");
+
+    const ConfigurationResult linked = configuration("link-proxy.password", "link-client.key");
+    CHECK(has_problem(linked, "fhir.proxy.password_file", "symbolic link"));
+    CHECK(has_problem(linked, "fhir.client_key_file", "symbolic link"));
+
+    ::chmod(password.c_str(), 0640);
+    ::chmod(key.c_str(), 0604);
+    const ConfigurationResult shared = configuration("proxy.password", "client.key");
+    CHECK(has_problem(shared, "fhir.proxy.password_file", "chmod 600 " + password.string()));
+    CHECK(has_problem(shared, "fhir.client_key_file", "chmod 600 " + key.string()));
+
+    if (::geteuid() == 0) {  // only root can give a file away
+      ::chmod(password.c_str(), 0600);
+      ::chmod(key.c_str(), 0600);
+      REQUIRE(::chown(password.c_str(), 65534, 65534) == 0);
+      REQUIRE(::chown(key.c_str(), 65534, 65534) == 0);
+      const ConfigurationResult foreign = configuration("proxy.password", "client.key");
+      CHECK(has_problem(foreign, "fhir.proxy.password_file", "chown"));
+      CHECK(has_problem(foreign, "fhir.client_key_file", "chown"));
     }
   }
 }

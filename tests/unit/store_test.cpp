@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <optional>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,8 @@
 #include <fstream>
 
 using namespace alliance;
+using alliance::testing::database_file_bytes;
+using alliance::testing::seal_as_release_0_1;
 using alliance::testing::TemporaryFolder;
 using alliance::testing::write_key_file;
 
@@ -87,6 +90,47 @@ CREATE INDEX IF NOT EXISTS trend_by_client ON trend (client_lookup, measure, aut
 PRAGMA user_version = 1;
 )SQL";
 
+// The schema of version 2 (release 0.1, the last before sealed values were bound to
+// their column and key), as it was written to disk.
+constexpr const char* kSchemaVersion2 = R"SQL(
+CREATE TABLE outbox (
+  administration_id  TEXT PRIMARY KEY,
+  submission_key     TEXT NOT NULL UNIQUE,
+  measure            TEXT NOT NULL CHECK (measure <> ''),
+  created_at         TEXT NOT NULL,
+  key_id             TEXT NOT NULL,
+  payload            BLOB,
+  delivery_state     TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (delivery_state IN ('pending', 'in_flight', 'delivered', 'failed')),
+  delivery_attempts  INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at    TEXT NOT NULL DEFAULT '',
+  last_error         BLOB,
+  last_error_key_id  TEXT NOT NULL DEFAULT '',
+  server_resources   TEXT NOT NULL DEFAULT '',
+  delivered_at       TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE trend (
+  administration_id  TEXT PRIMARY KEY,
+  client_lookup      TEXT NOT NULL,
+  session_lookup     TEXT NOT NULL,
+  measure            TEXT NOT NULL CHECK (measure <> ''),
+  authored_at        TEXT NOT NULL,
+  key_id             TEXT NOT NULL,
+  scores             BLOB NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (delivery_state, next_attempt_at);
+CREATE TABLE delivery_attempts (
+  administration_id  TEXT NOT NULL REFERENCES outbox (administration_id) ON DELETE CASCADE,
+  attempted_at       TEXT NOT NULL,
+  outcome            TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'failed')),
+  http_status        INTEGER NOT NULL,
+  reason             TEXT NOT NULL
+);
+CREATE INDEX delivery_attempts_by_administration ON delivery_attempts (administration_id);
+CREATE INDEX trend_by_client ON trend (client_lookup, measure, authored_at);
+PRAGMA user_version = 2;
+)SQL";
+
 // A raw SQLite connection for writing files as older (or newer) versions did.
 struct RawDatabase {
   sqlite3* database = nullptr;
@@ -128,6 +172,18 @@ struct RawDatabase {
     while (sqlite3_step(statement) == SQLITE_ROW) ++rows;
     sqlite3_finalize(statement);
     return rows;
+  }
+  // The first column of the first row `sql` returns, as bytes.
+  std::string value(const std::string& sql) {
+    sqlite3_stmt* statement = nullptr;
+    REQUIRE(sqlite3_prepare_v2(database, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK);
+    std::string bytes;
+    if (sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_blob(statement, 0) != nullptr) {
+      bytes.assign(static_cast<const char*>(sqlite3_column_blob(statement, 0)),
+                   static_cast<std::size_t>(sqlite3_column_bytes(statement, 0)));
+    }
+    sqlite3_finalize(statement);
+    return bytes;
   }
   int user_version() {
     sqlite3_stmt* statement = nullptr;
@@ -371,9 +427,10 @@ TEST_SUITE("store") {
     CHECK(without->find(before.administration_id)->administration.session_id.empty());
   }
 
-  TEST_CASE("a version 1 store is upgraded to version 2 and keeps its rows and their history") {
+  TEST_CASE("a version 1 store is upgraded and keeps its rows and their history") {
     TemporaryFolder folder;
-    const OutboxKeys keys = OutboxKeys::load(write_key_file(folder.path()));
+    const auto key_file = write_key_file(folder.path());
+    const OutboxKeys keys = OutboxKeys::load(key_file);
     const auto path = folder.path() / "alliance.db";
     // Version 1 wrote rows sealed the same way; this one has been tried once (503).
     const Administration old = administration("s0", MeasureKind::outcome_rating_scale, 190, "2026-10-26T15:00:00.000Z");
@@ -387,8 +444,8 @@ TEST_SUITE("store") {
                   {false, keys.lookup(old.session_id + "\n" + old.participant_id + "\nORS")},
                   {false, old.authored_at},
                   {false, keys.current_key_id()},
-                  {true, keys.seal(encode_administration(old), old.administration_id)},
-                  {true, keys.seal("HTTP 503: busy", old.administration_id)}});
+                  {true, seal_as_release_0_1(key_file, encode_administration(old), old.administration_id)},
+                  {true, seal_as_release_0_1(key_file, "HTTP 503: busy", old.administration_id)}});
       raw.insert(R"SQL(INSERT INTO delivery_attempts (administration_id, attempted_at, outcome, http_status, reason)
                        VALUES (?1, '2026-10-26T15:00:01.000Z', 'retry', 503, 'status=503 retry_after_seconds=0'))SQL",
                  {{false, old.administration_id}});
@@ -399,8 +456,8 @@ TEST_SUITE("store") {
                   {false, keys.lookup(old.session_id)},
                   {false, old.authored_at},
                   {false, keys.current_key_id()},
-                  {true, keys.seal(R"({"total":190,"items":[47,47,47,49],"session_number":1,"cutoff":250})",
-                                   old.administration_id)}});
+                  {true, seal_as_release_0_1(key_file, R"({"total":190,"items":[47,47,47,49],"session_number":1,"cutoff":250})",
+                                             old.administration_id)}});
       // The old schema refuses a child measure: the reason for version 2.
       char* message = nullptr;
       CHECK(sqlite3_exec(raw.database,
@@ -444,7 +501,7 @@ TEST_SUITE("store") {
       CHECK(store->attempts_of(old.administration_id).size() == 2);
     }
     RawDatabase raw(path);
-    CHECK(raw.user_version() == 2);
+    CHECK(raw.user_version() == 3);
     // The rebuilt tables kept every reference and constraint: nothing dangles, and the
     // attempts still point at the new outbox.
     CHECK(raw.count_rows("PRAGMA foreign_key_check") == 0);
@@ -452,7 +509,7 @@ TEST_SUITE("store") {
     CHECK(raw.count_rows("SELECT name FROM sqlite_master WHERE name LIKE '%_v2'") == 0);
     CHECK(raw.count_rows("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('outbox_due', "
                          "'trend_by_client', 'delivery_attempts_by_administration')") == 3);
-    // Opening again leaves a version 2 file as it is.
+    // Opening again leaves an up-to-date file as it is.
     CHECK(Store::open(path, keys)->all().size() == 2);
   }
 
@@ -462,7 +519,7 @@ TEST_SUITE("store") {
     const auto path = folder.path() / "alliance.db";
     {
       RawDatabase raw(path);
-      raw.execute("CREATE TABLE future (x TEXT); PRAGMA user_version = 3;");
+      raw.execute("CREATE TABLE future (x TEXT); PRAGMA user_version = 4;");
     }
     try {
       Store::open(path, keys);
@@ -471,11 +528,11 @@ TEST_SUITE("store") {
       const std::string message = error.what();
       CAPTURE(message);
       CHECK(message.find("written by a newer Alliance") != std::string::npos);
-      CHECK(message.find("schema 3") != std::string::npos);
+      CHECK(message.find("schema 4") != std::string::npos);
     }
     // The file is left as it was.
     RawDatabase raw(path);
-    CHECK(raw.user_version() == 3);
+    CHECK(raw.user_version() == 4);
   }
 
   TEST_CASE("history is kept per measure code") {
@@ -560,5 +617,165 @@ TEST_SUITE("store") {
     Administration again = stopped;
     again.administration_id = new_uuid();
     CHECK(store->save(again) == SaveOutcome::already_saved);
+  }
+
+  TEST_CASE("a sealed value copied into another column or another row does not open") {
+    TemporaryFolder folder;
+    const OutboxKeys keys = OutboxKeys::load(write_key_file(folder.path()));
+    const auto path = folder.path() / "alliance.db";
+    const Administration first = administration("s1", MeasureKind::outcome_rating_scale, 200, "2026-11-02T15:00:00.000Z");
+    const Administration second = administration("s2", MeasureKind::outcome_rating_scale, 250, "2026-11-09T15:00:00.000Z");
+    {
+      auto store = Store::open(path, keys);
+      store->save(first);
+      store->save(second);
+      store->take_due("2026-11-10T00:00:00.000Z", 5);
+      store->record({{first.administration_id, DeliveryRecord::State::failed, "2026-11-10T00:00:01.000Z", "",
+                      "HTTP 422: refused", "", 422, "status=422"}});
+      CHECK(store->find(first.administration_id)->last_error == "HTTP 422: refused");
+    }
+    const std::string first_id = "'" + first.administration_id + "'";
+    const std::string second_id = "'" + second.administration_id + "'";
+    const auto opened_last_error = [&] { return Store::open(path, keys)->find(first.administration_id)->last_error; };
+    {
+      // The payload (the client's answers and chart references) as the row's last error,
+      // which alliancectl show prints.
+      RawDatabase raw(path);
+      raw.execute("UPDATE outbox SET last_error = payload, last_error_key_id = key_id WHERE administration_id = " +
+                  first_id);
+    }
+    std::string shown = opened_last_error();
+    CAPTURE(shown);
+    CHECK(shown.find("Patient/pat-1") == std::string::npos);
+    CHECK(shown.find("cannot be opened") != std::string::npos);
+    {
+      // The trend's scores as the last error.
+      RawDatabase raw(path);
+      raw.execute("UPDATE outbox SET last_error = (SELECT scores FROM trend WHERE administration_id = " + first_id +
+                  "), last_error_key_id = key_id WHERE administration_id = " + first_id);
+    }
+    shown = opened_last_error();
+    CHECK(shown.find("total") == std::string::npos);
+    {
+      // Another row's payload and scores.
+      RawDatabase raw(path);
+      raw.execute("UPDATE outbox SET payload = (SELECT payload FROM outbox WHERE administration_id = " + first_id +
+                  ") WHERE administration_id = " + second_id);
+      raw.execute("UPDATE trend SET scores = (SELECT scores FROM trend WHERE administration_id = " + first_id +
+                  ") WHERE administration_id = " + second_id);
+    }
+    auto store = Store::open(path, keys);
+    CHECK(store->find(second.administration_id)->administration.session_id.empty());
+    const std::vector<TrendPoint> points = store->trend("Patient/pat-1");
+    REQUIRE(points.size() == 1);  // the copied scores do not open in the second row
+    CHECK(points[0].total == 200);
+  }
+
+  TEST_CASE("rows of the previous release (schema 2, sealed with the row id only) still open after the upgrade") {
+    TemporaryFolder folder;
+    const auto key_file = write_key_file(folder.path());
+    const auto retired_key_file = write_key_file(folder.path(), "retired.key");
+    const auto path = folder.path() / "alliance.db";
+    const Administration old = administration("s0", MeasureKind::outcome_rating_scale, 190, "2026-10-26T15:00:00.000Z");
+    const Administration older = administration("s9", MeasureKind::outcome_rating_scale, 150, "2026-09-26T15:00:00.000Z");
+    {
+      const OutboxKeys keys = OutboxKeys::load(key_file);
+      const OutboxKeys retired = OutboxKeys::load(retired_key_file);
+      RawDatabase raw(path);
+      raw.execute(kSchemaVersion2);
+      // One row under the current key, one under a key that is not configured at the
+      // upgrade (it comes back later as a retired key).
+      for (const auto& [row, file, key_id] : {std::tuple{old, key_file, keys.current_key_id()},
+                                              std::tuple{older, retired_key_file, retired.current_key_id()}}) {
+        raw.insert(R"SQL(INSERT INTO outbox (administration_id, submission_key, measure, created_at, key_id, payload,
+                           delivery_state, delivery_attempts, last_error, last_error_key_id)
+                         VALUES (?1, ?2, 'ORS', ?3, ?4, ?5, 'failed', 1, ?6, ?4))SQL",
+                   {{false, row.administration_id},
+                    {false, row.administration_id},
+                    {false, row.authored_at},
+                    {false, key_id},
+                    {true, seal_as_release_0_1(file, encode_administration(row), row.administration_id)},
+                    {true, seal_as_release_0_1(file, "HTTP 422: refused", row.administration_id)}});
+        raw.insert(R"SQL(INSERT INTO trend (administration_id, client_lookup, session_lookup, measure, authored_at,
+                           key_id, scores) VALUES (?1, ?2, ?3, 'ORS', ?4, ?5, ?6))SQL",
+                   {{false, row.administration_id},
+                    {false, (file == key_file ? keys : retired).lookup(row.client_key)},
+                    {false, (file == key_file ? keys : retired).lookup(row.session_id)},
+                    {false, row.authored_at},
+                    {false, key_id},
+                    {true, seal_as_release_0_1(file, R"({"total":)" + std::to_string(row.scored.total) + "}",
+                                               row.administration_id)}});
+      }
+    }
+    {
+      const OutboxKeys keys = OutboxKeys::load(key_file);
+      auto store = Store::open(path, keys);
+      const auto found = store->find(old.administration_id);
+      REQUIRE(found);
+      CHECK(found->administration.session_id == "s0");
+      CHECK(found->last_error == "HTTP 422: refused");
+      CHECK(store->history("Patient/pat-1", "ORS", "s1").intake_total == 190);
+      // New rows are sealed the new way and open beside the old ones.
+      const Administration fresh = administration("s1", MeasureKind::outcome_rating_scale, 230, "2026-11-02T15:00:00.000Z");
+      CHECK(store->save(fresh) == SaveOutcome::saved);
+      CHECK(store->find(fresh.administration_id)->administration.scored.total == 230);
+    }
+    {
+      RawDatabase raw(path);
+      CHECK(raw.user_version() == 3);
+      // The upgrade sealed again what it could open: the old row is bound to its
+      // column now, and its payload no longer opens as its last error.
+      raw.execute("UPDATE outbox SET last_error = payload, last_error_key_id = key_id WHERE administration_id = '" +
+                  old.administration_id + "'");
+    }
+    // The row whose key was missing at the upgrade opens once that key is configured.
+    const OutboxKeys both = OutboxKeys::load(key_file, {retired_key_file});
+    auto store = Store::open(path, both);
+    CHECK(store->find(old.administration_id)->last_error.find("Patient/pat-1") == std::string::npos);
+    const auto kept = store->find(older.administration_id);
+    REQUIRE(kept);
+    CHECK(kept->administration.session_id == "s9");
+    CHECK(kept->last_error == "HTTP 422: refused");
+    CHECK(store->trend("Patient/pat-1").size() == 3);
+  }
+
+  TEST_CASE("purged payloads and trend scores leave none of their sealed bytes in the database file") {
+    TemporaryFolder folder;
+    const OutboxKeys keys = OutboxKeys::load(write_key_file(folder.path()));
+    const auto path = folder.path() / "alliance.db";
+    const Administration old = administration("s1", MeasureKind::outcome_rating_scale, 200, "2026-01-02T15:00:00.000Z");
+    {
+      auto store = Store::open(path, keys);
+      store->save(old);
+      store->take_due("2026-01-03T00:00:00.000Z", 5);
+      store->record({{old.administration_id, DeliveryRecord::State::delivered, "2026-01-02T15:00:01.000Z", "", "",
+                      "[]", 200, "delivered"}});
+    }
+    std::string payload, scores;
+    {
+      RawDatabase raw(path);
+      payload = raw.value("SELECT payload FROM outbox");
+      scores = raw.value("SELECT scores FROM trend");
+    }
+    REQUIRE(payload.size() > 100);
+    REQUIRE(scores.size() > 40);
+    // The ciphertext, past the nonce: 32 bytes of it are unmistakable.
+    const std::string payload_part = payload.substr(payload.size() / 2, 32);
+    const std::string scores_part = scores.substr(scores.size() - 40, 32);
+    REQUIRE(database_file_bytes(path).find(payload_part) != std::string::npos);
+    {
+      auto store = Store::open(path, keys);
+      const Store::PurgeCounts counts = store->purge(*parse_utc("2026-11-02T00:00:00.000Z"),
+                                                     std::chrono::hours(24 * 30), std::chrono::hours(24 * 200));
+      CHECK(counts.payloads == 1);
+      CHECK(counts.trend_rows == 1);
+      // Also while the store is still open (the plugin keeps it open for days).
+      const std::string bytes = database_file_bytes(path);
+      CHECK_MESSAGE(bytes.find(payload_part) == std::string::npos, "the purged payload is still in the file");
+      CHECK_MESSAGE(bytes.find(scores_part) == std::string::npos, "the purged scores are still in the file");
+    }
+    const std::string bytes = database_file_bytes(path);
+    CHECK_MESSAGE(bytes.find(payload_part) == std::string::npos, "the purged payload is still in the file");
+    CHECK_MESSAGE(bytes.find(scores_part) == std::string::npos, "the purged scores are still in the file");
   }
 }

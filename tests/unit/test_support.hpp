@@ -29,4 +29,14 @@ void write_file(const std::filesystem::path& path, const std::string& text);
 // A fresh store key file (32 random bytes, base64, mode 0600) in `folder`.
 std::filesystem::path write_key_file(const std::filesystem::path& folder, const std::string& name = "store.key");
 
+// `plaintext` sealed as releases up to 0.1 sealed every value of the store: AES-256-GCM
+// under the key in `key_file`, nonce | ciphertext | tag, with only the row's id as
+// authenticated data. Written here with OpenSSL directly, apart from OutboxKeys, so that
+// the tests of older stores do not depend on the code they test.
+std::string seal_as_release_0_1(const std::filesystem::path& key_file, const std::string& plaintext,
+                                const std::string& row_id);
+
+// Every byte of the database file and of its -wal file, if there is one.
+std::string database_file_bytes(const std::filesystem::path& database);
+
 }  // namespace alliance::testing
