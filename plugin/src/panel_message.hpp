@@ -21,6 +21,8 @@ namespace alliance {
 // Larger messages are refused before they are parsed (a submit is well under 1 KB).
 constexpr std::size_t kMaximumPanelMessageBytes = 16 * 1024;
 constexpr std::size_t kMaximumDeclineReasonBytes = 500;
+// An invalid message gets at most this many problems back, whatever it holds.
+constexpr std::size_t kMaximumReportedProblems = 8;
 
 struct SubmittedAnswers {
   std::vector<Tenths> item_scores;  // in the measure's item order
