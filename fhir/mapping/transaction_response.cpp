@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "json_reader.hpp"
+
 namespace alliance::fhir {
 
 using nlohmann::json;
@@ -30,9 +32,14 @@ bool split_location(const std::string& location, std::string& type, std::string&
 
 TransactionResult read_transaction_response(std::string_view body, size_t expected_entries) {
   TransactionResult result;
-  const json bundle = json::parse(body, nullptr, false);
-  if (bundle.is_discarded() || !bundle.is_object()) {
-    result.error = "the server's answer is not JSON";
+  JsonReading reading = read_json(body, kServerAnswerLimits);
+  if (!reading.ok()) {
+    result.error = "the server's answer is not usable JSON: " + reading.error;
+    return result;
+  }
+  const json bundle = std::move(reading.value);
+  if (!bundle.is_object()) {
+    result.error = "the server's answer is not a JSON object";
     return result;
   }
   if (text_of(bundle, "resourceType") != "Bundle" || text_of(bundle, "type") != "transaction-response") {
@@ -66,8 +73,21 @@ TransactionResult read_transaction_response(std::string_view body, size_t expect
   return result;
 }
 
+std::string read_created_id(std::string_view body, std::string_view type) {
+  JsonReading reading = read_json(body, kServerAnswerLimits);
+  if (!reading.ok() || !reading.value.is_object() || text_of(reading.value, "resourceType") != type) return {};
+  std::string id = text_of(reading.value, "id");
+  // FHIR ids are at most 64 characters of [A-Za-z0-9-.]: anything else is no id of ours.
+  if (id.size() > 64 || id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.") !=
+                            std::string::npos) {
+    return {};
+  }
+  return id;
+}
+
 std::string describe_operation_outcome(std::string_view body, size_t maximum_bytes) {
-  const json outcome = json::parse(body, nullptr, false);
+  const JsonReading reading = read_json(body, kServerAnswerLimits);
+  const json& outcome = reading.value;
   std::string text;
   if (outcome.is_object() && text_of(outcome, "resourceType") == "OperationOutcome" && outcome.contains("issue") &&
       outcome["issue"].is_array()) {
@@ -89,7 +109,10 @@ std::string describe_operation_outcome(std::string_view body, size_t maximum_byt
       }
     }
   }
-  if (text.empty()) text = "no OperationOutcome in the answer (" + std::to_string(body.size()) + " bytes)";
+  if (text.empty()) {
+    text = "no OperationOutcome in the answer (" + std::to_string(body.size()) + " bytes" +
+           (reading.ok() ? std::string() : ": " + reading.error) + ")";
+  }
   if (text.size() > maximum_bytes) text = text.substr(0, maximum_bytes) + "...";
   return text;
 }

@@ -80,11 +80,13 @@ class StrictBuilder {
     parser_failed_ = true;
     error_offset_ = position == 0 ? 0 : position - 1;
     const std::string_view what = error.what();
-    if (what.find("expected end of input") != std::string_view::npos) {
-      parser_reason_ = "there is more after the JSON value";
-    } else if (what.find("unexpected end of input") != std::string_view::npos ||
-               what.find("attempting to parse an empty input") != std::string_view::npos) {
+    if (what.find("unexpected end of input") != std::string_view::npos ||
+        what.find("empty input") != std::string_view::npos) {
       parser_reason_ = "the text ends before the JSON value does";
+    } else if (what.find("expected end of input") != std::string_view::npos) {
+      parser_reason_ = "there is more after the JSON value";
+    } else if (what.find("overflow") != std::string_view::npos) {
+      parser_reason_ = "a number is too large";
     } else if (what.find("control character") != std::string_view::npos) {
       parser_reason_ = "a text contains a control character that is not escaped";
     } else if (what.find("UTF-8") != std::string_view::npos || what.find("surrogate") != std::string_view::npos ||
@@ -93,7 +95,7 @@ class StrictBuilder {
     } else if (what.find("comment") != std::string_view::npos) {
       parser_reason_ = "a comment is not closed";
     } else {
-      parser_reason_ = "not valid JSON";
+      parser_reason_ = "an unexpected character";
     }
     return false;
   }
@@ -181,7 +183,7 @@ JsonReading read_json(std::string_view text, const JsonLimits& limits) {
   if (!builder.refusal().empty()) {
     reading.error = builder.refusal();
   } else if (builder.parser_failed()) {
-    reading.error = builder.parser_reason() + " (at " + place_of(text, builder.error_offset()) + ")";
+    reading.error = "not valid JSON: " + builder.parser_reason() + " (at " + place_of(text, builder.error_offset()) + ")";
   } else {
     reading.error = "not valid JSON";
   }

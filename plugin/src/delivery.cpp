@@ -59,11 +59,7 @@ std::string created_id(const fhir::HttpResult& result, const std::string& type) 
     if (const size_t slash = id.find('/'); slash != std::string::npos) id.resize(slash);
     if (!id.empty()) return id;
   }
-  const json body = json::parse(result.response.body, nullptr, false);
-  if (body.is_object() && body.value("resourceType", "") == type && body.contains("id") && body["id"].is_string()) {
-    return body["id"].get<std::string>();
-  }
-  return {};
+  return fhir::read_created_id(result.response.body, type);
 }
 
 // Percent-encoding of a search parameter's value (RFC 3986: all but the unreserved).

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstddef>
 
+#include "date_time.hpp"
+
 namespace alliance {
 
 namespace {
@@ -124,6 +126,12 @@ std::optional<SessionDetails> copy_session(const thp_session* session, std::stri
   if (!copy_text(session->start_time, 64, "start_time", copy.start_time, error) ||
       !copy_text(session->encounter_reference, kMaximumIdentifierBytes, "encounter_reference",
                  copy.encounter_reference, error)) {
+    return std::nullopt;
+  }
+  // The date of the session decides a participant's age (and so their measure): a time
+  // that two readers could take differently, or one that would wrap, is refused.
+  if (!copy.start_time.empty() && !fhir::read_rfc3339(copy.start_time)) {
+    error = "start_time is not an RFC 3339 date-time (\"2026-11-02T15:00:00Z\") in a year from 1900 to 2199";
     return std::nullopt;
   }
   if (session->participant_count > kMaximumParticipants) {

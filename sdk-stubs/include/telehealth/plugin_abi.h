@@ -153,7 +153,8 @@ typedef struct thp_session {
   thp_str session_id;                 /* host's id, unique per session; required */
   thp_appointment_kind appointment_kind;
   thp_session_medium medium;
-  thp_str start_time;                 /* RFC 3339 UTC, e.g. "2026-11-02T15:00:00Z" */
+  thp_str start_time;                 /* RFC 3339 UTC, e.g. "2026-11-02T15:00:00Z", in a
+                                         year from 1900 to 2199; or empty (now) */
   thp_str encounter_reference;        /* "Encounter/…", or empty */
   /* Array of pointers (not of structs) so that each participant can carry its own
    * struct_size. `participant_count` pointers, none NULL. */
@@ -237,7 +238,8 @@ typedef struct thp_plugin_api {
   thp_status (*shutdown)(thp_plugin* plugin, uint32_t timeout_ms);
 
   /* A session has started (the call is live). `session` is borrowed for the call.
-   * Errors: THP_ERROR_INVALID_ARGUMENT (missing ids, oversized fields). A repeated
+   * Errors: THP_ERROR_INVALID_ARGUMENT (missing ids, oversized fields, a start_time
+   * that is not RFC 3339 or out of range). A repeated
    * start of a known session is logged and ignored (THP_OK). */
   thp_status (*session_started)(thp_plugin* plugin, const thp_session* session);
 
