@@ -1,6 +1,6 @@
 #include "transaction_response.hpp"
 
-#include <cstdlib>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "json_reader.hpp"
@@ -26,6 +26,15 @@ bool split_location(const std::string& location, std::string& type, std::string&
   const size_t type_start = path.rfind('/', slash - 1);
   type = path.substr(type_start == std::string::npos ? 0 : type_start + 1, slash - (type_start == std::string::npos ? 0 : type_start + 1));
   return !type.empty() && id.size() <= 64;
+}
+
+// The code at the start of a response status ("201 Created"); 0 when there is none.
+// from_chars, not atoi: a status of twenty digits must not overflow.
+int status_code_of(const std::string& status) {
+  int code = 0;
+  const auto [end, error] = std::from_chars(status.data(), status.data() + status.size(), code);
+  if (error != std::errc() || end == status.data() || (end != status.data() + status.size() && *end != ' ')) return 0;
+  return code;
 }
 
 }  // namespace
@@ -58,7 +67,7 @@ TransactionResult read_transaction_response(std::string_view body, size_t expect
       return result;
     }
     ServerResource resource;
-    resource.status = std::atoi(text_of(*response, "status").c_str());
+    resource.status = status_code_of(text_of(*response, "status"));
     std::string location = text_of(*response, "location");
     // Some servers give the resource but no location: take type and id from it.
     if (location.empty() && entry.contains("resource") && entry["resource"].is_object()) {

@@ -1,7 +1,8 @@
 #include "session_details.hpp"
 
-#include <cctype>
+#include <chrono>
 #include <cstddef>
+#include <string_view>
 
 #include "date_time.hpp"
 
@@ -26,16 +27,17 @@ bool copy_text(thp_str text, size_t maximum, const char* what, std::string& out,
   return true;
 }
 
-// "YYYY-MM-DD" at the start of `text`, as numbers.
+// "YYYY-MM-DD" at the start of `text` (a date, or the day of an RFC 3339 time as the
+// host wrote it), as numbers; a day the calendar does not have is refused.
 bool parse_date(const std::string& text, int& year, int& month, int& day) {
-  if (text.size() < 10 || text[4] != '-' || text[7] != '-') return false;
-  for (size_t index : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
-    if (!std::isdigit(static_cast<unsigned char>(text[index]))) return false;
-  }
-  year = std::stoi(text.substr(0, 4));
-  month = std::stoi(text.substr(5, 2));
-  day = std::stoi(text.substr(8, 2));
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  if (text.size() < 10) return false;
+  const std::optional<fhir::TimePoint> midnight = fhir::read_fhir_date_time(std::string_view(text).substr(0, 10));
+  if (!midnight) return false;
+  const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(*midnight)};
+  year = static_cast<int>(date.year());
+  month = static_cast<int>(static_cast<unsigned>(date.month()));
+  day = static_cast<int>(static_cast<unsigned>(date.day()));
+  return true;
 }
 
 }  // namespace
@@ -91,7 +93,7 @@ std::optional<Participant> copy_participant(const thp_participant* participant, 
   copy.age_years = participant->age_years;
   int year = 0, month = 0, day = 0;
   if (!copy.birth_date.empty() && !parse_date(copy.birth_date, year, month, day)) {
-    error = "a participant's birth_date is not YYYY-MM-DD";
+    error = "a participant's birth_date is not a YYYY-MM-DD date from 1900 to 2199";
     return std::nullopt;
   }
   return copy;

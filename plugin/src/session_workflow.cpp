@@ -51,7 +51,7 @@ const char* describe(thp_panel_close_reason reason) {
 
 // A page can send messages as fast as it likes: the log gets the first three of a kind,
 // then the 10th, 100th, 1000th ..., each with the count so far.
-bool repeat_worth_logging(int count) {
+bool repeat_worth_logging(long long count) {
   if (count <= 3) return true;
   while (count % 10 == 0) count /= 10;
   return count == 1;
@@ -353,7 +353,10 @@ void SessionWorkflow::panel_message(thp_panel_id panel, const std::string& text,
     return;
   }
   if (binding->second.purpose != PanelPurpose::measure) {
-    log(LogLevel::debug, "event=panel_message outcome=ignored reason=clinician_panel");
+    if (repeat_worth_logging(++binding->second.refused_messages)) {
+      log(LogLevel::debug, "event=panel_message outcome=ignored reason=clinician_panel ignored_so_far=" +
+                               std::to_string(binding->second.refused_messages));
+    }
     return;
   }
   const auto session = sessions_.find(binding->second.session_id);
@@ -375,7 +378,7 @@ void SessionWorkflow::panel_message(thp_panel_id panel, const std::string& text,
                                                   ")."}}})
           : parse_panel_message(text, measure);
   if (const auto* invalid = std::get_if<InvalidMessage>(&parsed)) {
-    const int refused = ++binding->second.refused_messages;
+    const long long refused = ++binding->second.refused_messages;
     if (repeat_worth_logging(refused)) {
       log(LogLevel::info, "event=submission_refused session=" + session->second.tag + " measure=" + code +
                               " problems=" + std::to_string(invalid->problems.size()) +

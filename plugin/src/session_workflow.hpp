@@ -65,7 +65,7 @@ class SessionWorkflow {
     std::string rated_participant_id;  // an other rater's form: the client it is about
     bool saved = false;
     bool declined = false;  // counted as not completed already
-    int refused_messages = 0;  // invalid messages from this panel: bounds their log lines
+    long long refused_messages = 0;  // messages refused or ignored from this panel: bounds their log lines
   };
 
   struct ParticipantState {
@@ -138,7 +138,7 @@ class SessionWorkflow {
   std::string own_identifier_system_;
   void fetch_server_history(SessionState& session, const ParticipantState& participant);
   int sessions_seen_ = 0;
-  int ignored_panel_messages_ = 0;  // messages for unknown or closed panels: bounds their log lines
+  long long ignored_panel_messages_ = 0;  // messages for unknown or closed panels: bounds their log lines
 
   // Inside an event handler (> 0), panel-open answers may arrive synchronously, in
   // the middle of a loop over a session's participants: the session must not be

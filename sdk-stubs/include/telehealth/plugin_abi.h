@@ -257,7 +257,10 @@ typedef struct thp_plugin_api {
                                  thp_str participant_id);
 
   /* A panel's page sent a message. `json` is untrusted text from the page, borrowed
-   * for the call; the plugin bounds and validates it. */
+   * for the call; the plugin bounds and validates it: all `len` bytes are read, and a
+   * message over 16 KiB, nested more than 8 levels, with a NUL byte or anything after
+   * the object, or with a key given twice is answered on the panel as invalid (a host
+   * that reads such text itself may read it otherwise). Returns THP_OK for those. */
   thp_status (*panel_message)(thp_plugin* plugin, thp_panel_id panel, thp_str json);
 
   /* A panel went away for `reason`. Messages for it after this are ignored. */
