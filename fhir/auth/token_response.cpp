@@ -113,12 +113,12 @@ GrantedScopes read_granted_scopes(const nlohmann::json& response) {
 }
 
 TokenResponseReading read_grant(std::string_view body) {
-  JsonReading reading = read_json(body, JsonLimits{response_limit_bytes, kServerAnswerMaximumDepth, false});
-  if (!reading.ok()) {
+  JsonReading document = read_json(body, JsonLimits{response_limit_bytes, kServerAnswerMaximumDepth, false});
+  if (!document.ok()) {
     return failure(TokenErrorKind::invalid_response,
-                   "the token endpoint's answer (HTTP 200) is not usable JSON: " + reading.error, false);
+                   "the token endpoint's answer (HTTP 200) is not usable JSON: " + document.error, false);
   }
-  const nlohmann::json response = std::move(reading.value);
+  const nlohmann::json response = std::move(document.value);
   if (!response.is_object()) {
     return failure(TokenErrorKind::invalid_response, "the token endpoint's answer (HTTP 200) is not a JSON object", false);
   }

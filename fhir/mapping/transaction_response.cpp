@@ -118,10 +118,7 @@ std::string describe_operation_outcome(std::string_view body, size_t maximum_byt
       }
     }
   }
-  if (text.empty()) {
-    text = "no OperationOutcome in the answer (" + std::to_string(body.size()) + " bytes" +
-           (reading.ok() ? std::string() : ": " + reading.error) + ")";
-  }
+  if (text.empty()) text = "no OperationOutcome in the answer (" + std::to_string(body.size()) + " bytes)";
   if (text.size() > maximum_bytes) text = text.substr(0, maximum_bytes) + "...";
   return text;
 }

@@ -80,7 +80,7 @@ std::optional<ExpectedResponseTable> ExpectedResponseTable::parse(const std::str
   fhir::JsonReading reading =
       fhir::read_json(text, fhir::JsonLimits{static_cast<std::size_t>(kMaximumExpectedResponseBytes), 16, false});
   if (!reading.ok()) {
-    problems.push_back(source + ": not a JSON object (" + reading.error + ")");
+    problems.push_back(source + ": " + reading.error);
     return std::nullopt;
   }
   const json document = std::move(reading.value);

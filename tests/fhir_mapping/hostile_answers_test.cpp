@@ -84,4 +84,25 @@ TEST_SUITE("fhir_mapping") {
     const std::string twice_type = R"({"resourceType": "Bundle", "type": "searchset", "type": "searchset"})";
     CHECK_FALSE(read_observation_history(twice_type).error.empty());
   }
+
+  TEST_CASE("8 MiB of nested lists is refused at once by the Questionnaire-create reader") {
+    const std::string body = nested_lists();
+    std::string id;
+    const auto use = resource_use("read_created_id, 8 MiB nested", [&] { id = read_created_id(body, "Questionnaire"); });
+    CHECK(id.empty());
+    CHECK(use.seconds < kCheapSeconds);
+    CHECK(use.peak_growth_kib < kCheapGrowthKib);
+  }
+
+  TEST_CASE("the id of a created resource is read strictly") {
+    CHECK(read_created_id(R"({"resourceType": "Questionnaire", "id": "q-1.2"})", "Questionnaire") == "q-1.2");
+    CHECK(read_created_id(R"({"resourceType": "Observation", "id": "q-1"})", "Questionnaire").empty());
+    CHECK(read_created_id(R"({"resourceType": "Questionnaire", "id": "q-1", "id": "q-2"})", "Questionnaire").empty());
+    CHECK(read_created_id(std::string(R"({"resourceType": "Questionnaire", "id": "q-1"})") + '\0' + "x", "Questionnaire")
+              .empty());
+    CHECK(read_created_id(R"({"resourceType": "Questionnaire", "id": "q/1"})", "Questionnaire").empty());
+    CHECK(read_created_id(R"({"resourceType": "Questionnaire", "id": ")" + std::string(65, 'a') + "\"}", "Questionnaire")
+              .empty());
+    CHECK(read_created_id(R"({"resourceType": "Questionnaire", "id": 7})", "Questionnaire").empty());
+  }
 }
