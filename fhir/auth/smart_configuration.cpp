@@ -4,6 +4,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "json_reader.hpp"
+
 namespace alliance::fhir::auth {
 
 namespace {
@@ -77,8 +79,10 @@ std::string printable(std::string_view text, std::size_t limit) {
 
 SmartConfigurationResult parse_smart_configuration(std::string_view document, SigningAlgorithm algorithm) {
   if (document.size() > document_limit_bytes) return refused(std::string(where) + " is larger than 256 KiB");
-  const nlohmann::json parsed = nlohmann::json::parse(document.begin(), document.end(), nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) return refused(std::string(where) + " is not a JSON object");
+  JsonReading reading = read_json(document, JsonLimits{document_limit_bytes, kServerAnswerMaximumDepth, false});
+  if (!reading.ok()) return refused(std::string(where) + " is not usable JSON: " + reading.error);
+  const nlohmann::json parsed = std::move(reading.value);
+  if (!parsed.is_object()) return refused(std::string(where) + " is not a JSON object");
 
   SmartConfiguration configuration;
   const auto endpoint = parsed.find("token_endpoint");

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "json_reader.hpp"
 #include "smart_configuration.hpp"
 
 namespace alliance::fhir::auth {
@@ -112,8 +113,13 @@ GrantedScopes read_granted_scopes(const nlohmann::json& response) {
 }
 
 TokenResponseReading read_grant(std::string_view body) {
-  const nlohmann::json response = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
-  if (response.is_discarded() || !response.is_object()) {
+  JsonReading document = read_json(body, JsonLimits{response_limit_bytes, kServerAnswerMaximumDepth, false});
+  if (!document.ok()) {
+    return failure(TokenErrorKind::invalid_response,
+                   "the token endpoint's answer (HTTP 200) is not usable JSON: " + document.error, false);
+  }
+  const nlohmann::json response = std::move(document.value);
+  if (!response.is_object()) {
     return failure(TokenErrorKind::invalid_response, "the token endpoint's answer (HTTP 200) is not a JSON object", false);
   }
   const auto token = response.find("access_token");
@@ -225,8 +231,9 @@ TokenResponseReading read_token_response(int status, std::string_view body, cons
   // An OAuth error (RFC 6749 section 5.2), if the body is one.
   std::string code;
   std::string description;
-  const nlohmann::json response = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
-  if (!response.is_discarded() && response.is_object()) {
+  const nlohmann::json response =
+      read_json(body, JsonLimits{response_limit_bytes, kServerAnswerMaximumDepth, false}).value;
+  if (response.is_object()) {
     const auto error = response.find("error");
     if (error != response.end() && error->is_string()) code = printable(error->get_ref<const std::string&>(), 60);
     const auto text = response.find("error_description");

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "date_time.hpp"
+#include "json_reader.hpp"
 #include "measure_definition.hpp"
 #include "measure_library.hpp"
 #include "utc_clock.hpp"
@@ -39,110 +41,8 @@ std::string text_of(const json& object, const char* key) {
   return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
 }
 
-// The deepest nesting of objects and arrays, without building anything; stops counting
-// past `limit`. nlohmann's parser is not recursive, but a hostile page could still make
-// it allocate a deep tree for nothing.
-bool nesting_within(std::string_view text, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char character : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (character == '\\') {
-        escaped = true;
-      } else if (character == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (character == '"') {
-      in_string = true;
-    } else if (character == '{' || character == '[') {
-      if (++depth > limit) return false;
-    } else if (character == '}' || character == ']') {
-      --depth;
-    }
-  }
-  return true;
-}
-
-// Reads exactly `count` digits at `text[at]`; advances `at`.
-bool digits(std::string_view text, size_t& at, size_t count, int& value) {
-  if (at + count > text.size()) return false;
-  value = 0;
-  for (size_t index = 0; index < count; ++index) {
-    const char character = text[at + index];
-    if (character < '0' || character > '9') return false;
-    value = value * 10 + (character - '0');
-  }
-  at += count;
-  return true;
-}
-
-bool expect(std::string_view text, size_t& at, char wanted) {
-  if (at >= text.size() || text[at] != wanted) return false;
-  ++at;
-  return true;
-}
-
-// A FHIR dateTime (or instant) with at least day precision: "2026-11-02", or
-// "2026-11-02T15:04:05[.fraction](Z|+hh:mm|-hh:mm)". A date alone is midnight UTC.
-// Year or year-month precision, and a time without a zone (FHIR requires one), are
-// not readable.
-std::optional<TimePoint> parse_date_time(std::string_view text) {
-  using namespace std::chrono;
-  size_t at = 0;
-  int year = 0;
-  int month = 0;
-  int day = 0;
-  if (!digits(text, at, 4, year) || !expect(text, at, '-') || !digits(text, at, 2, month) || !expect(text, at, '-') ||
-      !digits(text, at, 2, day)) {
-    return std::nullopt;
-  }
-  const year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
-                            std::chrono::day{static_cast<unsigned>(day)}};
-  if (!date.ok()) return std::nullopt;
-  TimePoint moment = sys_days{date};
-  if (at == text.size()) return moment;
-
-  int hour = 0;
-  int minute = 0;
-  int second = 0;
-  if (!expect(text, at, 'T') || !digits(text, at, 2, hour) || !expect(text, at, ':') || !digits(text, at, 2, minute) ||
-      !expect(text, at, ':') || !digits(text, at, 2, second)) {
-    return std::nullopt;
-  }
-  if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  second = std::min(second, 59);  // a leap second is taken as the second before it
-  int milliseconds = 0;
-  if (at < text.size() && text[at] == '.') {
-    ++at;
-    size_t fraction_digits = 0;
-    while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
-      if (fraction_digits < 3) milliseconds = milliseconds * 10 + (text[at] - '0');
-      ++fraction_digits;
-      ++at;
-    }
-    if (fraction_digits == 0 || fraction_digits > 9) return std::nullopt;
-    for (size_t padding = fraction_digits; padding < 3; ++padding) milliseconds *= 10;
-  }
-  moment += hours(hour) + minutes(minute) + seconds(second) + std::chrono::milliseconds(milliseconds);
-  if (at >= text.size()) return std::nullopt;  // a time needs a zone
-  if (text[at] == 'Z' && at + 1 == text.size()) return moment;
-  if (text[at] != '+' && text[at] != '-') return std::nullopt;
-  const bool ahead = text[at] == '+';
-  ++at;
-  int offset_hours = 0;
-  int offset_minutes = 0;
-  if (!digits(text, at, 2, offset_hours) || !expect(text, at, ':') || !digits(text, at, 2, offset_minutes) ||
-      at != text.size() || offset_hours > 14 || offset_minutes > 59) {
-    return std::nullopt;
-  }
-  const auto offset = hours(offset_hours) + minutes(offset_minutes);
-  return ahead ? moment - offset : moment + offset;
-}
+// A FHIR dateTime with at least day precision, within the years date_time.hpp reads.
+std::optional<TimePoint> parse_date_time(std::string_view text) { return read_fhir_date_time(text); }
 
 // The measure a code names, "" when none; `per_item` is set for a pcoms-item code
 // that is not a total.
@@ -239,16 +139,13 @@ std::optional<HistoryPoint> point_of(const json& entry) {
 
 HistoryPage read_observation_history(std::string_view body) {
   HistoryPage page;
-  if (body.size() > kHistoryPageMaximumBytes) {
-    page.error = "the search result is larger than " + std::to_string(kHistoryPageMaximumBytes) + " bytes";
+  JsonReading reading = read_json(body, JsonLimits{kHistoryPageMaximumBytes, kHistoryPageMaximumDepth, false});
+  if (!reading.ok()) {
+    page.error = "the search result is not usable JSON: " + reading.error;
     return page;
   }
-  if (!nesting_within(body, kHistoryPageMaximumDepth)) {
-    page.error = "the search result is nested too deeply";
-    return page;
-  }
-  const json bundle = json::parse(body, nullptr, false);
-  if (bundle.is_discarded() || !bundle.is_object()) {
+  const json bundle = std::move(reading.value);
+  if (!bundle.is_object()) {
     page.error = "the search result is not a JSON object";
     return page;
   }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "json_reader.hpp"
 #include "scoring.hpp"
 
 namespace alliance::fhir {
@@ -21,7 +22,8 @@ struct HistoryPoint {
   std::string measure_code;  // "ORS", "SRS", "CORS", "CSRS", "YCORS", "GSRS", "CGSRS" (kMeasureCodes)
   // When it was taken: effectiveDateTime, else effectivePeriod.start, normalised to UTC
   // in the store's format ("2026-11-02T15:04:05.123Z"; see utc_clock.hpp). A date
-  // without a time ("2026-11-02") is read as midnight UTC of that day.
+  // without a time ("2026-11-02") is read as midnight UTC of that day. Years outside
+  // 1900 to 2199 (date_time.hpp) give no point.
   std::string effective_at;
   int total_tenths = 0;  // 0..400 (valueQuantity.value 0..40, rounded to the nearest tenth)
   // The Observation's first identifier with a system and a value ("" when none): tells
@@ -41,11 +43,12 @@ struct HistoryPage {
   std::string error;
 };
 
-// Bodies larger than this are refused without parsing (the HTTPS client has its own,
-// configurable limit; this one keeps the function safe for any caller).
-inline constexpr std::size_t kHistoryPageMaximumBytes = 64 * 1024 * 1024;
-// Deeper JSON nesting than this is refused: a searchset of Observations needs about 8.
-inline constexpr int kHistoryPageMaximumDepth = 64;
+// A page is read as every server answer is (json_reader.hpp): larger bodies are refused
+// without parsing, deeper nesting as soon as the parser reaches it (a searchset of
+// Observations needs about 8), and so are duplicate keys, a NUL byte and text after
+// the Bundle.
+inline constexpr std::size_t kHistoryPageMaximumBytes = kServerAnswerMaximumBytes;
+inline constexpr int kHistoryPageMaximumDepth = kServerAnswerMaximumDepth;
 
 // Reads one page of a search for Observations (Bundle.type searchset). An entry
 // becomes a point when its resource is an Observation with
@@ -55,7 +58,8 @@ inline constexpr int kHistoryPageMaximumDepth = 64;
 //    code system (ors, srs, cors, csrs, ycors, gsrs, cgsrs); an Observation that also
 //    carries a pcoms-item code other than "<measure>-total" is a per-item score and is
 //    skipped,
-//  - effectiveDateTime or effectivePeriod.start with at least day precision,
+//  - effectiveDateTime or effectivePeriod.start with at least day precision, in a
+//    year from 1900 to 2199,
 //  - valueQuantity.value a number from 0 to 40.
 // Entries with search.mode "include" or "outcome" are skipped too.
 HistoryPage read_observation_history(std::string_view body);

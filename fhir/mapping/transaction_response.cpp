@@ -1,7 +1,9 @@
 #include "transaction_response.hpp"
 
-#include <cstdlib>
+#include <charconv>
 #include <nlohmann/json.hpp>
+
+#include "json_reader.hpp"
 
 namespace alliance::fhir {
 
@@ -26,13 +28,27 @@ bool split_location(const std::string& location, std::string& type, std::string&
   return !type.empty() && id.size() <= 64;
 }
 
+// The code at the start of a response status ("201 Created"); 0 when there is none.
+// from_chars, not atoi: a status of twenty digits must not overflow.
+int status_code_of(const std::string& status) {
+  int code = 0;
+  const auto [end, error] = std::from_chars(status.data(), status.data() + status.size(), code);
+  if (error != std::errc() || end == status.data() || (end != status.data() + status.size() && *end != ' ')) return 0;
+  return code;
+}
+
 }  // namespace
 
 TransactionResult read_transaction_response(std::string_view body, size_t expected_entries) {
   TransactionResult result;
-  const json bundle = json::parse(body, nullptr, false);
-  if (bundle.is_discarded() || !bundle.is_object()) {
-    result.error = "the server's answer is not JSON";
+  JsonReading reading = read_json(body, kServerAnswerLimits);
+  if (!reading.ok()) {
+    result.error = "the server's answer is not usable JSON: " + reading.error;
+    return result;
+  }
+  const json bundle = std::move(reading.value);
+  if (!bundle.is_object()) {
+    result.error = "the server's answer is not a JSON object";
     return result;
   }
   if (text_of(bundle, "resourceType") != "Bundle" || text_of(bundle, "type") != "transaction-response") {
@@ -51,7 +67,7 @@ TransactionResult read_transaction_response(std::string_view body, size_t expect
       return result;
     }
     ServerResource resource;
-    resource.status = std::atoi(text_of(*response, "status").c_str());
+    resource.status = status_code_of(text_of(*response, "status"));
     std::string location = text_of(*response, "location");
     // Some servers give the resource but no location: take type and id from it.
     if (location.empty() && entry.contains("resource") && entry["resource"].is_object()) {
@@ -66,8 +82,21 @@ TransactionResult read_transaction_response(std::string_view body, size_t expect
   return result;
 }
 
+std::string read_created_id(std::string_view body, std::string_view type) {
+  JsonReading reading = read_json(body, kServerAnswerLimits);
+  if (!reading.ok() || !reading.value.is_object() || text_of(reading.value, "resourceType") != type) return {};
+  std::string id = text_of(reading.value, "id");
+  // FHIR ids are at most 64 characters of [A-Za-z0-9-.]: anything else is no id of ours.
+  if (id.size() > 64 || id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.") !=
+                            std::string::npos) {
+    return {};
+  }
+  return id;
+}
+
 std::string describe_operation_outcome(std::string_view body, size_t maximum_bytes) {
-  const json outcome = json::parse(body, nullptr, false);
+  const JsonReading reading = read_json(body, kServerAnswerLimits);
+  const json& outcome = reading.value;
   std::string text;
   if (outcome.is_object() && text_of(outcome, "resourceType") == "OperationOutcome" && outcome.contains("issue") &&
       outcome["issue"].is_array()) {

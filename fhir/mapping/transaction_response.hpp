@@ -1,6 +1,8 @@
 // Reading what a FHIR server answers to a transaction: the ids of the resources it
 // created (or found, for a repeated conditional create), or the OperationOutcome that
-// says why it refused. Server bodies are untrusted: bounded and checked.
+// says why it refused. Server bodies are untrusted: every one is read by read_json
+// (json_reader.hpp) with kServerAnswerLimits, which refuses deep nesting at once,
+// duplicate keys, a NUL byte and text after the value.
 #pragma once
 
 #include <string>
@@ -22,6 +24,12 @@ struct TransactionResult {
 
 // `expected_entries` is the number of entries the transaction sent.
 TransactionResult read_transaction_response(std::string_view body, size_t expected_entries);
+
+// The server id of a created (or, for a conditional create, found) resource of `type`
+// from the body of the answer to a create: {"resourceType": type, "id": ...}. "" when
+// the body is not such a resource (refused as read_json refuses) or the id is no FHIR
+// id (1 to 64 of A-Z a-z 0-9 - .).
+std::string read_created_id(std::string_view body, std::string_view type);
 
 // The issues of an OperationOutcome in one line ("error invalid: Patient/x not found
 // (QuestionnaireResponse.subject)"), at most `maximum_bytes` long; a short description

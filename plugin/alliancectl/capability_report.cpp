@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_reader.hpp"
+
 namespace alliance::control {
 
 using nlohmann::json;
@@ -21,8 +23,9 @@ bool has_interaction(const json& owner, const char* code) {
 
 CapabilityReport read_capability_statement(const std::string& body) {
   CapabilityReport report;
-  const json statement = json::parse(body, nullptr, false);
-  if (statement.is_discarded() || !statement.is_object()) {
+  const fhir::JsonReading reading = fhir::read_json(body, fhir::kServerAnswerLimits);
+  const json& statement = reading.value;
+  if (!reading.ok() || !statement.is_object()) {
     report.error = "the answer to GET [base]/metadata is not JSON";
     return report;
   }

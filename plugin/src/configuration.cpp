@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "secret_file.hpp"
+#include "json_reader.hpp"
 
 
 namespace alliance {
@@ -17,6 +18,8 @@ namespace {
 constexpr std::size_t kMaximumConfigurationBytes = 256 * 1024;
 constexpr std::size_t kClientKeyLimitBytes = 64 * 1024;  // a PEM private key
 constexpr std::size_t kPasswordLimitBytes = 4 * 1024;
+// The file nests four levels deep (fhir.smart.scopes); deeper is refused at once.
+constexpr int kMaximumConfigurationDepth = 32;
 
 class Reader {
  public:
@@ -148,16 +151,17 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     reader.problem("(file)", "larger than 256 KiB");
     return result;
   }
-  json root;
-  try {
-    // Comments are allowed (// and /* */) so that the shipped template can explain every
-    // key where IT edits it; JSON itself has none.
-    root = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& error) {
-    // nlohmann's message names the line and column, which is what IT needs.
-    reader.problem("(file)", std::string("not valid JSON: ") + error.what());
+  // Comments are allowed (// and /* */) so that the shipped template can explain every
+  // key where IT edits it; JSON itself has none. Otherwise as strict as a server answer:
+  // a key given twice is refused (a person reads the first, a parser may keep the last),
+  // and so are a NUL byte and text after the object. Errors name the line and column.
+  fhir::JsonReading reading =
+      fhir::read_json(text, fhir::JsonLimits{kMaximumConfigurationBytes, kMaximumConfigurationDepth, true});
+  if (!reading.ok()) {
+    reader.problem("(file)", reading.error);
     return result;
   }
+  const json root = std::move(reading.value);
   if (!root.is_object()) {
     reader.problem("(file)", "must be a JSON object");
     return result;

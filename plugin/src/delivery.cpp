@@ -63,15 +63,7 @@ std::string created_id(const fhir::HttpResult& result, const std::string& type) 
     if (const size_t slash = id.find('/'); slash != std::string::npos) id.resize(slash);
     if (!id.empty()) return id;
   }
-  // The server's body is untrusted: any member may be missing or of another type
-  // ({"resourceType":1} once made this throw inside the HTTPS callback).
-  const json body = json::parse(result.response.body, nullptr, false);
-  if (!body.is_object()) return {};
-  const auto resource_type = body.find("resourceType");
-  const auto id = body.find("id");
-  if (resource_type == body.end() || !resource_type->is_string() || resource_type->get<std::string>() != type) return {};
-  if (id == body.end() || !id->is_string()) return {};
-  return id->get<std::string>();
+  return fhir::read_created_id(result.response.body, type);
 }
 
 // What a throw was, for the log: its kind, and its text only when that is known to hold

@@ -1,9 +1,9 @@
 #include "delivery_policy.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "date_time.hpp"
 #include "transaction_response.hpp"
 
 namespace alliance {
@@ -26,17 +26,7 @@ bool is_permanent_client_error(int status) {
 }  // namespace
 
 std::chrono::seconds parse_retry_after(const std::string& value, std::chrono::system_clock::time_point now) {
-  if (value.empty()) return std::chrono::seconds{0};
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (value.size() > 6) return kLongestRetryAfter;
-    return std::min(std::chrono::seconds{std::stol(value)}, kLongestRetryAfter);
-  }
-  std::tm parts{};
-  const char* end = strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
-  if (end == nullptr || *end != '\0') return std::chrono::seconds{0};
-  const auto at = std::chrono::system_clock::from_time_t(timegm(&parts));
-  const auto wait = std::chrono::duration_cast<std::chrono::seconds>(at - now);
-  return std::clamp(wait, std::chrono::seconds{0}, kLongestRetryAfter);
+  return fhir::read_retry_after(value, now, kLongestRetryAfter).value_or(std::chrono::seconds{0});
 }
 
 std::chrono::seconds retry_delay(int attempts, std::chrono::seconds initial, std::chrono::seconds maximum) {

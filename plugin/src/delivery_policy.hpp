@@ -38,7 +38,8 @@ DeliveryDecision decide(const AttemptOutcome& outcome, std::size_t expected_entr
 std::chrono::seconds retry_delay(int attempts, std::chrono::seconds initial, std::chrono::seconds maximum);
 
 // Retry-After as seconds ("120") or an HTTP date ("Wed, 21 Oct 2026 07:28:00 GMT"),
-// relative to `now`; zero when absent or unreadable, never negative, capped at a day.
+// relative to `now` (fhir::read_retry_after); zero when absent or unreadable, never
+// negative, capped at a day (a date in year 9999 or a 30-digit number waits a day).
 std::chrono::seconds parse_retry_after(const std::string& value, std::chrono::system_clock::time_point now);
 
 }  // namespace alliance

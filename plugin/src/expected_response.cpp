@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "json_reader.hpp"
+
 namespace alliance {
 
 using nlohmann::json;
@@ -73,8 +75,16 @@ std::optional<ExpectedResponseTable> ExpectedResponseTable::parse(const std::str
     problems.push_back(source + ": larger than 1 MiB");
     return std::nullopt;
   }
-  const json document = json::parse(text, nullptr, false);
-  if (document.is_discarded() || !document.is_object()) {
+  // A file a clinic installs: read strictly (a key given twice, a NUL byte, text after
+  // the object are refused, with the line and column).
+  fhir::JsonReading reading =
+      fhir::read_json(text, fhir::JsonLimits{static_cast<std::size_t>(kMaximumExpectedResponseBytes), 16, false});
+  if (!reading.ok()) {
+    problems.push_back(source + ": " + reading.error);
+    return std::nullopt;
+  }
+  const json document = std::move(reading.value);
+  if (!document.is_object()) {
     problems.push_back(source + ": not a JSON object");
     return std::nullopt;
   }

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "json_reader.hpp"
+
 namespace alliance {
 
 using nlohmann::json;
@@ -91,8 +93,16 @@ std::optional<std::pair<std::string, Coding>> measure_from_codes(const json& que
 
 std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, const std::string& source,
                                                      std::vector<std::string>& problems) {
-  const json questionnaire = json::parse(text, nullptr, false);
-  if (questionnaire.is_discarded() || !questionnaire.is_object()) {
+  // Files IT may replace (measures.questionnaire_folder): read as strictly as the
+  // configuration, so that a key given twice cannot mean two things.
+  fhir::JsonReading reading =
+      fhir::read_json(text, fhir::JsonLimits{static_cast<std::size_t>(kMaximumQuestionnaireBytes), 32, false});
+  if (!reading.ok()) {
+    problems.push_back(source + ": not a JSON object (" + reading.error + ")");
+    return std::nullopt;
+  }
+  const json questionnaire = std::move(reading.value);
+  if (!questionnaire.is_object()) {
     problems.push_back(source + ": not a JSON object");
     return std::nullopt;
   }

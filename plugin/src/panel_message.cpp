@@ -4,8 +4,12 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "json_reader.hpp"
+
 namespace alliance {
 
+using fhir::JsonReading;
+using fhir::read_json;
 using nlohmann::json;
 
 bool to_item_tenths(double value, Tenths& out) {
@@ -65,11 +69,21 @@ PanelMessage parse_answers(const json& message, const MeasureDefinition& measure
     }
     submitted.item_scores.push_back(tenths);
   }
+  // Keys the form does not have are one problem however many there are: a page that
+  // sends a thousand must not get a thousand lines back.
+  std::size_t unknown_keys = 0;
   for (const auto& [key, value] : answers.items()) {
     const bool known = std::any_of(measure.items.begin(), measure.items.end(),
                                    [&key](const MeasureItem& item) { return item.link_id == key; });
-    if (!known) problems.problems.push_back({"answers", "This form has no question with the key given."});
+    if (!known) ++unknown_keys;
   }
+  if (unknown_keys == 1) {
+    problems.problems.push_back({"answers", "This form has no question with the key given."});
+  } else if (unknown_keys > 1) {
+    problems.problems.push_back(
+        {"answers", "This form has no questions with " + std::to_string(unknown_keys) + " of the keys given."});
+  }
+  if (problems.problems.size() > kMaximumReportedProblems) problems.problems.resize(kMaximumReportedProblems);
   if (!problems.problems.empty()) return problems;
   return submitted;
 }
@@ -81,8 +95,11 @@ PanelMessage parse_panel_message(std::string_view text, const MeasureDefinition&
     return invalid("", "The message is too large (" + std::to_string(text.size()) + " bytes; at most " +
                            std::to_string(kMaximumPanelMessageBytes) + ").");
   }
-  const json message = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (message.is_discarded()) return invalid("", "The message is not valid JSON.");
+  // Strict: a NUL byte with more text after it, or a key given twice, could be read one
+  // way by the host and another by the plugin.
+  JsonReading reading = read_json(text, fhir::JsonLimits{kMaximumPanelMessageBytes, kMaximumPanelMessageDepth, false});
+  if (!reading.ok()) return invalid("", "The message is not valid JSON (" + reading.error + ").");
+  const json message = std::move(reading.value);
   if (!message.is_object()) return invalid("", "The message must be a JSON object.");
 
   const auto type = message.find("type");

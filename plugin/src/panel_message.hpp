@@ -1,6 +1,7 @@
 // Messages from a client's measure panel. The text comes from a web page and is
-// untrusted: it is bounded, parsed and validated with ordinary control flow, and every
-// problem comes back as a message the panel can show.
+// untrusted: it is bounded, read strictly (json_reader.hpp: no NUL byte, no text after
+// the object, no key given twice, bounded depth), validated with ordinary control flow,
+// and every problem comes back as a message the panel can show.
 //
 // Accepted shapes:
 //   {"type": "submit",  "measure": "ORS", "answers": {"<linkId>": 6.4, ...}}
@@ -21,6 +22,11 @@ namespace alliance {
 // Larger messages are refused before they are parsed (a submit is well under 1 KB).
 constexpr std::size_t kMaximumPanelMessageBytes = 16 * 1024;
 constexpr std::size_t kMaximumDeclineReasonBytes = 500;
+// An invalid message gets at most this many problems back, whatever it holds (keys the
+// form does not have count as one problem, however many there are).
+constexpr std::size_t kMaximumReportedProblems = 8;
+// A message nests two levels deep (the message, its answers); deeper is refused at once.
+constexpr int kMaximumPanelMessageDepth = 8;
 
 struct SubmittedAnswers {
   std::vector<Tenths> item_scores;  // in the measure's item order

@@ -1,10 +1,11 @@
 #include "session_details.hpp"
 
-#include <cctype>
+#include <chrono>
 #include <cstddef>
 #include <string_view>
 
 #include "host_text.hpp"
+#include "date_time.hpp"
 
 namespace alliance {
 
@@ -24,33 +25,17 @@ bool refuse_if_dangling(thp_str text, const char* what, std::string& error) {
   return true;
 }
 
-void note(std::vector<std::string>& adjustments, const char* field, const char* action, const std::string& reason) {
-  adjustments.push_back(std::string("field=") + field + " action=" + action + " reason=" + reason);
-}
-
-// Why an optional field cannot be kept as it is, or empty when it can.
-std::string problem_with(std::string_view text, size_t maximum) {
-  if (text.size() > maximum) return "longer_than_" + std::to_string(maximum) + "_bytes";
-  if (text.find('\0') != std::string_view::npos) return "contains_nul";
-  if (!is_valid_utf8(text)) return "not_utf8";
-  return {};
-}
-
-// "YYYY-MM-DD" at the start of `text`, as numbers.
+// "YYYY-MM-DD" at the start of `text` (a date, or the day of an RFC 3339 time as the
+// host wrote it), as numbers; a day the calendar does not have (31 February) is refused.
 bool parse_date(std::string_view text, int& year, int& month, int& day) {
-  if (text.size() < kBirthDateBytes || text[4] != '-' || text[7] != '-') return false;
-  for (size_t index : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
-    if (!std::isdigit(static_cast<unsigned char>(text[index]))) return false;
-  }
-  const auto number = [&](size_t from, size_t length) {
-    int value = 0;
-    for (size_t index = from; index < from + length; ++index) value = value * 10 + (text[index] - '0');
-    return value;
-  };
-  year = number(0, 4);
-  month = number(5, 2);
-  day = number(8, 2);
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  if (text.size() < kBirthDateBytes) return false;
+  const std::optional<fhir::TimePoint> midnight = fhir::read_fhir_date_time(text.substr(0, kBirthDateBytes));
+  if (!midnight) return false;
+  const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(*midnight)};
+  year = static_cast<int>(date.year());
+  month = static_cast<int>(static_cast<unsigned>(date.month()));
+  day = static_cast<int>(static_cast<unsigned>(date.day()));
+  return true;
 }
 
 bool is_ascii_letter(char character) { return (character >= 'A' && character <= 'Z') || (character >= 'a' && character <= 'z'); }
@@ -216,8 +201,12 @@ std::optional<SessionDetails> copy_session(const thp_session* session, std::stri
     case THP_MEDIUM_IN_PERSON: copy.medium = SessionMedium::in_person; break;
     default: error = "unknown medium " + std::to_string(session->medium); return std::nullopt;
   }
+  // The date of the session decides a participant's age (and so their measure): a time
+  // that two readers could take differently, or one that would wrap, is dropped (the
+  // session then counts as starting now).
+  const auto is_time = [](std::string_view text) { return fhir::read_rfc3339(text).has_value(); };
   if (!copy_optional(session->start_time, THP_MAXIMUM_TIME_BYTES, "start_time", copy.start_time, error, adjustments,
-                     "", anything) ||
+                     "not_rfc3339_from_1900_to_2199", is_time) ||
       !copy_optional(session->encounter_reference, kMaximumIdentifierBytes, "encounter_reference",
                      copy.encounter_reference, error, adjustments, "not_type_slash_id", is_relative_reference)) {
     return std::nullopt;

@@ -58,6 +58,14 @@ const char* describe(thp_panel_close_reason reason) {
   }
 }
 
+// A page can send messages as fast as it likes: the log gets the first three of a kind,
+// then the 10th, 100th, 1000th ..., each with the count so far.
+bool repeat_worth_logging(long long count) {
+  if (count <= 3) return true;
+  while (count % 10 == 0) count /= 10;
+  return count == 1;
+}
+
 json problems_message(const InvalidMessage& invalid) {
   json problems = json::array();
   for (const MessageProblem& problem : invalid.problems) {
@@ -348,12 +356,17 @@ void SessionWorkflow::panel_message(thp_panel_id panel, const std::string& text,
   const EventScope scope(event_depth_);
   const auto binding = panels_.find(panel);
   if (binding == panels_.end()) {
-    log(LogLevel::warning, "event=panel_message outcome=ignored reason=unknown_or_closed_panel panel=" +
-                               std::to_string(panel));
+    if (repeat_worth_logging(++ignored_panel_messages_)) {
+      log(LogLevel::warning, "event=panel_message outcome=ignored reason=unknown_or_closed_panel panel=" +
+                                 std::to_string(panel) + " ignored_so_far=" + std::to_string(ignored_panel_messages_));
+    }
     return;
   }
   if (binding->second.purpose != PanelPurpose::measure) {
-    log(LogLevel::debug, "event=panel_message outcome=ignored reason=clinician_panel");
+    if (repeat_worth_logging(++binding->second.refused_messages)) {
+      log(LogLevel::debug, "event=panel_message outcome=ignored reason=clinician_panel ignored_so_far=" +
+                               std::to_string(binding->second.refused_messages));
+    }
     return;
   }
   const auto session = sessions_.find(binding->second.session_id);
@@ -380,8 +393,12 @@ void SessionWorkflow::panel_message(thp_panel_id panel, const std::string& text,
                                                   ")."}}})
           : parse_panel_message(text, measure);
   if (const auto* invalid = std::get_if<InvalidMessage>(&parsed)) {
-    log(LogLevel::info, "event=submission_refused session=" + session->second.tag + " measure=" + code +
-                            " problems=" + std::to_string(invalid->problems.size()));
+    const long long refused = ++binding->second.refused_messages;
+    if (repeat_worth_logging(refused)) {
+      log(LogLevel::info, "event=submission_refused session=" + session->second.tag + " measure=" + code +
+                              " problems=" + std::to_string(invalid->problems.size()) +
+                              " refused_so_far=" + std::to_string(refused));
+    }
     host_.post_to_panel(panel, problems_message(*invalid).dump());
     return;
   }

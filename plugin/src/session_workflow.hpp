@@ -81,6 +81,7 @@ class SessionWorkflow {
     bool saved = false;
     bool saving = false;    // submitted, waiting for a held store (pending_saves_)
     bool declined = false;  // counted as not completed already
+    long long refused_messages = 0;  // messages refused or ignored from this panel: bounds their log lines
   };
 
   // A scored submission the store could not take yet (StoreBusy).
@@ -170,6 +171,7 @@ class SessionWorkflow {
   std::string own_identifier_system_;
   void fetch_server_history(SessionState& session, const ParticipantState& participant);
   int sessions_seen_ = 0;
+  long long ignored_panel_messages_ = 0;  // messages for unknown or closed panels: bounds their log lines
 
   // Inside an event handler (> 0), panel-open answers may arrive synchronously, in
   // the middle of a loop over a session's participants: the session must not be

@@ -13,7 +13,8 @@ std::string utc_now();
 // The same format for any moment.
 std::string format_utc(std::chrono::system_clock::time_point moment);
 
-// Reads that format back (also without milliseconds); nothing if it is not one.
+// Reads that format back (also without milliseconds, or any RFC 3339 date-time:
+// fhir::read_rfc3339); nothing if it is not one or its year is outside 1900 to 2199.
 std::optional<std::chrono::system_clock::time_point> parse_utc(const std::string& text);
 
 }  // namespace alliance

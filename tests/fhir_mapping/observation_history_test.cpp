@@ -375,4 +375,20 @@ TEST_SUITE("fhir_mapping") {
     CHECK(merged.earlier_administrations == 2);
     CHECK(merged.intake_total == 180);
   }
+
+  TEST_CASE("an effectiveDateTime far in the future or past gives no point, never one in another century") {
+    // 9999-12-31 is past what system_clock's nanoseconds hold: it wrapped to 1816.
+    for (const char* effective : {"9999-12-31", "9999-12-31T23:59:59Z", "2262-04-12T00:00:00Z", "2300-01-01",
+                                  "1677-01-01", "0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z"}) {
+      CAPTURE(effective);
+      const HistoryPage page = read_one(observation("http://snomed.info/sct", "716613004", 21.4, effective));
+      CHECK(page.error.empty());
+      CHECK(page.points.empty());
+      CHECK(page.skipped_entries == 1);
+      for (const HistoryPoint& point : page.points) CHECK(point.effective_at.rfind("18", 0) != 0);
+    }
+    const HistoryPage edge = read_one(observation("http://snomed.info/sct", "716613004", 21.4, "2199-12-31T23:59:59Z"));
+    REQUIRE(edge.points.size() == 1);
+    CHECK(edge.points[0].effective_at == "2199-12-31T23:59:59.000Z");
+  }
 }

@@ -385,4 +385,28 @@ TEST_SUITE("configuration") {
       CHECK(has_problem(foreign, "fhir.client_key_file", "chown"));
     }
   }
+
+  TEST_CASE("a key given twice is refused, naming the key") {
+    // Which of the two a reader keeps is not the same everywhere (a person reading the
+    // file sees the first, nlohmann keeps the last).
+    const auto result = parse_configuration(R"({"store": {"path": "a.db", "key_file": "k", "path": "b.db"},
+                                                "measures": {"questionnaire_folder": "m"}})",
+                                            "");
+    CHECK_FALSE(result.configuration);
+    CHECK(has_problem(result, "(file)", "\"path\" appears twice"));
+  }
+
+  TEST_CASE("a file with a NUL byte and more text after it is refused") {
+    const std::string text = std::string(kMinimal) + std::string(1, '\0') + R"({"log_level": "debug"})";
+    const auto result = parse_configuration(text, "");
+    CHECK_FALSE(result.configuration);
+    CHECK(has_problem(result, "(file)", "NUL"));
+  }
+
+  TEST_CASE("a file nested deeper than any configuration is refused at once") {
+    const std::string text = std::string(100000, '[') + std::string(100000, ']');
+    const auto result = parse_configuration(text, "");
+    CHECK_FALSE(result.configuration);
+    CHECK(has_problem(result, "(file)", "nested deeper"));
+  }
 }

@@ -84,4 +84,18 @@ TEST_SUITE("delivery_policy") {
     CHECK(retry_delay(7, 5s, 300s) == 300s);
     CHECK(retry_delay(1000, 5s, 300s) == 300s);
   }
+
+  TEST_CASE("Retry-After far in the future waits the cap, without overflow") {
+    // Year 9999 is past what system_clock's nanoseconds hold (2262): converting it
+    // overflowed (UBSan aborts) and the wait came out as 0 s.
+    CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", kNow) == 24h);
+    CHECK(decide(answer(503, "", "Fri, 31 Dec 9999 23:59:59 GMT"), 2, kNow).earliest_retry == 24h);
+    CHECK(parse_retry_after("Mon, 01 Jan 2300 00:00:00 GMT", kNow) == 24h);
+    CHECK(parse_retry_after("000000000000000000000000000120", kNow) == 120s);
+    CHECK(parse_retry_after("999999999999999999999999999999", kNow) == 24h);
+    CHECK(parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", kNow) == 0s);
+    CHECK(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT trailing", kNow) == 0s);
+    CHECK(parse_retry_after("Fri, 32 Dec 2026 23:59:59 GMT", kNow) == 0s);
+    CHECK(parse_retry_after("-5", kNow) == 0s);
+  }
 }

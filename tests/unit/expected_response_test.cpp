@@ -130,7 +130,7 @@ TEST_SUITE("expected_response") {
       std::string problem;
     };
     const Case cases[] = {
-        {"not JSON", "{\"measure\": ", "test: not a JSON object"},
+        {"not JSON", "{\"measure\": ", "test: not valid JSON: the text ends before the JSON value does (at line 1, column 13)"},
         {"a list", "[]", "test: not a JSON object"},
         {"no rows", R"({"measure": "ORS"})", "test: rows: must be a list of at least one row"},
         {"empty rows", table_text("[]"), "test: rows: must be a list of at least one row"},
@@ -140,7 +140,10 @@ TEST_SUITE("expected_response") {
         {"a session rating measure", R"({"measure": "SRS", "rows": [{"intake": 15.0, "sessions": [)" + session_ok +
                                          "]}]}",
          "test: measure: must be \"ORS\", \"CORS\" or \"YCORS\""},
-        {"source not text", table_text(kOneSession, R"("source": 3, )"), "test: source: must be text"},
+        {"source not text", R"({"measure": "ORS", "source": 3, "rows": )" + std::string(kOneSession) + "}",
+         "test: source: must be text"},
+        // A key given twice: which one a reader keeps is not the same everywhere.
+        {"a key twice", table_text(kOneSession, R"("source": 3, )"), "test: the key \"source\" appears twice in one object"},
         {"negative tolerance", table_text(kOneSession, R"("intake_tolerance": -1, )"),
          "test: intake_tolerance: must be a number from 0 to 40"},
         {"row not an object", table_text("[15]"), "test: rows[0]: must be an object with \"intake\" and \"sessions\""},

@@ -135,4 +135,33 @@ TEST_SUITE("panel_message") {
     CHECK(refused(too_long.dump(), "reason"));
     CHECK(refused(R"({"type":"decline","measure":"ORS","reason":5})", "reason"));
   }
+
+  TEST_CASE("a message with a NUL byte and more text after it is refused") {
+    // A reader that stops at the NUL sees a valid submit; one that does not, something else.
+    const std::string text = valid_submit().dump() + std::string(1, '\0') + R"({"type": "decline"})";
+    CHECK(refused(text, ""));
+  }
+
+  TEST_CASE("a message that gives a key twice is refused") {
+    // The host and the plugin may each keep a different one of the two values.
+    CHECK(refused(R"({"type": "submit", "measure": "SRS", "measure": "ORS", "answers": {"ors-individually": 6.3,
+      "ors-interpersonally": 7.1, "ors-socially": 5.8, "ors-overall": 9.9}})",
+                  ""));
+    CHECK(refused(R"({"type": "submit", "measure": "ORS", "answers": {"ors-individually": 6.3,
+      "ors-individually": 1.0, "ors-interpersonally": 7.1, "ors-socially": 5.8, "ors-overall": 9.9}})",
+                  ""));
+  }
+
+  TEST_CASE("a flood of unknown keys gives a short list of problems") {
+    json message = valid_submit();
+    // Short keys, so that the message stays under the 16 KiB limit (about 11 KB).
+    for (int index = 0; index < 1150; ++index) message["answers"]["x" + std::to_string(index)] = 0;
+    REQUIRE(message.dump().size() < kMaximumPanelMessageBytes);
+    const std::vector<MessageProblem> problems = problems_of(message.dump());
+    REQUIRE_FALSE(problems.empty());
+    CHECK(problems.size() <= kMaximumReportedProblems);
+    std::size_t bytes = 0;
+    for (const MessageProblem& problem : problems) bytes += problem.field.size() + problem.message.size();
+    CHECK(bytes < 2048);
+  }
 }

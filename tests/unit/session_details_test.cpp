@@ -378,4 +378,29 @@ TEST_SUITE("session_details") {
       }
     }
   }
+
+  TEST_CASE("a start_time that is no RFC 3339 date-time from 1900 to 2199 is dropped and named") {
+    for (const char* accepted : {"2026-11-02T15:00:00Z", "2026-11-02T15:00:00.5+01:00", "2199-12-31T23:59:59Z"}) {
+      CAPTURE(accepted);
+      const std::string text = accepted;
+      SessionBuilder builder;
+      builder.session.start_time = view(text);
+      std::string error;
+      CHECK_MESSAGE(copy_session(&builder.session, error), error);
+    }
+    for (const char* refused : {"9999-12-31T23:59:59Z", "2026-11-02", "2026-13-02T15:00:00Z", "2026-11-02T15:00:00",
+                                "yesterday", "1816-01-01T00:00:00Z"}) {
+      CAPTURE(refused);
+      const std::string text = refused;
+      SessionBuilder builder;
+      builder.session.start_time = view(text);
+      std::string error;
+      std::vector<std::string> adjustments;
+      const auto copy = copy_session(&builder.session, error, adjustments);
+      REQUIRE_MESSAGE(copy, error);
+      CHECK(copy->start_time.empty());
+      REQUIRE(adjustments.size() == 1);
+      CHECK(adjustments[0].find("field=start_time ") == 0);
+    }
+  }
 }

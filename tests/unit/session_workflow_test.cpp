@@ -791,5 +791,29 @@ TEST_SUITE("session_workflow") {
     fixture.workflow.session_started(std::move(*copy));
     CHECK(fixture.host.find("c1", "Outcome Rating Scale") != 0);
   }
+
+  TEST_CASE("a flood of invalid messages gets short replies and few log lines") {
+    Fixture fixture;
+    fixture.workflow.session_started(session("s1", {person("c1", ParticipantRole::client, "Patient/p1")}));
+    const thp_panel_id ors = fixture.host.find("c1", "Outcome");
+    json flood = json::parse(submit("ORS", {5.0, 6.0, 7.0, 5.5}));
+    // Short keys, so that the message stays under the 16 KiB limit (about 11 KB).
+    for (int index = 0; index < 1150; ++index) flood["answers"]["x" + std::to_string(index)] = 0;
+    REQUIRE(flood.dump().size() < 16 * 1024);
+    const int messages = 1000;
+    for (int index = 0; index < messages; ++index) fixture.message(ors, flood.dump());
+    const std::vector<json>& replies = fixture.host.panels[ors].received;
+    REQUIRE(replies.size() == static_cast<std::size_t>(messages));
+    CHECK(replies.front()["type"] == "invalid");
+    MESSAGE("reply to one message with 1150 unknown keys: " << replies.front().dump().size() << " bytes");
+    CHECK(replies.front().dump().size() < 2048);
+    const int lines = log_lines_with(fixture.host, "event=submission_refused");
+    MESSAGE("log lines for " << messages << " invalid messages: " << lines);
+    CHECK(lines >= 1);
+    CHECK(lines <= 10);
+    // The panel still takes a corrected answer.
+    fixture.message(ors, submit("ORS", {5.0, 6.0, 7.0, 5.5}));
+    CHECK(fixture.host.panels[ors].received.back()["type"] == "saved");
+  }
 }
 

@@ -218,8 +218,10 @@ typedef struct thp_session {
                                          as participant_id (else INVALID_ARGUMENT) */
   thp_appointment_kind appointment_kind; /* unknown: refused (INVALID_ARGUMENT) */
   thp_session_medium medium;             /* unknown: refused (INVALID_ARGUMENT) */
-  thp_str start_time;                 /* RFC 3339 UTC, e.g. "2026-11-02T15:00:00Z", or empty;
-                                         over THP_MAXIMUM_TIME_BYTES or not UTF-8: dropped */
+  thp_str start_time;                 /* RFC 3339, e.g. "2026-11-02T15:00:00Z", in a year
+                                         from 1900 to 2199; or empty (now). Over
+                                         THP_MAXIMUM_TIME_BYTES, not UTF-8, not RFC 3339
+                                         or out of range: dropped (logged), so now */
   thp_str encounter_reference;        /* "Encounter/…", or empty; malformed (as
                                          fhir_reference): dropped (logged) */
   /* Array of pointers (not of structs) so that each participant can carry its own
@@ -345,9 +347,12 @@ typedef struct thp_plugin_api {
                                  thp_str participant_id);
 
   /* A panel's page sent a message. `json` is untrusted text from the page, borrowed
-   * for the call; the plugin bounds and validates it, and answers the page. Errors:
-   * THP_ERROR_INVALID_ARGUMENT (len > 0 with a NULL ptr). An unknown or closed panel
-   * is logged and ignored (THP_OK). */
+   * for the call; the plugin bounds and validates it, and answers the page: all `len`
+   * bytes are read, and a message over 16 KiB, nested more than 8 levels, with a NUL
+   * byte or anything after the object, or with a key given twice is answered on the
+   * panel as invalid (a host that reads such text itself may read it otherwise).
+   * Returns THP_OK for those. Errors: THP_ERROR_INVALID_ARGUMENT (len > 0 with a NULL
+   * ptr). An unknown or closed panel is logged and ignored (THP_OK). */
   thp_status (*panel_message)(thp_plugin* plugin, thp_panel_id panel, thp_str json);
 
   /* A panel went away for `reason`. Messages for it after this are ignored. An
