@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "created_resource.hpp"
 #include "https_client.hpp"
 #include "https_client_settings.hpp"
 #include "log_text.hpp"
@@ -49,21 +50,9 @@ AttemptOutcome outcome_of(const fhir::HttpResult& result) {
 
 // The id a conditional create answered with: from Location, else from the body.
 std::string created_id(const fhir::HttpResult& result, const std::string& type) {
-  std::string location;
-  if (const auto header = result.response.headers.find("location"); header != result.response.headers.end()) {
-    location = header->second;
-  }
-  const std::string marker = type + "/";
-  if (const size_t at = location.find(marker); at != std::string::npos) {
-    std::string id = location.substr(at + marker.size());
-    if (const size_t slash = id.find('/'); slash != std::string::npos) id.resize(slash);
-    if (!id.empty()) return id;
-  }
-  const json body = json::parse(result.response.body, nullptr, false);
-  if (body.is_object() && body.value("resourceType", "") == type && body.contains("id") && body["id"].is_string()) {
-    return body["id"].get<std::string>();
-  }
-  return {};
+  const auto header = result.response.headers.find("location");
+  return created_resource_id(header != result.response.headers.end() ? header->second : std::string(),
+                             result.response.body, type);
 }
 
 // Percent-encoding of a search parameter's value (RFC 3986: all but the unreserved).

@@ -65,7 +65,9 @@ PanelMessage parse_answers(const json& message, const MeasureDefinition& measure
     }
     submitted.item_scores.push_back(tenths);
   }
-  for (const auto& [key, value] : answers.items()) {
+  for (const auto& answer : answers.items()) {
+    // Not a structured binding: clang before 16 (the fuzz preset) cannot capture one.
+    const std::string& key = answer.key();
     const bool known = std::any_of(measure.items.begin(), measure.items.end(),
                                    [&key](const MeasureItem& item) { return item.link_id == key; });
     if (!known) problems.problems.push_back({"answers", "This form has no question with the key given."});
