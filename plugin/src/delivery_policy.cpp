@@ -34,8 +34,10 @@ std::chrono::seconds parse_retry_after(const std::string& value, std::chrono::sy
   std::tm parts{};
   const char* end = strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
   if (end == nullptr || *end != '\0') return std::chrono::seconds{0};
-  const auto at = std::chrono::system_clock::from_time_t(timegm(&parts));
-  const auto wait = std::chrono::duration_cast<std::chrono::seconds>(at - now);
+  // In seconds: system_clock counts nanoseconds, which overflow for a date after 2262
+  // (a server may send "Mon, 02 Nov 9996 ...").
+  const std::chrono::seconds at{timegm(&parts)};
+  const auto wait = at - std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
   return std::clamp(wait, std::chrono::seconds{0}, kLongestRetryAfter);
 }
 
