@@ -101,6 +101,10 @@ std::optional<TimePoint> parse_date_time(std::string_view text) {
       !digits(text, at, 2, day)) {
     return std::nullopt;
   }
+  // system_clock counts nanoseconds and overflows after 2262 (a year 5027 became some
+  // day in the 1700s, and the client's intake); the store's format (format_utc) has
+  // no time before 1970. No ORS or SRS was taken outside these years.
+  if (year < 1970 || year > 2200) return std::nullopt;
   const year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
                             std::chrono::day{static_cast<unsigned>(day)}};
   if (!date.ok()) return std::nullopt;
@@ -141,7 +145,9 @@ std::optional<TimePoint> parse_date_time(std::string_view text) {
     return std::nullopt;
   }
   const auto offset = hours(offset_hours) + minutes(offset_minutes);
-  return ahead ? moment - offset : moment + offset;
+  const TimePoint in_utc = ahead ? moment - offset : moment + offset;
+  if (in_utc < TimePoint{}) return std::nullopt;  // 1970-01-01T00:00:00+01:00 is in 1969
+  return in_utc;
 }
 
 // The measure a code names, "" when none; `per_item` is set for a pcoms-item code
