@@ -136,8 +136,9 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     // Comments are allowed (// and /* */) so that the shipped template can explain every
     // key where IT edits it; JSON itself has none.
     root = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& error) {
-    // nlohmann's message names the line and column, which is what IT needs.
+  } catch (const json::exception& error) {
+    // parse_error, or out_of_range for a number no double holds (5e400). nlohmann's
+    // message names the line and column, or the number, which is what IT needs.
     reader.problem("(file)", std::string("not valid JSON: ") + error.what());
     return result;
   }

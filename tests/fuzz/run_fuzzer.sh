@@ -37,12 +37,13 @@ new_entries=$(stat new_units_added)
 coverage_start=$(awk '/INITED cov:/ { for (i = 1; i <= NF; i++) if ($i == "cov:") print $(i + 1) }' "$log" | tail -n 1)
 coverage_end=$(awk '/ cov: / { for (i = 1; i <= NF; i++) if ($i == "cov:") print $(i + 1) }' "$log" | tail -n 1)
 crashes=$(find "$artifacts" -type f | wc -l)
-rmdir "$artifacts" 2>/dev/null || true
+if [ "$crashes" -eq 0 ]; then rmdir "$artifacts" 2>/dev/null || true; fi
 
 printf 'fuzz %-21s %10s executions %7s exec/s  coverage %s -> %s  %s new corpus entries  %s crashes\n' \
   "$name" "${executions:-?}" "${per_second:-?}" "${coverage_start:-?}" "${coverage_end:-?}" "${new_entries:-?}" "$crashes"
 if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ]; then
-  echo "fuzz $name: FAILED (exit $status); inputs kept in $artifacts; log $log" >&2
+  mkdir -p "$artifacts" && cp "$log" "$artifacts/libfuzzer.log"  # the next run of this target overwrites $log
+  echo "fuzz $name: FAILED (exit $status); inputs and log kept in $artifacts" >&2
   grep -E 'ERROR|broken promise|SUMMARY|deadly|Test unit written|^    #[0-9]' "$log" | head -n 40 >&2 || true
   exit 1
 fi
