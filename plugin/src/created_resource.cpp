@@ -14,11 +14,13 @@ std::string created_resource_id(std::string_view location, std::string_view body
     if (!id.empty()) return id;
   }
   const json resource = json::parse(body, nullptr, false);
-  if (resource.is_object() && resource.value("resourceType", "") == type && resource.contains("id") &&
-      resource["id"].is_string()) {
-    return resource["id"].get<std::string>();
-  }
-  return {};
+  if (!resource.is_object()) return {};
+  // find() and is_string(), not value(): value() throws when a field has another type.
+  const auto resource_type = resource.find("resourceType");
+  const auto id = resource.find("id");
+  if (resource_type == resource.end() || !resource_type->is_string() || *resource_type != type) return {};
+  if (id == resource.end() || !id->is_string()) return {};
+  return id->get<std::string>();
 }
 
 }  // namespace alliance
