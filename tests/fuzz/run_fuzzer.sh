@@ -17,9 +17,10 @@ log=$work/logs/$name.log
 mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
 
 # Bounded: inputs up to 64 KiB (above every parser's own limit but the configuration's
-# 256 KiB and the history page's), 2 GiB of memory, 10 s for one input.
+# 256 KiB and the history page's), 2 GiB of memory, 25 s for one input (a parser takes
+# milliseconds; on a loaded machine a niced run was starved past 10 s on a 24-byte input).
 options=(
-  -max_total_time="$seconds" -max_len="${ALLIANCE_FUZZ_MAX_LEN:-65536}" -rss_limit_mb=2048 -timeout=10
+  -max_total_time="$seconds" -max_len="${ALLIANCE_FUZZ_MAX_LEN:-65536}" -rss_limit_mb=2048 -timeout=25
   -print_final_stats=1 -artifact_prefix="$artifacts/"
 )
 [ -n "$dictionary" ] && options+=(-dict="$dictionary")
