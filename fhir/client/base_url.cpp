@@ -136,6 +136,13 @@ std::optional<BaseUrl> parse_base_url(std::string_view text, std::string& error)
   base.port = std::move(authority->port);
 
   base.path = std::string(url.encoded_path());
+  // Boost.URL 1.81 reads "https://host:8443x/fhir" as port 8443 and path "x/fhir"; a
+  // request target must start with '/', so that is a typo, not a base URL.
+  if (!base.path.empty() && base.path.front() != '/') {
+    error = "base_url is not a valid URL (the port must be followed by '/' or nothing); expected "
+            "https://host[:port][/path], e.g. https://ehr.example.org/fhir/R4";
+    return std::nullopt;
+  }
   while (!base.path.empty() && base.path.back() == '/') base.path.pop_back();
 
   // Brackets around an IPv6 address in the Host header and in messages, as in URLs.

@@ -8,6 +8,7 @@
 #include <typeinfo>
 
 #include "fault_injection.hpp"
+#include "created_resource.hpp"
 #include "https_client.hpp"
 #include "https_client_settings.hpp"
 #include "log_text.hpp"
@@ -53,17 +54,9 @@ AttemptOutcome outcome_of(const fhir::HttpResult& result) {
 
 // The id a conditional create answered with: from Location, else from the body.
 std::string created_id(const fhir::HttpResult& result, const std::string& type) {
-  std::string location;
-  if (const auto header = result.response.headers.find("location"); header != result.response.headers.end()) {
-    location = header->second;
-  }
-  const std::string marker = type + "/";
-  if (const size_t at = location.find(marker); at != std::string::npos) {
-    std::string id = location.substr(at + marker.size());
-    if (const size_t slash = id.find('/'); slash != std::string::npos) id.resize(slash);
-    if (!id.empty()) return id;
-  }
-  return fhir::read_created_id(result.response.body, type);
+  const auto header = result.response.headers.find("location");
+  return created_resource_id(header != result.response.headers.end() ? header->second : std::string(),
+                             result.response.body, type);
 }
 
 // What a throw was, for the log: its kind, and its text only when that is known to hold

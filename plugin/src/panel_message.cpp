@@ -72,7 +72,9 @@ PanelMessage parse_answers(const json& message, const MeasureDefinition& measure
   // Keys the form does not have are one problem however many there are: a page that
   // sends a thousand must not get a thousand lines back.
   std::size_t unknown_keys = 0;
-  for (const auto& [key, value] : answers.items()) {
+  for (const auto& answer : answers.items()) {
+    // Not a structured binding: clang before 16 (the fuzz preset) cannot capture one.
+    const std::string& key = answer.key();
     const bool known = std::any_of(measure.items.begin(), measure.items.end(),
                                    [&key](const MeasureItem& item) { return item.link_id == key; });
     if (!known) ++unknown_keys;

@@ -41,7 +41,9 @@ TEST_SUITE("fhir_client") {
     for (const char* base_url : {"", "not a url", "ehr.example.org/fhir", "https://", "https:///fhir", "ftp://ehr.example.org",
                                  "https://ehr.example.org:99999/", "https://ehr.example.org:0/", "https://ehr.example.org:/",
                                  "https://user:secret@ehr.example.org/", "https://ehr.example.org/fhir?x=1",
-                                 "https://ehr.example.org/fhir#part"}) {
+                                 "https://ehr.example.org/fhir#part",
+                                 // Found by fuzzing: read as port 8443 and path "x/fhir".
+                                 "https://ehr.example.org:8443x/fhir"}) {
       const std::string text = base_url;
       CAPTURE(text);
       const std::string error = creation_error(with_base_url(text));

@@ -166,6 +166,11 @@ TEST_SUITE("fhir_mapping") {
         {"an impossible date", [](json& o) { o["effectiveDateTime"] = "2026-02-30"; }},
         {"an impossible hour", [](json& o) { o["effectiveDateTime"] = "2026-03-02T25:00:00Z"; }},
         {"trailing text", [](json& o) { o["effectiveDateTime"] = "2026-03-02T10:00:00Zjunk"; }},
+        // Found by fuzzing: past 2262 the time overflowed (and wrapped to the 1700s);
+        // before 1970 it came out as "1970-01-01T00:00:00.-500Z".
+        {"a year after 2200", [](json& o) { o["effectiveDateTime"] = "5027-03-03T09:30:15.5-05:00"; }},
+        {"a time before 1970", [](json& o) { o["effectiveDateTime"] = "1969-12-31T23:59:59.5Z"; }},
+        {"1970 in UTC only with its offset", [](json& o) { o["effectiveDateTime"] = "1970-01-01T00:00:00+01:00"; }},
         {"a number as time", [](json& o) { o["effectiveDateTime"] = 20260302; }},
         {"a period without start", [](json& o) {
            o.erase("effectiveDateTime");

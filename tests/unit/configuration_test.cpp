@@ -116,6 +116,17 @@ TEST_SUITE("configuration") {
     CHECK(unterminated.problems.front().reason.find("not valid JSON") != std::string::npos);
   }
 
+  TEST_CASE("a number too large for a double is a problem, not an exception") {
+    // Found by fuzzing: nlohmann throws out_of_range (not parse_error) for 5e400.
+    const auto result = parse_configuration(
+        R"({"store": {"path": "a.db", "key_file": "k"}, "measures": {"questionnaire_folder": "m"},
+            "scoring": {"reliable_change": 5e400}})",
+        "");
+    REQUIRE(result.problems.size() == 1);
+    CHECK(result.problems.front().key == "(file)");
+    CHECK(result.problems.front().reason.find("not valid JSON") != std::string::npos);
+  }
+
   TEST_CASE("an empty path and an empty file and a non-object are refused") {
     CHECK(has_problem(parse_configuration(R"({"store": {"path": "", "key_file": "k"}, "measures": {"questionnaire_folder": "m"}})", ""),
                       "store.path", "non-empty"));

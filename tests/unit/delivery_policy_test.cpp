@@ -75,6 +75,8 @@ TEST_SUITE("delivery_policy") {
     const auto date_now = std::chrono::system_clock::from_time_t(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
     CHECK(parse_retry_after("Wed, 21 Oct 2015 07:29:30 GMT", date_now) == 90s);
     CHECK(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", date_now) == 0s);  // in the past
+    // Found by fuzzing: a date after 2262 overflowed system_clock (and waited 0 s).
+    CHECK(parse_retry_after("Mon, 02 Nov 9996 16:00:00 GMT", date_now) == 24h);
   }
 
   TEST_CASE("backoff doubles from the initial delay up to the maximum") {
