@@ -16,6 +16,24 @@ using nlohmann::json;
 
 namespace {
 
+// A panel request raises its session's count of open panels (the session is kept until
+// the panel's answer or closing). If the request throws before the host has it, the
+// count goes back down, so the session can still finish.
+class OpenPanelCount {
+ public:
+  explicit OpenPanelCount(int& count) : count_(count) { ++count_; }
+  ~OpenPanelCount() {
+    if (!kept_) --count_;
+  }
+  OpenPanelCount(const OpenPanelCount&) = delete;
+  OpenPanelCount& operator=(const OpenPanelCount&) = delete;
+  void keep() { kept_ = true; }
+
+ private:
+  int& count_;
+  bool kept_ = false;
+};
+
 // "Outcome Rating Scale (ORS): about Sam", in the measure's language, so that a parent
 // sees at once whose form it is. Languages without words here get the English ones.
 std::string rater_title(const std::string& measure_title, const std::string& client_name, const std::string& language) {
@@ -205,7 +223,6 @@ void SessionWorkflow::open_measure_panel(SessionState& session, ParticipantState
   }
   const MeasureDefinition& measure = *found_measure;
   if (measure.kind == MeasureKind::session_rating_scale) participant.session_rating_offered = true;
-  ++session.open_panels;  // counted from the request, so the session is kept until the answer
   const std::string session_id = session.details.session_id;
   const std::string participant_id = participant.details.participant_id;
   std::string title = measure.title;
@@ -217,7 +234,11 @@ void SessionWorkflow::open_measure_panel(SessionState& session, ParticipantState
   }
   MeasureDefinition shown = measure;
   shown.title = title;
-  host_.open_panel(session_id, participant_id, title, render_measure_panel(shown),
+  // Rendered before the count is raised: a page that cannot be built (it once threw on a
+  // name that was not UTF-8) must not keep the session open for an answer that never comes.
+  std::string html = render_measure_panel(shown);
+  OpenPanelCount counted(session.open_panels);  // kept until the answer, unless the request throws
+  host_.open_panel(session_id, participant_id, title, std::move(html),
                    [this, session_id, participant_id, found_measure, rated](thp_status status, thp_panel_id panel) {
                      if (status != THP_OK || panel == 0) {
                        panel_open_failed(session_id, "measure=" + found_measure->code, status);
@@ -233,15 +254,16 @@ void SessionWorkflow::open_measure_panel(SessionState& session, ParticipantState
                                                std::to_string(panel));
                      }
                    });
+  counted.keep();
 }
 
 void SessionWorkflow::open_clinician_panel(SessionState& session, ParticipantState& participant) {
   participant.clinician_panel_offered = true;
-  ++session.open_panels;
   const std::string session_id = session.details.session_id;
   const std::string participant_id = participant.details.participant_id;
-  host_.open_panel(session_id, participant_id, "Alliance: client feedback",
-                   render_clinician_panel("Alliance: client feedback"),
+  std::string html = render_clinician_panel("Alliance: client feedback");
+  OpenPanelCount counted(session.open_panels);
+  host_.open_panel(session_id, participant_id, "Alliance: client feedback", std::move(html),
                    [this, session_id, participant_id](thp_status status, thp_panel_id panel) {
                      if (status != THP_OK || panel == 0) {
                        panel_open_failed(session_id, "panel_kind=clinician", status);
@@ -257,6 +279,7 @@ void SessionWorkflow::open_clinician_panel(SessionState& session, ParticipantSta
                      log(LogLevel::info, "event=panel_opened session=" + found->second.tag +
                                              " panel_kind=clinician panel=" + std::to_string(panel));
                    });
+  counted.keep();
 }
 
 void SessionWorkflow::panel_open_failed(const std::string& session_id, const std::string& what, thp_status status) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
+#include "host_text.hpp"
 #include "session_details.hpp"
 
 namespace {
@@ -90,6 +91,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::set<std::string> identifiers;
   for (const alliance::Participant& participant : copy->participants) {
     FUZZ_CHECK(identifiers.insert(participant.participant_id).second);  // never two with one id
+    // Whatever bytes the host passed, what the plugin keeps is UTF-8 (a name that was not
+    // once made every later JSON dump throw and lost the session's panels).
+    for (const std::string* text : {&participant.participant_id, &participant.display_name, &participant.birth_date,
+                                    &participant.preferred_language, &participant.fhir_reference,
+                                    &participant.rates_participant_id, &participant.relationship}) {
+      FUZZ_CHECK(alliance::is_valid_utf8(*text));
+    }
     const int age = alliance::effective_age(participant, copy->start_time);
     FUZZ_CHECK(age >= -1 && age <= 10000);
   }
