@@ -25,6 +25,18 @@ bool refuse_if_dangling(thp_str text, const char* what, std::string& error) {
   return true;
 }
 
+void note(std::vector<std::string>& adjustments, const char* field, const char* action, const std::string& reason) {
+  adjustments.push_back(std::string("field=") + field + " action=" + action + " reason=" + reason);
+}
+
+// Why an optional field cannot be kept as it is, or empty when it can.
+std::string problem_with(std::string_view text, size_t maximum) {
+  if (text.size() > maximum) return "longer_than_" + std::to_string(maximum) + "_bytes";
+  if (text.find('\0') != std::string_view::npos) return "contains_nul";
+  if (!is_valid_utf8(text)) return "not_utf8";
+  return {};
+}
+
 // "YYYY-MM-DD" at the start of `text` (a date, or the day of an RFC 3339 time as the
 // host wrote it), as numbers; a day the calendar does not have (31 February) is refused.
 bool parse_date(std::string_view text, int& year, int& month, int& day) {
