@@ -82,7 +82,12 @@ class OwnServer {
     for (const std::string& option : options) command += " " + quoted(option);
     started_ = std::system((command + " > /dev/null 2>&1").c_str()) == 0;
   }
-  ~OwnServer() { std::system((quoted(ALLIANCE_FHIR_SERVER_STOP) + " " + quoted(folder_.string()) + " > /dev/null 2>&1").c_str()); }
+  ~OwnServer() {
+    // Best effort: the server may have stopped already.
+    const int stopped =
+        std::system((quoted(ALLIANCE_FHIR_SERVER_STOP) + " " + quoted(folder_.string()) + " > /dev/null 2>&1").c_str());
+    static_cast<void>(stopped);
+  }
   OwnServer(const OwnServer&) = delete;
   OwnServer& operator=(const OwnServer&) = delete;
 
