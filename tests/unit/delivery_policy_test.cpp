@@ -76,7 +76,10 @@ TEST_SUITE("delivery_policy") {
     CHECK(parse_retry_after("Wed, 21 Oct 2015 07:29:30 GMT", date_now) == 90s);
     CHECK(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", date_now) == 0s);  // in the past
     // Found by fuzzing: a date after 2262 overflowed system_clock (and waited 0 s).
-    CHECK(parse_retry_after("Mon, 02 Nov 9996 16:00:00 GMT", date_now) == 24h);
+    CHECK(parse_retry_after("Sat, 02 Nov 9996 16:00:00 GMT", date_now) == 24h);
+    // A weekday the date does not have is no date (RFC 9110's IMF-fixdate): read as
+    // absent, so the usual backoff applies rather than a guess.
+    CHECK(parse_retry_after("Mon, 02 Nov 9996 16:00:00 GMT", date_now) == 0s);
   }
 
   TEST_CASE("backoff doubles from the initial delay up to the maximum") {
