@@ -16,22 +16,6 @@
 using namespace alliance::integration;
 using nlohmann::json;
 
-namespace {
-
-int free_port() {
-  const int socket_handle = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(socket_handle, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(socket_handle, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(socket_handle);
-  return ntohs(address.sin_port);
-}
-
-}  // namespace
-
 TEST_SUITE("integration") {
   TEST_CASE("shutdown returns within its bound while a DNS lookup hangs, and the result stays pending") {
     // A result waiting in the store: the server is down during the session.

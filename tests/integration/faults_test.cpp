@@ -36,18 +36,6 @@ std::string describe(const ScenarioRun& run) {
   return "exit " + std::to_string(run.process.exit_status) + "\n" + run.process.standard_output;
 }
 
-int free_port() {
-  const int socket_handle = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(socket_handle, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(socket_handle, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(socket_handle);
-  return ntohs(address.sin_port);
-}
-
 // A test FHIR server of its own, started on a chosen port when the test says so.
 class LateServer {
  public:

@@ -1,5 +1,7 @@
 #include "fhir_server.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -201,6 +203,18 @@ std::string smart_test_authorization(const std::string& port_file) {
   worker.drain_and_stop(std::chrono::seconds(5));
   if (!token.ok) throw std::runtime_error("no test token: " + token.error);
   return token.authorization_header_value;
+}
+
+int free_port() {
+  const int socket_handle = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(socket_handle, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(socket_handle, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(socket_handle);
+  return ntohs(address.sin_port);
 }
 
 }  // namespace alliance::integration

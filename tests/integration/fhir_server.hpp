@@ -56,4 +56,8 @@ nlohmann::json other_site_ors(const std::string& patient_reference, double total
 // "Bearer ..." from a SMART test server, got with the RS384 test key.
 std::string smart_test_authorization(const std::string& port_file = ALLIANCE_FHIR_SERVER_SMART_PORT_FILE);
 
+// A loopback port that was free a moment ago, for a server a test starts later (or
+// never, to stand for a record system that is down).
+int free_port();
+
 }  // namespace alliance::integration
