@@ -8,6 +8,7 @@
 #include <chrono>
 #include <vector>
 
+#include "io_context_wake.hpp"
 #include "smart_configuration.hpp"
 #include "token_response.hpp"
 
@@ -286,12 +287,14 @@ void TokenSource::get(Callback callback) {
   boost::asio::post(core_->io_context, [weak = std::weak_ptr<Core>(core_), callback = std::move(callback)]() mutable {
     if (auto core = weak.lock(); core && !core->closed) core->get(std::move(callback));
   });
+  wake_io_context_owner(&core_->io_context);
 }
 
 void TokenSource::invalidate() {
   boost::asio::post(core_->io_context, [weak = std::weak_ptr<Core>(core_)] {
     if (auto core = weak.lock()) core->authorization.clear();
   });
+  wake_io_context_owner(&core_->io_context);
 }
 
 }  // namespace alliance::fhir::auth

@@ -28,6 +28,8 @@
 #include <thread>
 #include <vector>
 
+#include "io_context_wake.hpp"
+
 namespace alliance::fhir::detail {
 
 namespace asio = boost::asio;
@@ -125,7 +127,9 @@ class DetachedLookups : public asio::execution_context::service {
   static inline asio::execution_context::id id;
 
   explicit DetachedLookups(asio::execution_context& context)
-      : asio::execution_context::service(context), registry_(std::make_shared<Registry>()) {}
+      : asio::execution_context::service(context), registry_(std::make_shared<Registry>()) {
+    registry_->io_context = &context;  // always an io_context: see Connection::Implementation
+  }
 
   // `done` runs on `executor`'s io_context, unless that has gone first. It must not own
   // anything of the io_context (it may be destroyed on the lookup's thread).
@@ -160,6 +164,7 @@ class DetachedLookups : public asio::execution_context::service {
       asio::post(executor, [done = std::move(done), error, endpoints = std::move(endpoints)]() mutable {
         done(error, std::move(endpoints));
       });
+      wake_io_context_owner(static_cast<asio::io_context*>(registry->io_context));
     }).detach();
   }
 
@@ -167,6 +172,7 @@ class DetachedLookups : public asio::execution_context::service {
   struct Registry {
     std::mutex mutex;
     bool open = true;
+    asio::execution_context* io_context = nullptr;
   };
   void shutdown() override {
     const std::lock_guard<std::mutex> lock(registry_->mutex);

@@ -3,6 +3,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "io_context_wake.hpp"
+
 namespace alliance::fhir::detail {
 
 namespace asio = boost::asio;
@@ -29,10 +31,12 @@ void Dispatcher::send(HttpRequest request, HttpsClient::Callback callback) {
   asio::post(io_context_, [self = shared_from_this(), queued = Queued{std::move(request), std::move(callback)}]() mutable {
     self->enqueue(std::move(queued));
   });
+  wake_io_context_owner(&io_context_);
 }
 
 void Dispatcher::cancel_all() {
   asio::post(io_context_, [self = shared_from_this()] { self->cancel_everything(); });
+  wake_io_context_owner(&io_context_);
 }
 
 void Dispatcher::close() {
@@ -47,6 +51,7 @@ void Dispatcher::close() {
     // io_context has been stopped this never runs, and destroying the io_context
     // destroys this handler, and with it the dispatcher and its connections.
     asio::post(io_context_, [self = shared_from_this()] { self->shut_down(); });
+    wake_io_context_owner(&io_context_);
   } catch (...) {
     // Out of memory while shutting down: the connections close when the last
     // handler holding the dispatcher goes.

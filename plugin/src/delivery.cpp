@@ -1,8 +1,6 @@
 #include "delivery.hpp"
 
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <new>
 #include <nlohmann/json.hpp>
 #include <typeinfo>
@@ -20,11 +18,6 @@
 namespace alliance {
 
 using nlohmann::json;
-
-struct Delivery::Timer {
-  explicit Timer(void* io_context) : timer(*static_cast<boost::asio::io_context*>(io_context)) {}
-  boost::asio::steady_timer timer;
-};
 
 struct Delivery::Push {
   StoredAdministration stored;
@@ -134,8 +127,7 @@ Delivery::Delivery(Worker& worker, Store& store, const MeasureLibrary& measures,
       store_(store),
       measures_(measures),
       settings_(settings),
-      host_(host),
-      timer_(std::make_unique<Timer>(worker.io_context_handle())) {
+      host_(host) {
   mapping_.identifier_system = settings.identifier_system;
   mapping_.item_observations = settings.item_observations;
   for (int index = 0; index < settings.concurrency; ++index) {
@@ -161,6 +153,7 @@ Delivery::Delivery(Worker& worker, Store& store, const MeasureLibrary& measures,
 
 // The connections go first: they abandon what is in flight without running callbacks.
 Delivery::~Delivery() {
+  worker_.cancel(timer_);
   connections_.clear();
   tokens_.reset();
 }
@@ -217,9 +210,12 @@ void Delivery::settle_after_failure(const std::shared_ptr<Push>& push) {
 }
 
 void Delivery::arm_timer(std::chrono::milliseconds delay) {
-  timer_->timer.expires_after(delay);  // cancels a wait already armed
-  timer_->timer.async_wait([this](const boost::system::error_code& error) {
-    if (!error) on_timer();
+  // The worker's own timer rather than Asio's: an armed Asio timer would keep the idle
+  // worker sleeping in epoll, where a host's hook costs more to wake it (worker.hpp).
+  worker_.cancel(timer_);  // a wait already armed
+  timer_ = worker_.post_after(delay, [this] {
+    timer_ = 0;
+    on_timer();
   });
 }
 
@@ -242,7 +238,8 @@ void Delivery::wake() {
 
 void Delivery::finish_then(std::function<void()> on_idle) {
   stopping_ = true;
-  timer_->timer.cancel();
+  worker_.cancel(timer_);
+  timer_ = 0;
   if (in_flight_ == 0) {
     flush();
     on_idle();

@@ -49,6 +49,7 @@
 #include "host_gateway.hpp"
 #include "measure_library.hpp"
 #include "store.hpp"
+#include "worker.hpp"
 
 namespace alliance {
 
@@ -86,7 +87,6 @@ class Delivery {
 
  private:
   struct Push;  // one administration on its way
-  struct Timer;
 
   // A Questionnaire on the server, by canonical ("url|version").
   struct QuestionnaireOnServer {
@@ -145,7 +145,7 @@ class Delivery {
   std::vector<std::unique_ptr<fhir::HttpsClient>> connections_;
   std::unique_ptr<fhir::auth::TokenSource> tokens_;  // with fhir.smart
   std::vector<bool> connection_busy_;
-  std::unique_ptr<Timer> timer_;
+  Worker::TimerId timer_ = 0;  // the wait armed by arm_timer, if any
   std::map<std::string, QuestionnaireOnServer> questionnaires_;  // by canonical, for this process
   std::vector<DeliveryRecord> unrecorded_;  // outcomes waiting for the next flush
   bool flush_posted_ = false;

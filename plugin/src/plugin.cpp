@@ -68,21 +68,14 @@ thp_status Plugin::refuse(const char* event, const std::string& reason) {
   return THP_ERROR_INVALID_ARGUMENT;
 }
 
-std::function<void()> Plugin::guarded_job(const char* event, std::function<void()> work) {
-  return [this, event, work = std::move(work)] {
-    try {
-      work();
-    } catch (const std::exception& error) {
-      host_.log(LogLevel::error, std::string("event=") + event + " outcome=failed reason=" + log_value(error.what()));
-    } catch (...) {
-      host_.log(LogLevel::error, std::string("event=") + event + " outcome=failed reason=unknown");
-    }
-  };
-}
-
-thp_status Plugin::post(const char* event, std::function<void()> work) {
-  const bool queued = worker_.post(guarded_job(event, std::move(work)));
-  return queued ? THP_OK : THP_ERROR_UNAVAILABLE;
+void Plugin::log_job_failure(const char* event, std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& error) {
+    host_.log(LogLevel::error, std::string("event=") + event + " outcome=failed reason=" + log_value(error.what()));
+  } catch (...) {
+    host_.log(LogLevel::error, std::string("event=") + event + " outcome=failed reason=unknown");
+  }
 }
 
 void Plugin::log_adjustments(const char* event, const std::vector<std::string>& adjustments) {

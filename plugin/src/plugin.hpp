@@ -3,8 +3,10 @@
 // their arguments, post the work to the worker and return at once.
 #pragma once
 
+#include <exception>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "configuration.hpp"
@@ -42,9 +44,24 @@ class Plugin {
 
  private:
   // Queues `work` for the worker thread; exceptions inside it are logged, never thrown.
-  thp_status post(const char* event, std::function<void()> work);
+  // A template so that the hook's data is moved once into the one job the worker
+  // queues, not wrapped twice (each wrapper a heap allocation on the host's thread).
+  template <typename Work>
+  thp_status post(const char* event, Work&& work) {
+    return worker_.post(guarded_job(event, std::forward<Work>(work))) ? THP_OK : THP_ERROR_UNAVAILABLE;
+  }
   // `work` with that handler around it, for the worker's timers too.
-  std::function<void()> guarded_job(const char* event, std::function<void()> work);
+  template <typename Work>
+  auto guarded_job(const char* event, Work&& work) {
+    return [this, event, work = std::forward<Work>(work)]() mutable {
+      try {
+        work();
+      } catch (...) {
+        log_job_failure(event, std::current_exception());
+      }
+    };
+  }
+  void log_job_failure(const char* event, std::exception_ptr failure);
   thp_status refuse(const char* event, const std::string& reason);
   // Logs what the boundary repaired or dropped in the host's data (session_details.hpp).
   void log_adjustments(const char* event, const std::vector<std::string>& adjustments);
