@@ -1,4 +1,4 @@
-#include "jwt_assertion.hpp"
+#include "auth/jwt_assertion.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "base64url.hpp"
-#include "secret_file.hpp"
+#include "auth/base64url.hpp"
+#include "client/secret_file.hpp"
 
 namespace alliance::fhir::auth {
 

@@ -1,10 +1,10 @@
-#include "smart_configuration.hpp"
+#include "auth/smart_configuration.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "json_reader.hpp"
+#include "reading/json_reader.hpp"
 
 namespace alliance::fhir::auth {
 

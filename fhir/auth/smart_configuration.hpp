@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "https_client.hpp"
-#include "jwt_assertion.hpp"
+#include "client/https_client.hpp"
+#include "auth/jwt_assertion.hpp"
 
 namespace alliance::fhir::auth {
 

@@ -1,12 +1,12 @@
-#include "token_response.hpp"
+#include "auth/token_response.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "json_reader.hpp"
-#include "smart_configuration.hpp"
+#include "reading/json_reader.hpp"
+#include "auth/smart_configuration.hpp"
 
 namespace alliance::fhir::auth {
 

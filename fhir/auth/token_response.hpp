@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "token_source.hpp"
+#include "auth/token_source.hpp"
 
 namespace alliance::fhir::auth {
 

@@ -1,4 +1,4 @@
-#include "token_source.hpp"
+#include "auth/token_source.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -8,9 +8,9 @@
 #include <chrono>
 #include <vector>
 
-#include "io_context_wake.hpp"
-#include "smart_configuration.hpp"
-#include "token_response.hpp"
+#include "client/io_context_wake.hpp"
+#include "auth/smart_configuration.hpp"
+#include "auth/token_response.hpp"
 
 namespace alliance::fhir::auth {
 

@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "https_client.hpp"
-#include "jwt_assertion.hpp"
+#include "client/https_client.hpp"
+#include "auth/jwt_assertion.hpp"
 
 namespace alliance::fhir::auth {
 

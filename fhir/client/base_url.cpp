@@ -1,4 +1,4 @@
-#include "base_url.hpp"
+#include "client/base_url.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>

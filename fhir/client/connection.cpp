@@ -1,4 +1,4 @@
-#include "connection.hpp"
+#include "client/connection.hpp"
 
 #include <netdb.h>
 #include <openssl/ssl.h>
@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "io_context_wake.hpp"
+#include "client/io_context_wake.hpp"
 
 namespace alliance::fhir::detail {
 

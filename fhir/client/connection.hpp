@@ -9,10 +9,10 @@
 #include <memory>
 #include <optional>
 
-#include "base_url.hpp"
-#include "https_client.hpp"
-#include "outgoing_request.hpp"
-#include "transport_error.hpp"
+#include "client/base_url.hpp"
+#include "client/https_client.hpp"
+#include "client/outgoing_request.hpp"
+#include "client/transport_error.hpp"
 
 namespace boost::asio {
 class io_context;

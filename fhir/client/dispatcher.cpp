@@ -1,9 +1,9 @@
-#include "dispatcher.hpp"
+#include "client/dispatcher.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include "io_context_wake.hpp"
+#include "client/io_context_wake.hpp"
 
 namespace alliance::fhir::detail {
 

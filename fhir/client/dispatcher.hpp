@@ -13,9 +13,9 @@
 #include <memory>
 #include <mutex>
 
-#include "connection.hpp"
-#include "https_client.hpp"
-#include "outgoing_request.hpp"
+#include "client/connection.hpp"
+#include "client/https_client.hpp"
+#include "client/outgoing_request.hpp"
 
 namespace boost::asio {
 class io_context;

@@ -1,12 +1,12 @@
-#include "https_client.hpp"
+#include "client/https_client.hpp"
 
 #include <cstdint>
 #include <exception>
 #include <limits>
 
-#include "base_url.hpp"
-#include "dispatcher.hpp"
-#include "tls_context.hpp"
+#include "client/base_url.hpp"
+#include "client/dispatcher.hpp"
+#include "client/tls_context.hpp"
 
 namespace alliance::fhir {
 

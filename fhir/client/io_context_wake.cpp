@@ -1,4 +1,4 @@
-#include "io_context_wake.hpp"
+#include "client/io_context_wake.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <mutex>

@@ -1,7 +1,7 @@
 // Waking the thread that runs an io_context when work is posted to it from another
 // thread. Asio wakes a thread that sleeps inside the io_context (in epoll); but the
 // plugin's worker, when nothing is outstanding, sleeps on its own condition variable
-// instead (a hook wakes that at a fraction of the cost: plugin/src/worker.hpp), where
+// instead (a hook wakes that at a fraction of the cost: plugin/runtime/worker.hpp), where
 // a post from another thread would not reach it. So every entry point of this layer
 // that may be called from any thread (HttpsClient::send, cancel_all and its
 // destructor, TokenSource::get and invalidate, a name lookup's answer) posts, then

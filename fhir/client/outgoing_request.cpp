@@ -1,4 +1,4 @@
-#include "outgoing_request.hpp"
+#include "client/outgoing_request.hpp"
 
 #include <algorithm>
 #include <array>

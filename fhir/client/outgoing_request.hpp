@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "base_url.hpp"
-#include "https_client.hpp"
+#include "client/base_url.hpp"
+#include "client/https_client.hpp"
 
 namespace alliance::fhir::detail {
 

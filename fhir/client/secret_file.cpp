@@ -1,4 +1,4 @@
-#include "secret_file.hpp"
+#include "client/secret_file.hpp"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>

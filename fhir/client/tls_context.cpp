@@ -1,4 +1,4 @@
-#include "tls_context.hpp"
+#include "client/tls_context.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "secret_file.hpp"
+#include "client/secret_file.hpp"
 
 namespace alliance::fhir::detail {
 

@@ -1,4 +1,4 @@
-#include "transport_error.hpp"
+#include "client/transport_error.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <string>
 
-#include "https_client.hpp"
+#include "client/https_client.hpp"
 
 namespace boost::system {
 class error_code;

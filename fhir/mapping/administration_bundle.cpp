@@ -1,11 +1,10 @@
-#include "administration_bundle.hpp"
+#include "mapping/administration_bundle.hpp"
 
 #include <algorithm>
 #include <map>
 #include <set>
 
-#include "scoring.hpp"
-#include "uuid.hpp"
+#include "mapping/uuid.hpp"
 
 namespace alliance::fhir {
 
@@ -152,7 +151,7 @@ json questionnaire_response(const Administration& administration, const MeasureD
   return response;
 }
 
-const Flag* find_flag(const ScoredMeasure& scored, const std::string& code) {
+const Flag* find_flag(const ScoredMeasure& scored, FlagCode code) {
   for (const Flag& flag : scored.flags) {
     if (flag.code == code) return &flag;
   }
@@ -187,38 +186,38 @@ json interpretations(json& observation, const ScoredMeasure& scored) {
   json result = json::array();
   add_cutoff(result, observation, scored);
   // The codes already said by a coded concept above or below, so not repeated as flags.
-  std::set<std::string> represented = {"clinical-range", "alliance-concern"};
+  std::set<FlagCode> represented = {FlagCode::clinical_range, FlagCode::alliance_concern};
   // Reliable change since intake: v3 U / D ("significant change up / down").
-  if (const Flag* up = find_flag(scored, "reliable-improvement")) {
+  if (const Flag* up = find_flag(scored, FlagCode::reliable_improvement)) {
     result.push_back(concept_of(kInterpretation, "U", "Significant change up", up->text));
     represented.insert(up->code);
-  } else if (const Flag* down = find_flag(scored, "reliable-deterioration")) {
+  } else if (const Flag* down = find_flag(scored, FlagCode::reliable_deterioration)) {
     result.push_back(concept_of(kInterpretation, "D", "Significant change down", down->text));
     represented.insert(down->code);
   }
   if (scored.outcome_category) {
     const std::string code = outcome_category_code(*scored.outcome_category);
     const std::string words = outcome_category_words(*scored.outcome_category);
-    const Flag* significant = find_flag(scored, "clinically-significant-change");
+    const Flag* significant = find_flag(scored, FlagCode::clinically_significant_change);
     result.push_back(concept_of(kOutcomeCodeSystem, code, words,
                                 significant != nullptr ? significant->text : "Outcome since intake: " + words));
     if (significant != nullptr) represented.insert(significant->code);
   }
   if (scored.on_track) {
     const std::string expected = scored.expected_total ? format_tenths(*scored.expected_total) : std::string("?");
-    const Flag* off = find_flag(scored, "off-track");
+    const Flag* off = find_flag(scored, FlagCode::off_track);
     std::string text = *scored.on_track ? "On track: the expected response at this session is " + expected
                                         : "Off track: the expected response at this session is " + expected;
     if (!*scored.on_track && off != nullptr) text = off->text;
     result.push_back(concept_of(kExpectedResponseCodeSystem, *scored.on_track ? "on-track" : "off-track",
                                 *scored.on_track ? "On track" : "Off track", text));
-    represented.insert("off-track");
+    represented.insert(FlagCode::off_track);
   }
   // Every other finding (SRS item check-in, alliance drop, change since last session,
   // and any the scoring adds later) as the project's flag code with its words.
   for (const Flag& flag : scored.flags) {
     if (represented.count(flag.code) != 0) continue;
-    result.push_back(concept_of(kFlagCodeSystem, flag.code, "", flag.text));
+    result.push_back(concept_of(kFlagCodeSystem, to_string(flag.code), "", flag.text));
   }
   return result;
 }

@@ -18,8 +18,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "administration.hpp"
-#include "measure_definition.hpp"
+#include "measures/administration.hpp"
+#include "measures/measure_definition.hpp"
 
 namespace alliance::fhir {
 

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "json_reader.hpp"
-#include "scoring.hpp"
+#include "reading/json_reader.hpp"
+#include "measures/scores.hpp"
 
 namespace alliance::fhir {
 
@@ -63,25 +63,5 @@ inline constexpr int kHistoryPageMaximumDepth = kServerAnswerMaximumDepth;
 //  - valueQuantity.value a number from 0 to 40.
 // Entries with search.mode "include" or "outcome" are skipped too.
 HistoryPage read_observation_history(std::string_view body);
-
-// The store's history of one measure combined with the server's points.
-//
-// Accepted server points: of `measure_code` exactly, taken strictly before `before`
-// (RFC 3339; empty means no bound, unreadable means none are accepted), and whose
-// identifier system is not `own_identifier_system` (this plugin's results are already
-// in the store; points without an identifier count as another site's). A point repeated
-// with the same identifier (e.g. on two pages) counts once.
-//
-// Intake is the earliest of the store's intake and the accepted points, previous the
-// latest of the store's previous and the accepted points (on equal times the store's
-// wins). A store intake (or previous) without a readable time, from rows older than
-// those times, is kept as it is: nothing says a server point came before (after) it.
-//
-// earlier_administrations and earlier_sessions each grow by the number of accepted
-// points. For the sessions that is an approximation: a server point is taken as one
-// session of its own, since another site's sessions cannot be told apart from here.
-MeasureHistory merge_history(const MeasureHistory& local, const std::vector<HistoryPoint>& server,
-                             const std::string& measure_code, const std::string& own_identifier_system,
-                             const std::string& before);
 
 }  // namespace alliance::fhir

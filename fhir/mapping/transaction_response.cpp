@@ -1,9 +1,9 @@
-#include "transaction_response.hpp"
+#include "mapping/transaction_response.hpp"
 
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "json_reader.hpp"
+#include "reading/json_reader.hpp"
 
 namespace alliance::fhir {
 

@@ -1,4 +1,4 @@
-#include "date_time.hpp"
+#include "reading/date_time.hpp"
 
 #include <algorithm>
 #include <sstream>

@@ -1,4 +1,4 @@
-#include "json_reader.hpp"
+#include "reading/json_reader.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
-#include "capability_report.hpp"
+#include "alliancectl/capability_report.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "json_reader.hpp"
+#include "reading/json_reader.hpp"
 
 namespace alliance::control {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "configuration.hpp"
+#include "configuration/configuration.hpp"
 
 namespace alliance::control {
 

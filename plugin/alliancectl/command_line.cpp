@@ -1,4 +1,4 @@
-#include "command_line.hpp"
+#include "alliancectl/command_line.hpp"
 
 #include <algorithm>
 #include <array>

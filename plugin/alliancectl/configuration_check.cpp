@@ -1,18 +1,18 @@
-#include "configuration_check.hpp"
+#include "alliancectl/configuration_check.hpp"
 
 #include <fstream>
 #include <sstream>
 #include <string>
 
-#include "expected_response.hpp"
-#include "https_client.hpp"
-#include "https_client_settings.hpp"
-#include "measure_library.hpp"
-#include "outbox_keys.hpp"
-#include "smart_settings.hpp"
-#include "terminal_text.hpp"
-#include "token_source.hpp"
-#include "worker.hpp"
+#include "scoring/expected_response.hpp"
+#include "client/https_client.hpp"
+#include "configuration/https_client_settings.hpp"
+#include "measures/measure_library.hpp"
+#include "store/outbox_keys.hpp"
+#include "alliancectl/smart_settings.hpp"
+#include "alliancectl/terminal_text.hpp"
+#include "auth/token_source.hpp"
+#include "runtime/worker.hpp"
 
 namespace alliance::control {
 

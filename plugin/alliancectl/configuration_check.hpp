@@ -7,7 +7,7 @@
 #include <ostream>
 #include <vector>
 
-#include "configuration.hpp"
+#include "configuration/configuration.hpp"
 
 namespace alliance::control {
 

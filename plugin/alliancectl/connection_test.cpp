@@ -1,4 +1,4 @@
-#include "connection_test.hpp"
+#include "alliancectl/connection_test.hpp"
 
 #include <chrono>
 #include <future>
@@ -7,13 +7,13 @@
 #include <ostream>
 #include <vector>
 
-#include "capability_report.hpp"
-#include "https_client_settings.hpp"
-#include "scope_check.hpp"
-#include "smart_settings.hpp"
-#include "terminal_text.hpp"
-#include "token_response.hpp"
-#include "worker.hpp"
+#include "alliancectl/capability_report.hpp"
+#include "configuration/https_client_settings.hpp"
+#include "alliancectl/scope_check.hpp"
+#include "alliancectl/smart_settings.hpp"
+#include "alliancectl/terminal_text.hpp"
+#include "auth/token_response.hpp"
+#include "runtime/worker.hpp"
 
 namespace alliance::control {
 

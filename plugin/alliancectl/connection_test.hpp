@@ -7,9 +7,9 @@
 #include <iosfwd>
 #include <string>
 
-#include "configuration.hpp"
-#include "https_client.hpp"
-#include "token_source.hpp"
+#include "configuration/configuration.hpp"
+#include "client/https_client.hpp"
+#include "auth/token_source.hpp"
 
 namespace alliance::control {
 

@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "command_line.hpp"
-#include "configuration_check.hpp"
-#include "connection_test.hpp"
-#include "store_commands.hpp"
-#include "terminal_text.hpp"
+#include "alliancectl/command_line.hpp"
+#include "alliancectl/configuration_check.hpp"
+#include "alliancectl/connection_test.hpp"
+#include "alliancectl/store_commands.hpp"
+#include "alliancectl/terminal_text.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "scope_check.hpp"
+#include "alliancectl/scope_check.hpp"
 
 #include <algorithm>
 #include <optional>

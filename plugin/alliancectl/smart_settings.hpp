@@ -1,8 +1,8 @@
 // fhir.smart as the token source takes it (the same fields Delivery passes).
 #pragma once
 
-#include "configuration.hpp"
-#include "token_source.hpp"
+#include "configuration/configuration.hpp"
+#include "auth/token_source.hpp"
 
 namespace alliance::control {
 

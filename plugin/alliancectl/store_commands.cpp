@@ -1,4 +1,4 @@
-#include "store_commands.hpp"
+#include "alliancectl/store_commands.hpp"
 
 #include <chrono>
 #include <functional>
@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "outbox_keys.hpp"
-#include "store.hpp"
-#include "terminal_text.hpp"
-#include "utc_clock.hpp"
+#include "store/outbox_keys.hpp"
+#include "store/store.hpp"
+#include "alliancectl/terminal_text.hpp"
+#include "reading/utc_clock.hpp"
 
 namespace alliance::control {
 

@@ -9,7 +9,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "configuration.hpp"
+#include "configuration/configuration.hpp"
 
 namespace alliance::control {
 

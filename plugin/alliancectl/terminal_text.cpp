@@ -1,4 +1,4 @@
-#include "terminal_text.hpp"
+#include "alliancectl/terminal_text.hpp"
 
 #include <cstdint>
 

@@ -2,7 +2,7 @@
 # self-contained and a template edit triggers a rebuild. Run with -P and:
 #   OUTPUT=<file.cpp>  INPUTS=<a.html;b.html>
 set(source "// Generated from plugin/panels/*.html by embed_panels.cmake. Do not edit.\n")
-string(APPEND source "#include \"panel_templates.hpp\"\n\nnamespace alliance {\n\n")
+string(APPEND source "#include \"panels/panel_templates.hpp\"\n\nnamespace alliance {\n\n")
 foreach(input IN LISTS INPUTS)
   get_filename_component(name "${input}" NAME_WE)
   file(READ "${input}" content)

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "fhir_server.hpp"
-#include "outbox_keys.hpp"
+#include "store/outbox_keys.hpp"
 #include "scenario_run.hpp"
-#include "store.hpp"
+#include "store/store.hpp"
 
 using nlohmann::json;
 using namespace alliance::integration;

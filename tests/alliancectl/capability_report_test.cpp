@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "capability_report.hpp"
+#include "alliancectl/capability_report.hpp"
 
 using namespace alliance::control;
 

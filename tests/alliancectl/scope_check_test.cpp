@@ -1,8 +1,8 @@
 // Which needed SMART scopes a grant leaves out, and how test-connection reports it.
 #include <doctest/doctest.h>
 
-#include "connection_test.hpp"
-#include "scope_check.hpp"
+#include "alliancectl/connection_test.hpp"
+#include "alliancectl/scope_check.hpp"
 
 using namespace alliance::control;
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "terminal_text.hpp"
+#include "alliancectl/terminal_text.hpp"
 
 using alliance::control::terminal_text;
 

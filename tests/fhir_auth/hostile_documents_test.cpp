@@ -5,8 +5,8 @@
 #include <string>
 
 #include "../resource_use.hpp"
-#include "smart_configuration.hpp"
-#include "token_response.hpp"
+#include "auth/smart_configuration.hpp"
+#include "auth/token_response.hpp"
 
 using namespace alliance::fhir::auth;
 using alliance::testing::resource_use;

@@ -4,8 +4,8 @@
 
 #include <set>
 
-#include "base64url.hpp"
-#include "jwt_assertion.hpp"
+#include "auth/base64url.hpp"
+#include "auth/jwt_assertion.hpp"
 #include "test_support.hpp"
 
 using namespace alliance::fhir::auth;

@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "jwt_assertion.hpp"
+#include "auth/jwt_assertion.hpp"
 #include "test_support.hpp"
 
 using namespace alliance::fhir::auth;

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "smart_configuration.hpp"
+#include "auth/smart_configuration.hpp"
 
 using namespace alliance::fhir::auth;
 

@@ -17,7 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "base64url.hpp"
+#include "auth/base64url.hpp"
 
 namespace alliance::fhir::auth::testing {
 

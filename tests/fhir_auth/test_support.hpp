@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "https_client.hpp"
-#include "token_source.hpp"
+#include "client/https_client.hpp"
+#include "auth/token_source.hpp"
 
 namespace alliance::fhir::auth::testing {
 

@@ -1,7 +1,7 @@
 // Reading the token endpoint's answers, the form sent to it and the renewal margin.
 #include <doctest/doctest.h>
 
-#include "token_response.hpp"
+#include "auth/token_response.hpp"
 
 using namespace alliance::fhir::auth;
 using namespace std::chrono_literals;

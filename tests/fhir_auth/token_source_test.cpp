@@ -9,9 +9,9 @@
 #include <regex>
 #include <thread>
 
-#include "smart_configuration.hpp"
+#include "auth/smart_configuration.hpp"
 #include "test_support.hpp"
-#include "token_source.hpp"
+#include "auth/token_source.hpp"
 
 using namespace alliance::fhir;
 using namespace alliance::fhir::auth;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "client_runner.hpp"
-#include "https_client.hpp"
+#include "client/https_client.hpp"
 #include "test_server.hpp"
 
 using namespace alliance::fhir;

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "https_client.hpp"
+#include "client/https_client.hpp"
 
 namespace alliance::fhir::testing {
 

@@ -5,7 +5,7 @@
 #include <functional>
 
 #include "client_runner.hpp"
-#include "https_client.hpp"
+#include "client/https_client.hpp"
 #include "test_server.hpp"
 
 using namespace alliance::fhir;

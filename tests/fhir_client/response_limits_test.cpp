@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "client_runner.hpp"
-#include "https_client.hpp"
+#include "client/https_client.hpp"
 #include "test_server.hpp"
 
 using namespace alliance::fhir;

@@ -5,8 +5,9 @@
 #include <set>
 #include <sstream>
 
-#include "administration_bundle.hpp"
-#include "measure_library.hpp"
+#include "mapping/administration_bundle.hpp"
+#include "measures/measure_library.hpp"
+#include "scoring/scoring.hpp"
 
 using namespace alliance;
 using alliance::fhir::administration_bundle;

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "date_time.hpp"
+#include "reading/date_time.hpp"
 
 using namespace alliance::fhir;
 using namespace std::chrono_literals;

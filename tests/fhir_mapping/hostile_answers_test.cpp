@@ -6,8 +6,8 @@
 #include <string>
 
 #include "../resource_use.hpp"
-#include "observation_history.hpp"
-#include "transaction_response.hpp"
+#include "mapping/observation_history.hpp"
+#include "mapping/transaction_response.hpp"
 
 using namespace alliance::fhir;
 using alliance::testing::resource_use;

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "json_reader.hpp"
+#include "reading/json_reader.hpp"
 
 using namespace alliance::fhir;
 

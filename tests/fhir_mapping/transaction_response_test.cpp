@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "transaction_response.hpp"
+#include "mapping/transaction_response.hpp"
 
 using namespace alliance::fhir;
 

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "uuid.hpp"
+#include "mapping/uuid.hpp"
 
 TEST_SUITE("fhir_mapping") {
   TEST_CASE("name-based UUIDs match the RFC 4122 version 5 definition") {

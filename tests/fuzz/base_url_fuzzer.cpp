@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "base_url.hpp"
+#include "client/base_url.hpp"
 #include "fuzz_check.hpp"
 
 namespace {

@@ -1,11 +1,11 @@
-// parse_configuration (plugin/src/configuration.cpp): the plugin's configuration file.
+// parse_configuration (plugin/configuration/configuration.cpp): the plugin's configuration file.
 // Relative paths resolve against a folder that does not exist, so the files it checks
 // are not found (absolute ones are only opened for reading, never written).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "configuration.hpp"
+#include "configuration/configuration.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

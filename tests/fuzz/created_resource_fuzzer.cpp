@@ -1,4 +1,4 @@
-// created_resource_id (plugin/src/created_resource.cpp): the id a FHIR server gave a
+// created_resource_id (fhir/mapping/created_resource.cpp): the id a FHIR server gave a
 // Questionnaire (or an Observation, one by one) it created. The input's first line is
 // the Location header, the rest the body.
 #include <algorithm>
@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "created_resource.hpp"
+#include "mapping/created_resource.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);

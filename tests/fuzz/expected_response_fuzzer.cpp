@@ -1,11 +1,11 @@
-// ExpectedResponseTable::parse (plugin/src/expected_response.cpp): a clinic's expected
+// ExpectedResponseTable::parse (plugin/scoring/expected_response.cpp): a clinic's expected
 // treatment response table; a table that loads is then looked up.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "expected_response.hpp"
+#include "scoring/expected_response.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

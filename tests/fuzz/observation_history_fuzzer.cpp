@@ -6,9 +6,10 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "measure_definition.hpp"
-#include "observation_history.hpp"
-#include "utc_clock.hpp"
+#include "measures/measure_definition.hpp"
+#include "mapping/observation_history.hpp"
+#include "scoring/history_merge.hpp"
+#include "reading/utc_clock.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
@@ -26,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   local.intake_total = 250;
   local.intake_at = "2026-01-05T10:00:00.000Z";
   const alliance::MeasureHistory merged =
-      alliance::fhir::merge_history(local, page.points, "ORS", "https://fhir.alliance-plugin.org/sid/administration",
+      alliance::merge_history(local, page.points, "ORS", "https://fhir.alliance-plugin.org/sid/administration",
                                     "2026-12-01T00:00:00Z");
   FUZZ_CHECK(merged.earlier_administrations >= local.earlier_administrations);
   return 0;

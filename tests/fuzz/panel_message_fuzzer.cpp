@@ -1,4 +1,4 @@
-// parse_panel_message (plugin/src/panel_message.cpp): what a client's measure panel
+// parse_panel_message (plugin/panels/panel_message.cpp): what a client's measure panel
 // posts, from a web page. Each input is read for every shipped measure in the default
 // language, so the "measure" field always matches one of them.
 #include <cstddef>
@@ -7,8 +7,8 @@
 #include <variant>
 
 #include "fuzz_check.hpp"
-#include "measure_library.hpp"
-#include "panel_message.hpp"
+#include "measures/measure_library.hpp"
+#include "panels/panel_message.hpp"
 
 namespace {
 

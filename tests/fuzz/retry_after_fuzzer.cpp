@@ -1,11 +1,11 @@
-// parse_retry_after (plugin/src/delivery_policy.cpp): a FHIR server's Retry-After
+// parse_retry_after (plugin/delivery/delivery_policy.cpp): a FHIR server's Retry-After
 // header, as seconds or as an HTTP date.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "delivery_policy.hpp"
+#include "delivery/delivery_policy.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,4 +1,4 @@
-// copy_session (plugin/src/session_details.cpp): what a host passes at session_started,
+// copy_session (plugin/abi/host_copy.cpp): what a host passes at session_started,
 // the ABI's borrowed thp_session and thp_participant structs, built from the input.
 // Every string is its own heap block of exactly its length and every participant is
 // exactly its struct_size long, so that AddressSanitizer sees any read past either.
@@ -14,8 +14,9 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "host_text.hpp"
-#include "session_details.hpp"
+#include "abi/host_text.hpp"
+#include "abi/host_copy.hpp"
+#include "session/session_details.hpp"
 
 namespace {
 

@@ -12,19 +12,19 @@
 #include <mutex>
 #include <thread>
 
-#include "configuration.hpp"
-#include "delivery.hpp"
-#include "fault_injection.hpp"
+#include "configuration/configuration.hpp"
+#include "delivery/delivery.hpp"
+#include "runtime/fault_injection.hpp"
 #include "fhir_server.hpp"
-#include "host_gateway.hpp"
-#include "measure_library.hpp"
-#include "outbox_keys.hpp"
+#include "abi/host_gateway.hpp"
+#include "measures/measure_library.hpp"
+#include "store/outbox_keys.hpp"
 #include "scenario_run.hpp"
-#include "scoring.hpp"
-#include "store.hpp"
-#include "utc_clock.hpp"
-#include "uuid.hpp"
-#include "worker.hpp"
+#include "scoring/scoring.hpp"
+#include "store/store.hpp"
+#include "reading/utc_clock.hpp"
+#include "mapping/uuid.hpp"
+#include "runtime/worker.hpp"
 
 using namespace alliance;
 using namespace alliance::integration;

@@ -12,9 +12,9 @@
 #include <future>
 
 #include "host_sim_process.hpp"
-#include "https_client.hpp"
-#include "token_source.hpp"
-#include "worker.hpp"
+#include "client/https_client.hpp"
+#include "auth/token_source.hpp"
+#include "runtime/worker.hpp"
 
 namespace alliance::integration {
 

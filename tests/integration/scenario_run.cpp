@@ -7,8 +7,8 @@
 #include <doctest/doctest.h>
 
 #include "log_privacy.hpp"
-#include "outbox_keys.hpp"
-#include "store.hpp"
+#include "store/outbox_keys.hpp"
+#include "store/store.hpp"
 
 #include <unistd.h>
 

@@ -8,9 +8,11 @@
 #include <mutex>
 
 #include "fhir_server.hpp"
-#include "https_client.hpp"
-#include "server_history.hpp"
-#include "worker.hpp"
+#include "client/https_client.hpp"
+#include "client/search.hpp"
+#include "delivery/server_history.hpp"
+#include "scoring/history_merge.hpp"
+#include "runtime/worker.hpp"
 
 using namespace alliance::integration;
 using alliance::FhirConfiguration;
@@ -162,7 +164,7 @@ TEST_SUITE("integration") {
     local.intake_total = local.previous_total = 220;
     local.intake_at = local.previous_at = "2026-01-26T10:00:00.000Z";
     const alliance::MeasureHistory merged =
-        alliance::fhir::merge_history(local, points, "ORS", kOwnSite, "2026-02-02T10:00:00.000Z");
+        alliance::merge_history(local, points, "ORS", kOwnSite, "2026-02-02T10:00:00.000Z");
     CHECK(merged.intake_total == 142);
     CHECK(merged.previous_total == 220);
     CHECK(merged.earlier_administrations == 3);
@@ -241,18 +243,18 @@ TEST_SUITE("unit") {
 
   TEST_CASE("server history: next links are followed only below the base URL of the same server") {
     const std::string base = "https://ehr.example.org/fhir/R4";
-    CHECK(alliance::next_page_target(base, "https://ehr.example.org/fhir/R4/Observation?a=1&_offset=2") ==
+    CHECK(alliance::fhir::next_page_target(base, "https://ehr.example.org/fhir/R4/Observation?a=1&_offset=2") ==
           "Observation?a=1&_offset=2");
-    CHECK(alliance::next_page_target(base, "https://EHR.example.org:443/fhir/R4/Observation?a=%7C") ==
+    CHECK(alliance::fhir::next_page_target(base, "https://EHR.example.org:443/fhir/R4/Observation?a=%7C") ==
           "Observation?a=%7C");
-    CHECK(alliance::next_page_target(base, "https://ehr.example.org/fhir/R4?_getpages=x") == "?_getpages=x");
-    CHECK(alliance::next_page_target(base, "https://evil.example.org/fhir/R4/Observation?a=1").empty());
-    CHECK(alliance::next_page_target(base, "https://ehr.example.org:8443/fhir/R4/Observation?a=1").empty());
-    CHECK(alliance::next_page_target(base, "http://ehr.example.org/fhir/R4/Observation?a=1").empty());
-    CHECK(alliance::next_page_target(base, "https://ehr.example.org/fhir/R4x/Observation").empty());
-    CHECK(alliance::next_page_target(base, "https://ehr.example.org/other/Observation").empty());
-    CHECK(alliance::next_page_target(base, "https://user@ehr.example.org/fhir/R4/Observation").empty());
-    CHECK(alliance::next_page_target(base, "/fhir/R4/Observation?a=1").empty());
-    CHECK(alliance::next_page_target(base, "not a url").empty());
+    CHECK(alliance::fhir::next_page_target(base, "https://ehr.example.org/fhir/R4?_getpages=x") == "?_getpages=x");
+    CHECK(alliance::fhir::next_page_target(base, "https://evil.example.org/fhir/R4/Observation?a=1").empty());
+    CHECK(alliance::fhir::next_page_target(base, "https://ehr.example.org:8443/fhir/R4/Observation?a=1").empty());
+    CHECK(alliance::fhir::next_page_target(base, "http://ehr.example.org/fhir/R4/Observation?a=1").empty());
+    CHECK(alliance::fhir::next_page_target(base, "https://ehr.example.org/fhir/R4x/Observation").empty());
+    CHECK(alliance::fhir::next_page_target(base, "https://ehr.example.org/other/Observation").empty());
+    CHECK(alliance::fhir::next_page_target(base, "https://user@ehr.example.org/fhir/R4/Observation").empty());
+    CHECK(alliance::fhir::next_page_target(base, "/fhir/R4/Observation?a=1").empty());
+    CHECK(alliance::fhir::next_page_target(base, "not a url").empty());
   }
 }

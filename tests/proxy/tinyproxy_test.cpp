@@ -9,7 +9,7 @@
 #include <string>
 
 #include "client_runner.hpp"
-#include "https_client.hpp"
+#include "client/https_client.hpp"
 #include "test_server.hpp"
 
 using namespace alliance::fhir;

@@ -6,7 +6,7 @@
 #include <regex>
 #include <string>
 
-#include "panels.hpp"
+#include "panels/panels.hpp"
 
 using namespace alliance;
 

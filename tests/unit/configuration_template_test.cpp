@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "configuration.hpp"
+#include "configuration/configuration.hpp"
 #include "test_support.hpp"
 
 using namespace alliance;

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "configuration.hpp"
+#include "configuration/configuration.hpp"
 #include "test_support.hpp"
 
 using namespace alliance;

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "created_resource.hpp"
+#include "mapping/created_resource.hpp"
 
 using alliance::created_resource_id;
 

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "delivery_policy.hpp"
+#include "delivery/delivery_policy.hpp"
 
 using namespace alliance;
 using namespace std::chrono_literals;

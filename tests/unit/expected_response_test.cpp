@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "expected_response.hpp"
+#include "scoring/expected_response.hpp"
 #include "test_support.hpp"
 
 using namespace alliance;

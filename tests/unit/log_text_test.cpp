@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "log_text.hpp"
+#include "runtime/log_text.hpp"
 
 using alliance::log_value;
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "measure_library.hpp"
+#include "measures/measure_library.hpp"
 #include "test_support.hpp"
 
 using namespace alliance;

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "measure_selection.hpp"
-#include "session_details.hpp"
+#include "session/measure_selection.hpp"
+#include "session/session_details.hpp"
 
 using namespace alliance;
 

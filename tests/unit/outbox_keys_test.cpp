@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "outbox_keys.hpp"
+#include "store/outbox_keys.hpp"
 #include "test_support.hpp"
 
 using alliance::OutboxKeys;

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "panel_message.hpp"
+#include "panels/panel_message.hpp"
 #include "test_support.hpp"
 
 using namespace alliance;

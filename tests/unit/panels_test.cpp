@@ -4,7 +4,7 @@
 #include <regex>
 #include <string>
 
-#include "panels.hpp"
+#include "panels/panels.hpp"
 #include "test_support.hpp"
 
 using namespace alliance;

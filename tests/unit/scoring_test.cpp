@@ -4,8 +4,8 @@
 #include <cctype>
 #include <memory>
 
-#include "expected_response.hpp"
-#include "scoring.hpp"
+#include "scoring/expected_response.hpp"
+#include "scoring/scoring.hpp"
 #include "test_support.hpp"
 
 using namespace alliance;
@@ -15,14 +15,14 @@ namespace {
 
 bool has_flag(const ScoredMeasure& scored, const std::string& code) {
   for (const Flag& flag : scored.flags) {
-    if (flag.code == code) return true;
+    if (alliance::to_string(flag.code) == code) return true;
   }
   return false;
 }
 
 const Flag* find_flag(const ScoredMeasure& scored, const std::string& code) {
   for (const Flag& flag : scored.flags) {
-    if (flag.code == code) return &flag;
+    if (alliance::to_string(flag.code) == code) return &flag;
   }
   return nullptr;
 }

@@ -4,8 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "host_text.hpp"
-#include "session_details.hpp"
+#include "abi/host_text.hpp"
+#include "abi/host_copy.hpp"
+#include "session/session_details.hpp"
 
 using namespace alliance;
 

@@ -6,9 +6,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "session_workflow.hpp"
+#include "abi/host_copy.hpp"
+#include "session/session_workflow.hpp"
 #include "test_support.hpp"
-#include "worker.hpp"
+#include "runtime/worker.hpp"
 
 using namespace alliance;
 using alliance::testing::shipped_measures;
@@ -188,6 +189,7 @@ TEST_SUITE("session_workflow") {
     CHECK(therapist[0]["total"] == 21.0);
     CHECK(therapist[0]["concern"] == true);
     CHECK(therapist[0]["flags"][0]["code"] == "clinical-range");
+    CHECK(therapist[0]["flags"][0]["kind"] == "concern");  // how the page shows it comes with it
     // Then the client's trajectory for the graph: one ORS so far, none of the SRS.
     CHECK(therapist[1]["type"] == "trend");
     CHECK(therapist[1]["participant_id"] == "c1");

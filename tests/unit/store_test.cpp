@@ -7,12 +7,12 @@
 #include <utility>
 #include <vector>
 
-#include "administration_codec.hpp"
-#include "outbox_keys.hpp"
-#include "store.hpp"
+#include "store/administration_codec.hpp"
+#include "store/outbox_keys.hpp"
+#include "store/store.hpp"
 #include "test_support.hpp"
-#include "utc_clock.hpp"
-#include "uuid.hpp"
+#include "reading/utc_clock.hpp"
+#include "mapping/uuid.hpp"
 
 #include <fstream>
 

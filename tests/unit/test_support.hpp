@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-#include "measure_library.hpp"
+#include "measures/measure_library.hpp"
 
 namespace alliance::testing {
 

@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "io_context_wake.hpp"
-#include "worker.hpp"
+#include "client/io_context_wake.hpp"
+#include "runtime/worker.hpp"
 
 using alliance::Worker;
 using namespace std::chrono_literals;

@@ -1,0 +1,415 @@
+#include "configuration/configuration.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+
+#include "client/secret_file.hpp"
+#include "reading/json_reader.hpp"
+
+
+namespace alliance {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaximumConfigurationBytes = 256 * 1024;
+constexpr std::size_t kClientKeyLimitBytes = 64 * 1024;  // a PEM private key
+constexpr std::size_t kPasswordLimitBytes = 4 * 1024;
+// The file nests four levels deep (fhir.smart.scopes); deeper is refused at once.
+constexpr int kMaximumConfigurationDepth = 32;
+
+class Reader {
+ public:
+  explicit Reader(std::vector<ConfigurationProblem>& problems) : problems_(problems) {}
+
+  void problem(std::string key, std::string reason) { problems_.push_back({std::move(key), std::move(reason)}); }
+
+  // Reports keys of `object` that are not in `known`.
+  void check_keys(const json& object, const std::string& prefix, std::initializer_list<const char*> known) {
+    for (const auto& [key, value] : object.items()) {
+      bool found = false;
+      for (const char* name : known) found = found || key == name;
+      if (!found) problem(prefix + key, "unknown key");
+    }
+  }
+
+  const json* object(const json& parent, const char* key, const std::string& full_key, bool required) {
+    const auto found = parent.find(key);
+    if (found == parent.end()) {
+      if (required) problem(full_key, "required");
+      return nullptr;
+    }
+    if (!found->is_object()) {
+      problem(full_key, "must be an object");
+      return nullptr;
+    }
+    return &*found;
+  }
+
+  std::optional<std::string> text(const json& parent, const char* key, const std::string& full_key, bool required) {
+    const auto found = parent.find(key);
+    if (found == parent.end()) {
+      if (required) problem(full_key, "required");
+      return std::nullopt;
+    }
+    if (!found->is_string() || found->get_ref<const std::string&>().empty()) {
+      problem(full_key, "must be non-empty text");
+      return std::nullopt;
+    }
+    return found->get<std::string>();
+  }
+
+  // A file the plugin will need to read: checked now, so IT hears about it at start.
+  void readable_file(const std::filesystem::path& file, const std::string& full_key) {
+    std::error_code error;
+    if (std::filesystem::is_directory(file, error)) {
+      problem(full_key, file.string() + " is a folder, not a file");
+      return;
+    }
+    std::ifstream input(file);
+    if (!input) problem(full_key, file.string() + " cannot be read");
+  }
+
+  // A secret file (a key, a password): read now as every secret is read, so that a
+  // link, a file others may read or another account's file is reported at start.
+  SecretFile secret_file(const std::filesystem::path& file, const std::string& full_key, std::size_t limit_bytes) {
+    SecretFile secret = read_secret_file(file.string(), full_key, limit_bytes);
+    if (!secret.error.empty()) {
+      // The reason starts with the setting's name; the problem carries it as its key.
+      std::string reason = secret.error;
+      if (reason.starts_with(full_key + " ")) reason.erase(0, full_key.size() + 1);
+      problem(full_key, std::move(reason));
+    }
+    return secret;
+  }
+
+  // A whole number within [minimum, maximum].
+  template <typename Number>
+  void whole_number(const json& parent, const char* key, const std::string& full_key, Number minimum, Number maximum,
+                    Number& out) {
+    const auto found = parent.find(key);
+    if (found == parent.end()) return;
+    if (!found->is_number_integer() || found->get<long long>() < static_cast<long long>(minimum) ||
+        found->get<long long>() > static_cast<long long>(maximum)) {
+      problem(full_key, "must be a whole number from " + std::to_string(minimum) + " to " + std::to_string(maximum));
+      return;
+    }
+    out = static_cast<Number>(found->get<long long>());
+  }
+
+  // true or false.
+  void flag(const json& parent, const char* key, const std::string& full_key, bool& out) {
+    const auto found = parent.find(key);
+    if (found == parent.end()) return;
+    if (!found->is_boolean()) {
+      problem(full_key, "must be true or false");
+      return;
+    }
+    out = found->get<bool>();
+  }
+
+  // A score in points (one decimal) within [minimum, maximum], stored in tenths.
+  void score(const json& parent, const char* key, const std::string& full_key, Tenths minimum, Tenths maximum,
+             Tenths& out) {
+    const auto found = parent.find(key);
+    if (found == parent.end()) return;
+    const std::string range = "must be a number from " + format_tenths(minimum) + " to " + format_tenths(maximum) +
+                              " with at most one decimal";
+    if (!found->is_number()) {
+      problem(full_key, range);
+      return;
+    }
+    const double points = found->get<double>();
+    const double scaled = points * 10.0;
+    if (!std::isfinite(scaled) || std::fabs(scaled - std::round(scaled)) > 1e-6 ||
+        scaled < static_cast<double>(minimum) - 1e-6 || scaled > static_cast<double>(maximum) + 1e-6) {
+      problem(full_key, range);
+      return;
+    }
+    out = static_cast<Tenths>(std::round(scaled));
+  }
+
+ private:
+  std::vector<ConfigurationProblem>& problems_;
+};
+
+std::filesystem::path resolve(const std::string& value, const std::filesystem::path& origin) {
+  std::filesystem::path path(value);
+  if (path.is_absolute() || origin.empty()) return path;
+  return origin.parent_path() / path;
+}
+
+}  // namespace
+
+ConfigurationResult parse_configuration(std::string_view text, const std::filesystem::path& origin) {
+  ConfigurationResult result;
+  Reader reader(result.problems);
+  if (text.size() > kMaximumConfigurationBytes) {
+    reader.problem("(file)", "larger than 256 KiB");
+    return result;
+  }
+  // Comments are allowed (// and /* */) so that the shipped template can explain every
+  // key where IT edits it; JSON itself has none. Otherwise as strict as a server answer:
+  // a key given twice is refused (a person reads the first, a parser may keep the last),
+  // and so are a NUL byte and text after the object. Errors name the line and column.
+  fhir::JsonReading reading =
+      fhir::read_json(text, fhir::JsonLimits{kMaximumConfigurationBytes, kMaximumConfigurationDepth, true});
+  if (!reading.ok()) {
+    reader.problem("(file)", reading.error);
+    return result;
+  }
+  const json root = std::move(reading.value);
+  if (!root.is_object()) {
+    reader.problem("(file)", "must be a JSON object");
+    return result;
+  }
+  reader.check_keys(root, "", {"store", "measures", "scoring", "fhir", "log_level"});
+
+  Configuration configuration;
+  if (const json* store = reader.object(root, "store", "store", true)) {
+    reader.check_keys(*store, "store.",
+                      {"path", "key_file", "retired_key_files", "payload_retention_days", "trend_retention_days"});
+    if (auto path = reader.text(*store, "path", "store.path", true)) configuration.store_path = resolve(*path, origin);
+    if (auto key = reader.text(*store, "key_file", "store.key_file", true)) {
+      configuration.store_key_file = resolve(*key, origin);
+    }
+    if (const auto retired = store->find("retired_key_files"); retired != store->end()) {
+      if (!retired->is_array()) {
+        reader.problem("store.retired_key_files", "must be a list of key file paths");
+      } else {
+        for (const json& file : *retired) {
+          if (!file.is_string() || file.get_ref<const std::string&>().empty()) {
+            reader.problem("store.retired_key_files", "must be a list of key file paths");
+            break;
+          }
+          configuration.retired_key_files.push_back(resolve(file.get<std::string>(), origin));
+        }
+      }
+    }
+    reader.whole_number(*store, "payload_retention_days", "store.payload_retention_days", 1, 3650,
+                        configuration.payload_retention_days);
+    reader.whole_number(*store, "trend_retention_days", "store.trend_retention_days", 1, 36500,
+                        configuration.trend_retention_days);
+  }
+  if (const json* measures = reader.object(root, "measures", "measures", true)) {
+    reader.check_keys(*measures, "measures.",
+                      {"questionnaire_folder", "default_language", "enabled", "other_rater_measure",
+                       "record_not_completed"});
+    if (auto folder = reader.text(*measures, "questionnaire_folder", "measures.questionnaire_folder", true)) {
+      configuration.questionnaire_folder = resolve(*folder, origin);
+    }
+    SelectionRules& selection = configuration.selection;
+    if (auto language = reader.text(*measures, "default_language", "measures.default_language", false)) {
+      selection.default_language = *language;
+    }
+    const std::string known = "ORS, SRS, CORS, CSRS, YCORS, GSRS, CGSRS";
+    if (const auto enabled = measures->find("enabled"); enabled != measures->end()) {
+      selection.enabled.clear();
+      if (!enabled->is_array()) {
+        reader.problem("measures.enabled", "must be a list of measure codes (" + known + ")");
+      } else {
+        for (const json& code : *enabled) {
+          if (!code.is_string() || !is_measure_code(code.get<std::string>())) {
+            reader.problem("measures.enabled", "unknown measure " + code.dump() + "; the measures are " + known);
+            continue;
+          }
+          selection.enabled.push_back(code.get<std::string>());
+        }
+      }
+    }
+    if (const auto rater = measures->find("other_rater_measure"); rater != measures->end()) {
+      if (!rater->is_string() || (!rater->get_ref<const std::string&>().empty() &&
+                                  family_of(rater->get<std::string>()) != MeasureKind::outcome_rating_scale) ||
+          (!rater->get_ref<const std::string&>().empty() && !is_measure_code(rater->get<std::string>()))) {
+        reader.problem("measures.other_rater_measure", "must be ORS, CORS or YCORS, or \"\" for no other-rater form");
+      } else {
+        selection.other_rater_measure = rater->get<std::string>();
+      }
+    }
+    reader.flag(*measures, "record_not_completed", "measures.record_not_completed", selection.record_not_completed);
+  }
+  if (const json* scoring = reader.object(root, "scoring", "scoring", false)) {
+    reader.check_keys(*scoring, "scoring.",
+                      {"ors_clinical_cutoff", "reliable_change", "srs_alliance_cutoff", "srs_item_cutoff",
+                       "srs_alliance_drop", "age_bands", "expected_treatment_response_file"});
+    ScoringRules& rules = configuration.scoring;
+    if (const json* cutoffs = reader.object(*scoring, "ors_clinical_cutoff", "scoring.ors_clinical_cutoff", false)) {
+      reader.check_keys(*cutoffs, "scoring.ors_clinical_cutoff.", {"adult", "adolescent", "child"});
+      reader.score(*cutoffs, "adult", "scoring.ors_clinical_cutoff.adult", 0, 400, rules.adult_cutoff);
+      reader.score(*cutoffs, "adolescent", "scoring.ors_clinical_cutoff.adolescent", 0, 400, rules.adolescent_cutoff);
+      reader.score(*cutoffs, "child", "scoring.ors_clinical_cutoff.child", 0, 400, rules.child_cutoff);
+    }
+    if (const json* bands = reader.object(*scoring, "age_bands", "scoring.age_bands", false)) {
+      reader.check_keys(*bands, "scoring.age_bands.", {"child_from", "adolescent_from", "adult_from"});
+      reader.whole_number(*bands, "child_from", "scoring.age_bands.child_from", 1, 30, rules.child_from_age);
+      reader.whole_number(*bands, "adolescent_from", "scoring.age_bands.adolescent_from", 1, 30,
+                          rules.adolescent_from_age);
+      reader.whole_number(*bands, "adult_from", "scoring.age_bands.adult_from", 1, 30, rules.adult_from_age);
+      if (!(rules.child_from_age < rules.adolescent_from_age && rules.adolescent_from_age < rules.adult_from_age)) {
+        reader.problem("scoring.age_bands", "must rise: child_from < adolescent_from < adult_from");
+      }
+    }
+    if (auto file = reader.text(*scoring, "expected_treatment_response_file",
+                                "scoring.expected_treatment_response_file", false)) {
+      configuration.expected_response_file = resolve(*file, origin);
+      reader.readable_file(configuration.expected_response_file, "scoring.expected_treatment_response_file");
+    }
+    reader.score(*scoring, "reliable_change", "scoring.reliable_change", 1, 400, rules.reliable_change);
+    reader.score(*scoring, "srs_alliance_cutoff", "scoring.srs_alliance_cutoff", 0, 400, rules.alliance_cutoff);
+    reader.score(*scoring, "srs_item_cutoff", "scoring.srs_item_cutoff", 0, 100, rules.item_cutoff);
+    reader.score(*scoring, "srs_alliance_drop", "scoring.srs_alliance_drop", 1, 400, rules.alliance_drop);
+  }
+  if (const json* fhir = reader.object(root, "fhir", "fhir", false)) {
+    reader.check_keys(*fhir, "fhir.",
+                      {"base_url", "ca_file", "identifier_system", "timeout_seconds", "response_limit_bytes",
+                       "retry_initial_seconds", "retry_maximum_seconds", "store_check_seconds", "concurrency",
+                       "transactions", "client_certificate_file", "client_key_file", "smart", "proxy",
+                       "ensure_questionnaires", "questionnaire_reference", "item_observations", "read_history"});
+    FhirConfiguration settings;
+    if (auto base_url = reader.text(*fhir, "base_url", "fhir.base_url", true)) {
+      // PHI never travels in clear text: there is no http:// option.
+      if (base_url->rfind("https://", 0) != 0) {
+        reader.problem("fhir.base_url", "must start with https://");
+      } else if (base_url->size() == 8 || base_url->find_first_of(" \t\r\n\"<>\\^`{|}") != std::string::npos) {
+        reader.problem("fhir.base_url", "is not a valid URL");
+      } else {
+        settings.base_url = *base_url;
+      }
+    }
+    if (auto ca_file = reader.text(*fhir, "ca_file", "fhir.ca_file", false)) {
+      settings.ca_file = resolve(*ca_file, origin);
+      reader.readable_file(settings.ca_file, "fhir.ca_file");
+    }
+    const auto certificate = reader.text(*fhir, "client_certificate_file", "fhir.client_certificate_file", false);
+    const auto client_key = reader.text(*fhir, "client_key_file", "fhir.client_key_file", false);
+    if (certificate.has_value() != client_key.has_value()) {
+      reader.problem(certificate ? "fhir.client_key_file" : "fhir.client_certificate_file",
+                     "mutual TLS needs both fhir.client_certificate_file and fhir.client_key_file");
+    } else if (certificate) {
+      settings.client_certificate_file = resolve(*certificate, origin);
+      settings.client_key_file = resolve(*client_key, origin);
+      reader.readable_file(settings.client_certificate_file, "fhir.client_certificate_file");
+      reader.secret_file(settings.client_key_file, "fhir.client_key_file", kClientKeyLimitBytes);
+    }
+    if (auto system = reader.text(*fhir, "identifier_system", "fhir.identifier_system", false)) {
+      if (system->find(':') == std::string::npos || system->find_first_of(" |") != std::string::npos) {
+        reader.problem("fhir.identifier_system", "must be an absolute URI without spaces or '|'");
+      } else {
+        settings.identifier_system = *system;
+      }
+    }
+    reader.whole_number(*fhir, "timeout_seconds", "fhir.timeout_seconds", 1, 300, settings.timeout_seconds);
+    reader.whole_number(*fhir, "response_limit_bytes", "fhir.response_limit_bytes", std::size_t{1024},
+                        std::size_t{256} * 1024 * 1024, settings.response_limit_bytes);
+    reader.whole_number(*fhir, "retry_initial_seconds", "fhir.retry_initial_seconds", 1, 3600,
+                        settings.retry_initial_seconds);
+    reader.whole_number(*fhir, "retry_maximum_seconds", "fhir.retry_maximum_seconds", 1, 86400,
+                        settings.retry_maximum_seconds);
+    reader.whole_number(*fhir, "store_check_seconds", "fhir.store_check_seconds", 1, 3600,
+                        settings.store_check_seconds);
+    if (const json* smart = reader.object(*fhir, "smart", "fhir.smart", false)) {
+      reader.check_keys(*smart, "fhir.smart.", {"client_id", "private_key_file", "key_id", "scopes", "token_endpoint"});
+      SmartConfiguration client;
+      if (auto id = reader.text(*smart, "client_id", "fhir.smart.client_id", true)) client.client_id = *id;
+      if (auto key = reader.text(*smart, "private_key_file", "fhir.smart.private_key_file", true)) {
+        client.private_key_file = resolve(*key, origin);
+        reader.readable_file(client.private_key_file, "fhir.smart.private_key_file");
+      }
+      if (auto key_id = reader.text(*smart, "key_id", "fhir.smart.key_id", true)) client.key_id = *key_id;
+      if (auto scopes = reader.text(*smart, "scopes", "fhir.smart.scopes", false)) {
+        client.scopes = *scopes;
+        client.scopes_given = true;
+      }
+      if (auto endpoint = reader.text(*smart, "token_endpoint", "fhir.smart.token_endpoint", false)) {
+        if (endpoint->rfind("https://", 0) != 0) {
+          reader.problem("fhir.smart.token_endpoint", "must start with https://");
+        } else {
+          client.token_endpoint = *endpoint;
+        }
+      }
+      settings.smart = std::move(client);
+    }
+    if (const json* proxy = reader.object(*fhir, "proxy", "fhir.proxy", false)) {
+      reader.check_keys(*proxy, "fhir.proxy.", {"url", "username", "password_file"});
+      if (auto url = reader.text(*proxy, "url", "fhir.proxy.url", true)) {
+        if (url->rfind("http://", 0) != 0) {
+          reader.problem("fhir.proxy.url", "must be http://host:port (the TLS session to the server runs inside the tunnel)");
+        } else {
+          settings.proxy_url = *url;
+        }
+      }
+      if (auto user = reader.text(*proxy, "username", "fhir.proxy.username", false)) settings.proxy_username = *user;
+      if (auto file = reader.text(*proxy, "password_file", "fhir.proxy.password_file", false)) {
+        // A file, so that the password is in no configuration file and no log; read
+        // as every secret file is (secret_file.hpp). The password is its first line.
+        SecretFile password = reader.secret_file(resolve(*file, origin), "fhir.proxy.password_file",
+                                                 kPasswordLimitBytes);
+        if (password.error.empty()) {
+          const std::string_view content = password.content;
+          std::string_view line = content.substr(0, content.find('\n'));
+          if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+          settings.proxy_password.assign(line);
+        }
+      }
+    }
+    reader.whole_number(*fhir, "concurrency", "fhir.concurrency", 1, 16, settings.concurrency);
+    if (const auto transactions = fhir->find("transactions"); transactions != fhir->end()) {
+      if (!transactions->is_boolean()) {
+        reader.problem("fhir.transactions", "must be true (one transaction Bundle per administration) or false "
+                                            "(conditional creates one by one)");
+      } else {
+        settings.transactions = transactions->get<bool>();
+      }
+    }
+    reader.flag(*fhir, "ensure_questionnaires", "fhir.ensure_questionnaires", settings.ensure_questionnaires);
+    reader.flag(*fhir, "item_observations", "fhir.item_observations", settings.item_observations);
+    reader.flag(*fhir, "read_history", "fhir.read_history", settings.read_history);
+    if (auto reference = reader.text(*fhir, "questionnaire_reference", "fhir.questionnaire_reference", false)) {
+      if (*reference != "canonical" && *reference != "server_id") {
+        reader.problem("fhir.questionnaire_reference",
+                       "must be \"canonical\" (url|version) or \"server_id\" (Questionnaire/<id> on the server)");
+      } else {
+        settings.questionnaire_reference = *reference;
+      }
+    }
+    if (settings.questionnaire_reference == "server_id" && !settings.ensure_questionnaires) {
+      reader.problem("fhir.questionnaire_reference",
+                     "\"server_id\" needs fhir.ensure_questionnaires (the plugin learns the ids by creating them)");
+    }
+    if (settings.smart && !settings.smart->scopes_given) settings.smart->scopes = default_scopes_for(settings);
+    if (settings.retry_maximum_seconds < settings.retry_initial_seconds) {
+      reader.problem("fhir.retry_maximum_seconds", "must not be less than fhir.retry_initial_seconds");
+    }
+    configuration.fhir = std::move(settings);
+  }
+  if (auto level = reader.text(root, "log_level", "log_level", false)) {
+    if (*level == "debug") configuration.log_level = LogLevel::debug;
+    else if (*level == "info") configuration.log_level = LogLevel::info;
+    else if (*level == "warning") configuration.log_level = LogLevel::warning;
+    else if (*level == "error") configuration.log_level = LogLevel::error;
+    else reader.problem("log_level", "must be one of debug, info, warning, error");
+  }
+  if (result.problems.empty()) result.configuration = std::move(configuration);
+  return result;
+}
+
+std::string default_scopes_for(const FhirConfiguration& settings) {
+  std::string scopes = "system/QuestionnaireResponse.c system/Observation.c";
+  if (settings.ensure_questionnaires) scopes += " system/Questionnaire.crs";
+  if (settings.read_history) scopes += " system/Observation.rs";
+  return scopes;
+}
+
+std::string describe(const std::vector<ConfigurationProblem>& problems) {
+  std::string text;
+  for (const auto& problem : problems) {
+    if (!text.empty()) text += "; ";
+    text += problem.key + ": " + problem.reason;
+  }
+  return text;
+}
+
+}  // namespace alliance

@@ -1,0 +1,2 @@
+// Forbidden: the FHIR layer reaching into the plugin's store.
+#include "store/store.hpp"
