@@ -1,8 +1,8 @@
 #include "configuration/configuration.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <initializer_list>
 #include <nlohmann/json.hpp>
 
 #include "client/secret_file.hpp"
@@ -27,12 +27,12 @@ class Reader {
 
   void problem(std::string key, std::string reason) { problems_.push_back({std::move(key), std::move(reason)}); }
 
-  // Reports keys of `object` that are not in `known`.
-  void check_keys(const json& object, const std::string& prefix, std::initializer_list<const char*> known) {
+  // Reports keys of `object` (whose own key is `prefix` without its last dot) that
+  // configuration_keys() does not have.
+  void check_keys(const json& object, const std::string& prefix) {
+    const std::vector<std::string>& known = configuration_keys();
     for (const auto& [key, value] : object.items()) {
-      bool found = false;
-      for (const char* name : known) found = found || key == name;
-      if (!found) problem(prefix + key, "unknown key");
+      if (std::find(known.begin(), known.end(), prefix + key) == known.end()) problem(prefix + key, "unknown key");
     }
   }
 
@@ -144,6 +144,67 @@ std::filesystem::path resolve(const std::string& value, const std::filesystem::p
 
 }  // namespace
 
+const std::vector<std::string>& configuration_keys() {
+  // The top-level objects and keys, then each object's keys.
+  static const std::vector<std::string> keys = {
+      "store",
+      "measures",
+      "scoring",
+      "fhir",
+      "log_level",
+      "store.path",
+      "store.key_file",
+      "store.retired_key_files",
+      "store.payload_retention_days",
+      "store.trend_retention_days",
+      "measures.questionnaire_folder",
+      "measures.default_language",
+      "measures.enabled",
+      "measures.other_rater_measure",
+      "measures.record_not_completed",
+      "scoring.ors_clinical_cutoff",
+      "scoring.reliable_change",
+      "scoring.srs_alliance_cutoff",
+      "scoring.srs_item_cutoff",
+      "scoring.srs_alliance_drop",
+      "scoring.age_bands",
+      "scoring.expected_treatment_response_file",
+      "scoring.ors_clinical_cutoff.adult",
+      "scoring.ors_clinical_cutoff.adolescent",
+      "scoring.ors_clinical_cutoff.child",
+      "scoring.age_bands.child_from",
+      "scoring.age_bands.adolescent_from",
+      "scoring.age_bands.adult_from",
+      "fhir.base_url",
+      "fhir.ca_file",
+      "fhir.identifier_system",
+      "fhir.timeout_seconds",
+      "fhir.response_limit_bytes",
+      "fhir.retry_initial_seconds",
+      "fhir.retry_maximum_seconds",
+      "fhir.store_check_seconds",
+      "fhir.concurrency",
+      "fhir.transactions",
+      "fhir.client_certificate_file",
+      "fhir.client_key_file",
+      "fhir.smart",
+      "fhir.proxy",
+      "fhir.ensure_questionnaires",
+      "fhir.questionnaire_reference",
+      "fhir.item_observations",
+      "fhir.read_history",
+      "fhir.smart.client_id",
+      "fhir.smart.private_key_file",
+      "fhir.smart.key_id",
+      "fhir.smart.scopes",
+      "fhir.smart.token_endpoint",
+      "fhir.proxy.url",
+      "fhir.proxy.username",
+      "fhir.proxy.password_file",
+  };
+  return keys;
+}
+
 ConfigurationResult parse_configuration(std::string_view text, const std::filesystem::path& origin) {
   ConfigurationResult result;
   Reader reader(result.problems);
@@ -166,12 +227,11 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     reader.problem("(file)", "must be a JSON object");
     return result;
   }
-  reader.check_keys(root, "", {"store", "measures", "scoring", "fhir", "log_level"});
+  reader.check_keys(root, "");
 
   Configuration configuration;
   if (const json* store = reader.object(root, "store", "store", true)) {
-    reader.check_keys(*store, "store.",
-                      {"path", "key_file", "retired_key_files", "payload_retention_days", "trend_retention_days"});
+    reader.check_keys(*store, "store.");
     if (auto path = reader.text(*store, "path", "store.path", true)) configuration.store_path = resolve(*path, origin);
     if (auto key = reader.text(*store, "key_file", "store.key_file", true)) {
       configuration.store_key_file = resolve(*key, origin);
@@ -195,9 +255,7 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
                         configuration.trend_retention_days);
   }
   if (const json* measures = reader.object(root, "measures", "measures", true)) {
-    reader.check_keys(*measures, "measures.",
-                      {"questionnaire_folder", "default_language", "enabled", "other_rater_measure",
-                       "record_not_completed"});
+    reader.check_keys(*measures, "measures.");
     if (auto folder = reader.text(*measures, "questionnaire_folder", "measures.questionnaire_folder", true)) {
       configuration.questionnaire_folder = resolve(*folder, origin);
     }
@@ -232,18 +290,16 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     reader.flag(*measures, "record_not_completed", "measures.record_not_completed", selection.record_not_completed);
   }
   if (const json* scoring = reader.object(root, "scoring", "scoring", false)) {
-    reader.check_keys(*scoring, "scoring.",
-                      {"ors_clinical_cutoff", "reliable_change", "srs_alliance_cutoff", "srs_item_cutoff",
-                       "srs_alliance_drop", "age_bands", "expected_treatment_response_file"});
+    reader.check_keys(*scoring, "scoring.");
     ScoringRules& rules = configuration.scoring;
     if (const json* cutoffs = reader.object(*scoring, "ors_clinical_cutoff", "scoring.ors_clinical_cutoff", false)) {
-      reader.check_keys(*cutoffs, "scoring.ors_clinical_cutoff.", {"adult", "adolescent", "child"});
+      reader.check_keys(*cutoffs, "scoring.ors_clinical_cutoff.");
       reader.score(*cutoffs, "adult", "scoring.ors_clinical_cutoff.adult", 0, 400, rules.adult_cutoff);
       reader.score(*cutoffs, "adolescent", "scoring.ors_clinical_cutoff.adolescent", 0, 400, rules.adolescent_cutoff);
       reader.score(*cutoffs, "child", "scoring.ors_clinical_cutoff.child", 0, 400, rules.child_cutoff);
     }
     if (const json* bands = reader.object(*scoring, "age_bands", "scoring.age_bands", false)) {
-      reader.check_keys(*bands, "scoring.age_bands.", {"child_from", "adolescent_from", "adult_from"});
+      reader.check_keys(*bands, "scoring.age_bands.");
       reader.whole_number(*bands, "child_from", "scoring.age_bands.child_from", 1, 30, rules.child_from_age);
       reader.whole_number(*bands, "adolescent_from", "scoring.age_bands.adolescent_from", 1, 30,
                           rules.adolescent_from_age);
@@ -263,11 +319,7 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     reader.score(*scoring, "srs_alliance_drop", "scoring.srs_alliance_drop", 1, 400, rules.alliance_drop);
   }
   if (const json* fhir = reader.object(root, "fhir", "fhir", false)) {
-    reader.check_keys(*fhir, "fhir.",
-                      {"base_url", "ca_file", "identifier_system", "timeout_seconds", "response_limit_bytes",
-                       "retry_initial_seconds", "retry_maximum_seconds", "store_check_seconds", "concurrency",
-                       "transactions", "client_certificate_file", "client_key_file", "smart", "proxy",
-                       "ensure_questionnaires", "questionnaire_reference", "item_observations", "read_history"});
+    reader.check_keys(*fhir, "fhir.");
     FhirConfiguration settings;
     if (auto base_url = reader.text(*fhir, "base_url", "fhir.base_url", true)) {
       // PHI never travels in clear text: there is no http:// option.
@@ -311,7 +363,7 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     reader.whole_number(*fhir, "store_check_seconds", "fhir.store_check_seconds", 1, 3600,
                         settings.store_check_seconds);
     if (const json* smart = reader.object(*fhir, "smart", "fhir.smart", false)) {
-      reader.check_keys(*smart, "fhir.smart.", {"client_id", "private_key_file", "key_id", "scopes", "token_endpoint"});
+      reader.check_keys(*smart, "fhir.smart.");
       SmartConfiguration client;
       if (auto id = reader.text(*smart, "client_id", "fhir.smart.client_id", true)) client.client_id = *id;
       if (auto key = reader.text(*smart, "private_key_file", "fhir.smart.private_key_file", true)) {
@@ -333,7 +385,7 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       settings.smart = std::move(client);
     }
     if (const json* proxy = reader.object(*fhir, "proxy", "fhir.proxy", false)) {
-      reader.check_keys(*proxy, "fhir.proxy.", {"url", "username", "password_file"});
+      reader.check_keys(*proxy, "fhir.proxy.");
       if (auto url = reader.text(*proxy, "url", "fhir.proxy.url", true)) {
         if (url->rfind("http://", 0) != 0) {
           reader.problem("fhir.proxy.url", "must be http://host:port (the TLS session to the server runs inside the tunnel)");

@@ -120,6 +120,11 @@ std::string default_scopes_for(const FhirConfiguration& settings);
 // taken from the current folder).
 ConfigurationResult parse_configuration(std::string_view text, const std::filesystem::path& origin);
 
+// Every key the configuration file may hold, dotted ("fhir.smart.client_id"), objects
+// included ("fhir.smart"): the one list the reader checks each object against, and
+// that tests hold docs/configuration.md to.
+const std::vector<std::string>& configuration_keys();
+
 // "key: reason" lines joined with "; ", for error buffers and logs.
 std::string describe(const std::vector<ConfigurationProblem>& problems);
 

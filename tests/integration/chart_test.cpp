@@ -15,11 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string describe(const ScenarioRun& run) {
-  return "exit " + std::to_string(run.process.exit_status) + "\n" + run.process.standard_output + "\n" +
-         run.process.standard_error;
-}
-
 void execute_sql(const std::filesystem::path& database, const std::string& sql) {
   sqlite3* connection = nullptr;
   REQUIRE(sqlite3_open(database.c_str(), &connection) == SQLITE_OK);

@@ -32,10 +32,6 @@ namespace {
 
 constexpr const char* kIdentifierSystem = "https://fhir.alliance-plugin.org/sid/administration";
 
-std::string describe(const ScenarioRun& run) {
-  return "exit " + std::to_string(run.process.exit_status) + "\n" + run.process.standard_output;
-}
-
 // A test FHIR server of its own, started on a chosen port when the test says so.
 class LateServer {
  public:

@@ -4,6 +4,11 @@
 #include <cctype>
 #include <cmath>
 #include <regex>
+#include <sstream>
+
+#include <doctest/doctest.h>
+
+#include "scenario_run.hpp"
 
 namespace alliance::integration {
 
@@ -139,6 +144,32 @@ std::vector<std::string> log_line_problems(const std::vector<LogLine>& lines, co
     }
   }
   return problems;
+}
+
+std::vector<LogLine> log_lines_of(const ScenarioRun& run) {
+  std::vector<LogLine> lines = recorded_log_lines(run.record);
+  size_t transcript_lines = 0;
+  for (const std::string* stream : {&run.process.standard_output, &run.process.standard_error}) {
+    std::istringstream text(*stream);
+    for (std::string line; std::getline(text, line);) {
+      const size_t marker = line.find("plugin log (");
+      if (marker == std::string::npos) continue;
+      ++transcript_lines;
+      const size_t level_end = line.find_first_of(",)", marker);
+      const size_t message = line.find("): ", marker);
+      REQUIRE_MESSAGE(message != std::string::npos, line);
+      lines.push_back({line.substr(marker + 12, level_end - marker - 12), line.substr(message + 3)});
+    }
+  }
+  CHECK_MESSAGE(transcript_lines == run.record.value("logs", json::array()).size(),
+                "the transcript and the record disagree about the plugin's log lines");
+  return lines;
+}
+
+void check_lines(const std::string& scenario_file, const std::vector<LogLine>& lines, const std::set<std::string>& phi) {
+  CAPTURE(scenario_file);
+  for (const std::string& problem : log_line_problems(lines, phi)) FAIL_CHECK(problem);
+  for (const LogLine& line : lines) CHECK(line.message.find('\n') == std::string::npos);
 }
 
 }  // namespace alliance::integration

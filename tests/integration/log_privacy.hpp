@@ -29,4 +29,14 @@ std::vector<LogLine> recorded_log_lines(const nlohmann::json& record);
 // `event=<name> key=value ...`. Empty: the lines are clean.
 std::vector<std::string> log_line_problems(const std::vector<LogLine>& lines, const std::set<std::string>& phi);
 
+struct ScenarioRun;  // scenario_run.hpp
+
+// The record's lines, and every line host-sim's --verbose transcript shows as the
+// plugin's; checks (doctest) that the two agree, so that no line escapes the check.
+std::vector<LogLine> log_lines_of(const ScenarioRun& run);
+
+// Fails the current test (doctest) for each line that leaks PHI or is not one
+// structured event.
+void check_lines(const std::string& scenario_file, const std::vector<LogLine>& lines, const std::set<std::string>& phi);
+
 }  // namespace alliance::integration

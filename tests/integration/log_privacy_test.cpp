@@ -24,41 +24,7 @@ namespace {
 const std::map<std::string, std::string> kNotRunnable = {};
 constexpr int kLongestWaitMs = 2000;
 
-// The record's lines, and every line host-sim's --verbose transcript shows as the
-// plugin's; the two must agree, so no line escapes the check.
-std::vector<LogLine> log_lines_of(const ScenarioRun& run) {
-  std::vector<LogLine> lines = recorded_log_lines(run.record);
-  size_t transcript_lines = 0;
-  for (const std::string* stream : {&run.process.standard_output, &run.process.standard_error}) {
-    std::istringstream text(*stream);
-    for (std::string line; std::getline(text, line);) {
-      const size_t marker = line.find("plugin log (");
-      if (marker == std::string::npos) continue;
-      ++transcript_lines;
-      const size_t level_end = line.find_first_of(",)", marker);
-      const size_t message = line.find("): ", marker);
-      REQUIRE_MESSAGE(message != std::string::npos, line);
-      lines.push_back({line.substr(marker + 12, level_end - marker - 12), line.substr(message + 3)});
-    }
-  }
-  CHECK_MESSAGE(transcript_lines == run.record.value("logs", json::array()).size(),
-                "the transcript and the record disagree about the plugin's log lines");
-  return lines;
-}
-
-// Fails the test for each line that leaks PHI or is not one structured event.
-void check_lines(const std::string& scenario_file, const std::vector<LogLine>& lines, const std::set<std::string>& phi) {
-  CAPTURE(scenario_file);
-  for (const std::string& problem : log_line_problems(lines, phi)) FAIL_CHECK(problem);
-  for (const LogLine& line : lines) CHECK(line.message.find('\n') == std::string::npos);
-}
-
-std::string describe(const ScenarioRun& run) {
-  return "exit " + std::to_string(run.process.exit_status) + "\n" + run.process.standard_output + "\n" +
-         run.process.standard_error;
-}
-
-[[maybe_unused]] std::vector<std::string> scenario_files() {
+std::vector<std::string> scenario_files() {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(ALLIANCE_SCENARIO_DIR)) {
     if (entry.path().extension() == ".json") files.push_back(entry.path().filename().string());
@@ -70,7 +36,6 @@ std::string describe(const ScenarioRun& run) {
 }  // namespace
 
 TEST_SUITE("integration") {
-#ifndef ALLIANCE_LOG_PRIVACY_SMART
   TEST_CASE("no log line of any scenario carries PHI and every line is one structured event") {
     const std::vector<std::string> files = scenario_files();
     REQUIRE(files.size() >= 10);
@@ -109,32 +74,4 @@ TEST_SUITE("integration") {
     CHECK(lines_checked > 100);
     CHECK(delivered > 10);
   }
-#else
-  // Built into alliance_smart_tests, which hold the token-count lock: a session whose
-  // deliveries need SMART tokens (a client assertion, then a bearer token), once with
-  // a key the server knows and once with one it refuses, so the refusal's reason is
-  // logged too. Neither credential nor any PHI may reach the log.
-  TEST_CASE("no log line of a SMART delivery carries a token or PHI") {
-    const std::string authorization = smart_test_authorization();
-    const std::string token = authorization.substr(authorization.find(' ') + 1);
-    for (const std::string key : {"es384.key", "wrong-es384.key"}) {
-      CAPTURE(key);
-      const PersonalizedScenario scenario = personalize_scenario("normal_session.json", false);
-      seed_on(ALLIANCE_FHIR_SERVER_SMART_PORT_FILE, scenario, authorization);
-      json settings = fhir_settings(ALLIANCE_FHIR_SERVER_SMART_PORT_FILE);
-      settings["smart"] = {{"client_id", "alliance-test-client"},
-                           {"private_key_file", std::string(ALLIANCE_TEST_KEYS) + "/" + key},
-                           {"key_id", "alliance-es384"}};
-      const ScenarioRun run = run_scenario(scenario.path, {{"--verbose"}, settings});
-      REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
-      REQUIRE(run.rows.size() == 2);
-      for (const json& row : run.rows) {
-        CHECK(row["delivery_state"] == (key == "es384.key" ? "delivered" : "pending"));
-      }
-      std::set<std::string> phi = phi_of(host_sim_test::read_json(scenario.path));
-      phi.insert(token);
-      check_lines("normal_session.json", log_lines_of(run), phi);
-    }
-  }
-#endif
 }

@@ -27,11 +27,6 @@ constexpr const char* kRoleCode = "http://terminology.hl7.org/CodeSystem/v3-Role
 constexpr const char* kInterpretation = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
 constexpr const char* kOwnIdentifierSystem = "https://fhir.alliance-plugin.org/sid/administration";
 
-std::string describe(const ScenarioRun& run) {
-  return "exit " + std::to_string(run.process.exit_status) + "\n" + run.process.standard_output + "\n" +
-         run.process.standard_error;
-}
-
 json read_json_file(const std::string& path) {
   std::ifstream file(path);
   std::stringstream text;

@@ -138,4 +138,9 @@ std::string ScenarioRun::all_log_text() const {
   return text;
 }
 
+std::string describe(const ScenarioRun& run) {
+  return "exit " + std::to_string(run.process.exit_status) + "\n" + run.process.standard_output + "\n" +
+         run.process.standard_error;
+}
+
 }  // namespace alliance::integration

@@ -38,6 +38,9 @@ struct RunOptions {
 
 // `scenario_file` is a name in tests/scenarios or an absolute path.
 ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& options = {});
+
+// For a failed check's message: host-sim's exit status, then what it printed.
+std::string describe(const ScenarioRun& run);
 // The same, with `measures` merged into the configuration's "measures" section (e.g.
 // {"record_not_completed": true}).
 ScenarioRun run_scenario(const std::string& scenario_file, const RunOptions& options, const nlohmann::json& measures);

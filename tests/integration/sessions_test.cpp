@@ -10,11 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string describe(const ScenarioRun& run) {
-  return "exit " + std::to_string(run.process.exit_status) + "\n" + run.process.standard_output + "\n" +
-         run.process.standard_error;
-}
-
 bool has_flag(const json& result, const std::string& code) {
   for (const json& flag : result.value("flags", json::array())) {
     if (flag.value("code", "") == code) return true;

@@ -11,10 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string describe(const ScenarioRun& run) {
-  return "exit " + std::to_string(run.process.exit_status) + "\n" + run.process.standard_output;
-}
-
 }  // namespace
 
 TEST_SUITE("integration") {

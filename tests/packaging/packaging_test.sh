@@ -26,6 +26,7 @@ out=$2
 plugin=usr/lib/telehealth/plugins/alliance
 expected_files="etc/alliance/alliance.json
 usr/bin/alliancectl
+usr/share/doc/alliance/copyright
 $plugin/alliance.manifest.json
 $plugin/liballiance.so
 $plugin/measures/ors.json
@@ -43,13 +44,18 @@ contents_hold_layout() {
   done
   # Nothing else but folders and measures: no stray files (build leftovers, tests).
   unexpected=$(grep -v '/$' "$1" | grep -vx "etc/alliance/alliance.json" | grep -vx "usr/bin/alliancectl" |
+    grep -vx "usr/share/doc/alliance/copyright" |
     grep -vx "$plugin/alliance.manifest.json" | grep -vx "$plugin/liballiance.so" |
     grep -v "^$plugin/measures/[a-z]*\(\.[a-z][a-z]\)\?\.json$" || true)
   [ -z "$unexpected" ] || fail "unexpected files in the package: $unexpected"
 }
 
 case "$check" in
-  deb_contents) contents_hold_layout "$out/deb-contents" ;;
+  deb_contents)
+    contents_hold_layout "$out/deb-contents"
+    grep -qx "License: Apache-2.0" "$out/deb-root/usr/share/doc/alliance/copyright" ||
+      fail "the package's copyright file does not name the licence"
+    ;;
   tgz_contents) contents_hold_layout "$out/tgz-contents" ;;
   conffiles)
     [ "$(cat "$out/deb-control/conffiles")" = /etc/alliance/alliance.json ] ||
