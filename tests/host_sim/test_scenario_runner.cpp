@@ -96,10 +96,17 @@ TEST_SUITE("host_sim") {
     CHECK(calls.front().at("hook") == "thp_plugin_entry");
     CHECK(calls.back().at("hook") == "shutdown");
     int panel_closed_calls = 0;
+    long long timed_micros = 0;
     for (const json& call : calls) {
-      CHECK(call.at("micros").get<long long>() >= 0);
+      // host-sim times each call: never negative, and the echo plugin's hooks return
+      // in microseconds, so a second means the timing (or the hook) is wrong.
+      const long long micros = call.at("micros").get<long long>();
+      CHECK(micros >= 0);
+      CHECK(micros < 1'000'000);
+      timed_micros += micros;
       if (call.at("hook") == "panel_closed") ++panel_closed_calls;
     }
+    CHECK(timed_micros > 0);  // something was timed: not every figure left at zero
     CHECK(panel_closed_calls == 2);
 
     const std::string& transcript = result.run.standard_output;
