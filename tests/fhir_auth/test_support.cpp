@@ -27,41 +27,6 @@ std::string certificate_path(const std::string& file_name) {
   return std::string(ALLIANCE_TEST_CERTIFICATES) + "/" + file_name;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream text;
-  text << stream.rdbuf();
-  return text.str();
-}
-
-struct IoThread::Implementation {
-  boost::asio::io_context io_context{1};
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_guard{io_context.get_executor()};
-  std::thread thread{[this] { io_context.run(); }};
-};
-
-IoThread::IoThread() : implementation_(std::make_unique<Implementation>()) {}
-
-IoThread::~IoThread() {
-  implementation_->io_context.stop();
-  implementation_->thread.join();
-}
-
-void* IoThread::io_context() { return &implementation_->io_context; }
-
-TemporaryFolder::TemporaryFolder() {
-  std::random_device random;
-  path_ = std::filesystem::temp_directory_path() /
-          ("alliance-fhir-auth-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-  std::filesystem::create_directories(path_);
-}
-
-TemporaryFolder::~TemporaryFolder() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 std::optional<DecodedJwt> decode_jwt(const std::string& jwt) {
   const std::size_t first = jwt.find('.');
   const std::size_t second = first == std::string::npos ? std::string::npos : jwt.find('.', first + 1);

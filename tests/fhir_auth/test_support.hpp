@@ -11,6 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "client/https_client.hpp"
+#include "support/files.hpp"
+#include "support/io_thread.hpp"
+#include "support/temporary_folder.hpp"
 #include "auth/token_source.hpp"
 
 namespace alliance::fhir::auth::testing {
@@ -23,34 +26,12 @@ std::string certificate_path(const std::string& file_name);
 inline constexpr const char* client_id = ALLIANCE_SMART_CLIENT_ID;
 inline constexpr int token_lifetime_seconds = ALLIANCE_SMART_TOKEN_LIFETIME;
 
-std::string read_file(const std::filesystem::path& path);
+using alliance::testing::read_file;  // support/files.hpp
 
-class IoThread {
- public:
-  IoThread();
-  ~IoThread();  // stops the io_context and joins, then destroys it
-  IoThread(const IoThread&) = delete;
-  IoThread& operator=(const IoThread&) = delete;
-  void* io_context();
-
- private:
-  struct Implementation;
-  std::unique_ptr<Implementation> implementation_;
-};
+using alliance::testing::IoThread;  // support/io_thread.hpp
 
 // A folder under the system's temporary folder, removed with everything in it.
-class TemporaryFolder {
- public:
-  TemporaryFolder();
-  ~TemporaryFolder();
-  TemporaryFolder(const TemporaryFolder&) = delete;
-  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
-  std::filesystem::path path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using alliance::testing::TemporaryFolder;  // support/temporary_folder.hpp
 
 // A compact JWT taken apart (header and claims decoded, signature as raw bytes).
 struct DecodedJwt {

@@ -10,26 +10,6 @@
 
 namespace alliance::fhir::testing {
 
-struct ClientThread::Implementation {
-  boost::asio::io_context io_context{1};
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_guard{io_context.get_executor()};
-  std::thread thread{[this] { io_context.run(); }};
-  std::once_flag stopped;
-};
-
-ClientThread::ClientThread() : implementation_(std::make_unique<Implementation>()) {}
-
-ClientThread::~ClientThread() { stop(); }
-
-void* ClientThread::io_context() { return &implementation_->io_context; }
-
-void ClientThread::stop() {
-  std::call_once(implementation_->stopped, [this] {
-    implementation_->io_context.stop();
-    implementation_->thread.join();
-  });
-}
-
 HttpsClientSettings settings_for(unsigned short port, const std::string& host) {
   HttpsClientSettings settings;
   settings.base_url = "https://" + host + ":" + std::to_string(port) + "/fhir/R4";

@@ -8,25 +8,12 @@
 #include <string>
 
 #include "client/https_client.hpp"
+#include "support/io_thread.hpp"
 
 namespace alliance::fhir::testing {
 
-class ClientThread {
- public:
-  ClientThread();
-  ~ClientThread();  // stop() if not done yet; the io_context goes last
-  ClientThread(const ClientThread&) = delete;
-  ClientThread& operator=(const ClientThread&) = delete;
-
-  void* io_context();
-  // Stops the io_context and joins its thread, as the plugin's shutdown does before
-  // it destroys anything else.
-  void stop();
-
- private:
-  struct Implementation;
-  std::unique_ptr<Implementation> implementation_;
-};
+// An io_context on a thread of its own (support/io_thread.hpp).
+using ClientThread = alliance::testing::IoThread;
 
 // https://<host>:<port>/fhir/R4, trusting ca.pem, timeouts of 2 s.
 HttpsClientSettings settings_for(unsigned short port, const std::string& host = "localhost");

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "client_runner.hpp"
+#include "support/temporary_folder.hpp"
 #include "client/https_client.hpp"
 #include "test_server.hpp"
 
@@ -95,9 +96,8 @@ TEST_SUITE("fhir_client") {
   }
 
   TEST_CASE("a client key file behind a symbolic link or readable by others is refused at create") {
-    std::string pattern = (std::filesystem::temp_directory_path() / "alliance-client-key-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    const std::filesystem::path folder = pattern;
+    const alliance::testing::TemporaryFolder temporary;
+    const std::filesystem::path& folder = temporary.path();
     const std::filesystem::path key = folder / "client.key";
     std::filesystem::copy_file(certificate_path("client.key"), key);
     ::chmod(key.c_str(), 0600);
@@ -120,6 +120,5 @@ TEST_SUITE("fhir_client") {
     error = creation_error(settings);
     CHECK(error.find("client_key_file") != std::string::npos);
     CHECK(error.find("chmod 600") != std::string::npos);
-    std::filesystem::remove_all(folder);
   }
 }

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 
+#include <atomic>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -13,21 +14,21 @@
 
 extern char** environ;
 
+#include "support/files.hpp"
+
 namespace host_sim_test {
 namespace {
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
+using alliance::testing::read_file;
 
 }  // namespace
 
 std::filesystem::path output_path(std::string_view name) {
   // ctest may run test cases in parallel processes; the pid keeps their files apart.
-  static int next_number = 0;
+  // Atomic: a test may run host-sim from two threads at once (faults_test's store
+  // holder), and two threads with one number would write one file (ThreadSanitizer
+  // found it).
+  static std::atomic<int> next_number{0};
   std::filesystem::path directory = TEST_OUTPUT_DIRECTORY;
   std::filesystem::create_directories(directory);
   return directory / (std::to_string(getpid()) + "-" + std::to_string(next_number++) + "-" +

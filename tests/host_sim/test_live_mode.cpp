@@ -2,6 +2,7 @@
 // between a participant's panels and the plugin, who may speak for which panel, and a
 // clean stop on SIGTERM. Each test starts host-sim as a child process on a free port.
 #include "host_sim_process.hpp"
+#include "support/files.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -41,12 +42,7 @@ namespace {
 
 constexpr auto message_wait = std::chrono::seconds(5);
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
+using alliance::testing::read_file;
 
 // A plugin configuration without a FHIR server, with a fresh store key.
 std::filesystem::path write_configuration() {
@@ -120,7 +116,7 @@ class LiveHostSim {
     return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
   }
 
-  std::string output() const { return read_text(stdout_path_) + read_text(stderr_path_); }
+  std::string output() const { return read_file(stdout_path_) + read_file(stderr_path_); }
 
   std::uint16_t port = 0;
   std::string ready_url;
@@ -132,7 +128,7 @@ class LiveHostSim {
   void wait_until_ready() {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
-      std::istringstream lines(read_text(stdout_path_));
+      std::istringstream lines(read_file(stdout_path_));
       std::string line;
       while (std::getline(lines, line)) {
         std::istringstream words(line);

@@ -1,6 +1,7 @@
 // host-sim checks a plugin against its manifest before dlopen, and refuses, with exit
 // status 3 and a message that says why, a library that does not match it.
 #include "host_sim_process.hpp"
+#include "support/files.hpp"
 #include "plugin_manifest.hpp"
 
 #include <telehealth/plugin_abi.h>
@@ -19,10 +20,7 @@ using namespace host_sim_test;
 
 namespace {
 
-std::string read_bytes(const std::filesystem::path& file) {
-  std::ifstream input(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
-}
+using alliance::testing::read_file;
 
 std::string sha256_hex(const std::string& bytes) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -56,7 +54,7 @@ PluginFolder echo_plugin_with_manifest(Change change) {
                              {"abi", {{"major", THP_ABI_MAJOR}, {"minor", THP_ABI_MINOR}}},
                              {"entry_symbol", "thp_plugin_entry"},
                              {"library", "libecho.so"},
-                             {"sha256", sha256_hex(read_bytes(result.library))}};
+                             {"sha256", sha256_hex(read_file(result.library))}};
   change(manifest);
   std::ofstream(result.manifest) << manifest.dump(2);
   return result;
@@ -67,7 +65,7 @@ PluginFolder echo_plugin_with_manifest() {
 }
 
 void change_one_byte(const std::filesystem::path& library) {
-  std::string bytes = read_bytes(library);
+  std::string bytes = read_file(library);
   bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
   std::ofstream(library, std::ios::binary | std::ios::trunc) << bytes;
 }

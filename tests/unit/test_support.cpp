@@ -14,17 +14,6 @@
 
 namespace alliance::testing {
 
-TemporaryFolder::TemporaryFolder() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "alliance-test-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TemporaryFolder::~TemporaryFolder() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 const MeasureLibrary& shipped_measures() {
   static const MeasureLibrary library = [] {
     std::vector<std::string> problems;
@@ -33,12 +22,6 @@ const MeasureLibrary& shipped_measures() {
     return *loaded;
   }();
   return library;
-}
-
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << text;
-  REQUIRE(file.good());
 }
 
 std::filesystem::path write_key_file(const std::filesystem::path& folder, const std::string& name) {
