@@ -119,7 +119,10 @@ struct Worker::Implementation {
       // nothing is outstanding there: no request, no timer, no lookup.
       io_posted = false;
       lock.unlock();
-      bool outstanding = false;
+      // Outstanding unless poll() says otherwise: after a handler threw, poll() did not
+      // finish, and the loop must look again rather than sleep where a completion
+      // cannot wake it.
+      bool outstanding = true;
       run_reporting([this, &outstanding] { outstanding = network.poll(); });
       lock.lock();
       if (stopping) break;

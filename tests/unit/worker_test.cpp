@@ -223,6 +223,25 @@ TEST_SUITE("worker") {
     CHECK(std::count(reports.begin(), reports.end(), "kind=unknown") == 1);
   }
 
+  TEST_CASE("a network handler that throws does not leave later completions waiting") {
+    // The throw cuts poll() short; a completion due soon after must still run without
+    // any post to wake the worker.
+    Worker worker;
+    worker.report_failures_to([](std::string_view) {});
+    auto& io_context = *static_cast<boost::asio::io_context*>(worker.io_context_handle());
+    std::optional<boost::asio::steady_timer> soon;
+    std::promise<void> fired;
+    worker.post([&] {
+      boost::asio::post(io_context, [] { throw std::runtime_error("handler"); });
+      soon.emplace(io_context, 100ms);
+      soon->async_wait([&](const boost::system::error_code& error) {
+        if (!error) fired.set_value();
+      });
+    });
+    CHECK(fired.get_future().wait_for(5s) == std::future_status::ready);
+    CHECK(worker.drain_and_stop(5s));
+  }
+
   TEST_CASE("after stopping nothing more is accepted") {
     Worker worker;
     CHECK(worker.drain_and_stop(1s));
