@@ -7,11 +7,10 @@
 #include <filesystem>
 #include <string>
 
-#include "configuration/configuration.hpp"
-#include "scoring/expected_response.hpp"
-#include "runtime/log_text.hpp"
-#include "measures/measure_library.hpp"
 #include "abi/plugin.hpp"
+#include "configuration/configuration.hpp"
+#include "configuration/start_up.hpp"
+#include "runtime/log_text.hpp"
 #include "telehealth/plugin_abi.h"
 
 namespace {
@@ -124,32 +123,14 @@ extern "C" THP_EXPORT thp_status thp_plugin_entry(const thp_host_api* host, thp_
       write_error(error, error_capacity, where + ": " + alliance::describe(parsed.problems));
       return THP_ERROR_CONFIGURATION;
     }
-    std::vector<std::string> measure_problems;
-    const alliance::SelectionRules& selection = parsed.configuration->selection;
-    auto measures = alliance::load_measure_library(parsed.configuration->questionnaire_folder, measure_problems,
-                                                   selection.enabled, selection.default_language);
-    if (!measures) {
-      std::string text_of_problems;
-      for (const auto& problem : measure_problems) text_of_problems += (text_of_problems.empty() ? "" : "; ") + problem;
-      write_error(error, error_capacity, where + ": measures.questionnaire_folder: " + text_of_problems);
+    alliance::StartUp start = alliance::prepare_start(std::move(*parsed.configuration));
+    if (!start.problems.empty()) {
+      write_error(error, error_capacity, where + ": " + alliance::describe(start.problems));
       return THP_ERROR_CONFIGURATION;
-    }
-    // A licensed expected-treatment-response table, when the clinic installed one.
-    if (const auto& file = parsed.configuration->expected_response_file; !file.empty()) {
-      std::vector<std::string> table_problems;
-      auto table = alliance::ExpectedResponseTable::load(file, table_problems);
-      if (!table) {
-        std::string text_of_problems;
-        for (const auto& problem : table_problems) text_of_problems += (text_of_problems.empty() ? "" : "; ") + problem;
-        write_error(error, error_capacity, where + ": scoring.expected_treatment_response_file: " + text_of_problems);
-        return THP_ERROR_CONFIGURATION;
-      }
-      parsed.configuration->scoring.expected_response =
-          std::make_shared<const alliance::ExpectedResponseTable>(std::move(*table));
     }
     Plugin* instance = nullptr;
     try {
-      instance = new Plugin(*host, std::move(*parsed.configuration), std::move(*measures));
+      instance = new Plugin(*host, std::move(start.configuration), std::move(*start.measures));
     } catch (const alliance::StoreError& failure) {
       write_error(error, error_capacity, where + ": store.path: " + failure.what());
       return THP_ERROR_CONFIGURATION;

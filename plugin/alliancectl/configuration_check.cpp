@@ -4,15 +4,13 @@
 #include <sstream>
 #include <string>
 
-#include "scoring/expected_response.hpp"
-#include "client/https_client.hpp"
-#include "configuration/https_client_settings.hpp"
-#include "measures/measure_library.hpp"
-#include "store/outbox_keys.hpp"
-#include "alliancectl/smart_settings.hpp"
 #include "alliancectl/terminal_text.hpp"
 #include "auth/token_source.hpp"
+#include "client/https_client.hpp"
+#include "configuration/https_client_settings.hpp"
+#include "configuration/start_up.hpp"
 #include "runtime/worker.hpp"
+#include "store/outbox_keys.hpp"
 
 namespace alliance::control {
 
@@ -36,12 +34,9 @@ ConfigurationCheck check_configuration(const std::filesystem::path& file) {
   if (!check.configuration) return check;
   const Configuration& configuration = *check.configuration;
 
-  std::vector<std::string> measure_problems;
-  const auto measures = load_measure_library(configuration.questionnaire_folder, measure_problems,
-                                             configuration.selection.enabled, configuration.selection.default_language);
-  if (!measures) {
-    for (const std::string& problem : measure_problems) check.problems.push_back({"measures.questionnaire_folder", problem});
-  }
+  // The measures and the ETR table, loaded as the plugin loads them.
+  StartUp start = prepare_start(configuration);
+  check.problems.insert(check.problems.end(), start.problems.begin(), start.problems.end());
 
   try {
     (void)OutboxKeys::load(configuration.store_key_file, configuration.retired_key_files);
@@ -53,15 +48,6 @@ ConfigurationCheck check_configuration(const std::filesystem::path& file) {
       check.problems.push_back({reason.substr(0, space), reason.substr(space + 1)});
     } else {
       check.problems.push_back({"store.key_file", reason});
-    }
-  }
-
-  if (!configuration.expected_response_file.empty()) {
-    std::vector<std::string> table_problems;
-    if (!ExpectedResponseTable::load(configuration.expected_response_file, table_problems)) {
-      for (const std::string& problem : table_problems) {
-        check.problems.push_back({"scoring.expected_treatment_response_file", problem});
-      }
     }
   }
 

@@ -10,7 +10,6 @@
 #include "alliancectl/capability_report.hpp"
 #include "configuration/https_client_settings.hpp"
 #include "alliancectl/scope_check.hpp"
-#include "alliancectl/smart_settings.hpp"
 #include "alliancectl/terminal_text.hpp"
 #include "auth/token_response.hpp"
 #include "runtime/worker.hpp"

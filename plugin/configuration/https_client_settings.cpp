@@ -20,4 +20,14 @@ fhir::HttpsClientSettings https_client_settings(const FhirConfiguration& setting
   return client;
 }
 
+fhir::auth::SmartSettings smart_settings(const SmartConfiguration& configuration) {
+  fhir::auth::SmartSettings smart;
+  smart.client_id = configuration.client_id;
+  smart.private_key_file = configuration.private_key_file.string();
+  smart.key_id = configuration.key_id;
+  smart.scopes = configuration.scopes;
+  smart.token_endpoint = configuration.token_endpoint;
+  return smart;
+}
+
 }  // namespace alliance

@@ -91,14 +91,8 @@ Delivery::Delivery(Worker& worker, Store& store, const MeasureLibrary& measures,
   }
   connection_busy_.assign(connections_.size(), false);
   if (settings.smart) {
-    fhir::auth::SmartSettings smart;
-    smart.client_id = settings.smart->client_id;
-    smart.private_key_file = settings.smart->private_key_file.string();
-    smart.key_id = settings.smart->key_id;
-    smart.scopes = settings.smart->scopes;
-    smart.token_endpoint = settings.smart->token_endpoint;
-    fhir::auth::TokenSourceCreation creation =
-        fhir::auth::TokenSource::create(worker.io_context_handle(), https_client_settings(settings), smart);
+    fhir::auth::TokenSourceCreation creation = fhir::auth::TokenSource::create(
+        worker.io_context_handle(), https_client_settings(settings), smart_settings(*settings.smart));
     if (!creation.source) throw std::runtime_error("fhir.smart: " + creation.error);
     tokens_ = std::move(creation.source);
   }

@@ -53,14 +53,38 @@ TEST_SUITE("fhir_client") {
     }
   }
 
-  TEST_CASE("an https base URL with a port and an IPv6 address is accepted") {
+  TEST_CASE("a base URL's host is used as written: any case of a name, an IPv4 or IPv6 address, a port and a path") {
+    TestServer server(TestServerOptions{});
     ClientThread thread;
-    for (const char* base_url : {"https://ehr.example.org", "https://EHR.example.org:8443/fhir/R4/", "https://[::1]:8443/fhir"}) {
-      const std::string text = base_url;
-      CAPTURE(text);
+    const std::string port = std::to_string(server.port());
+    auto send_to = [&](const std::string& base_url) {
+      CAPTURE(base_url);
       HttpsClientCreation creation = HttpsClient::create(thread.io_context(), with_base_url(base_url));
-      CHECK_MESSAGE(creation.client != nullptr, creation.error);
-    }
+      REQUIRE_MESSAGE(creation.client != nullptr, creation.error);
+      std::optional<HttpResult> result = send_and_wait(*creation.client, get_request("metadata"));
+      REQUIRE(result.has_value());
+      return *result;
+    };
+
+    // A host name in capitals is the same name, for the connection and for the
+    // certificate's check; the base path's trailing slash is not doubled.
+    const HttpResult named = send_to("https://LOCALHOST:" + port + "/fhir/R4/");
+    CHECK_MESSAGE(named.ok(), to_string(named.error), ": ", named.message);
+    REQUIRE(server.requests().size() == 1);
+    CHECK(server.requests()[0].target == "/fhir/R4/metadata");
+
+    // An IPv4 address is connected to as written and checked as an address: the test
+    // certificate names localhost only, so the same server is refused.
+    const HttpResult by_address = send_to("https://127.0.0.1:" + port + "/fhir");
+    CHECK_MESSAGE(by_address.error == HttpErrorKind::certificate_rejected, to_string(by_address.error), ": ",
+                  by_address.message);
+    CHECK(server.completed_handshakes() == 1);
+
+    // An IPv6 address in brackets is an address too, not a name to look up: nothing
+    // listens on that port, so the connection is what fails.
+    const HttpResult by_v6_address = send_to("https://[::1]:" + std::to_string(unused_port()) + "/fhir");
+    CHECK_MESSAGE(by_v6_address.error == HttpErrorKind::connect, to_string(by_v6_address.error), ": ",
+                  by_v6_address.message);
   }
 
   TEST_CASE("a missing CA file is refused with its path") {
