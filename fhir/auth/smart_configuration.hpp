@@ -1,22 +1,22 @@
-// SMART discovery: the FHIR server's .well-known/smart-configuration document, which
-// names the token endpoint and what it accepts.
-//
-// Only std types here (and the HTTPS client's own header).
+// The FHIR server's .well-known/smart-configuration document, which names the token
+// endpoint and what it accepts: its reading and checking (fetching it is in
+// smart_discovery.hpp). Only std types here.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "client/https_client.hpp"
 #include "auth/jwt_assertion.hpp"
 
 namespace alliance::fhir::auth {
 
 // Relative to the FHIR base URL.
 inline constexpr const char* smart_configuration_target = ".well-known/smart-configuration";
+// The document, as problems with it name it.
+inline constexpr const char* smart_configuration_name =
+    "the FHIR server's SMART configuration (.well-known/smart-configuration)";
 
 // What the plugin reads from the document. A list the server leaves out is empty.
 struct SmartConfiguration {
@@ -39,14 +39,6 @@ struct SmartConfigurationResult {
 // them, methods without private_key_jwt, algorithms without ours, or grant types
 // without client_credentials.
 SmartConfigurationResult parse_smart_configuration(std::string_view document, SigningAlgorithm algorithm);
-
-// GET [base]/.well-known/smart-configuration through `client` (made for the FHIR base
-// URL), then parse_smart_configuration(). `done` runs once, on the client's io_context
-// thread. A transport failure, 408, 429 or 5xx is not permanent; 404 and other answers
-// are (the server publishes no usable SMART configuration: configure the token
-// endpoint instead).
-void fetch_smart_configuration(HttpsClient& client, SigningAlgorithm algorithm,
-                               std::function<void(SmartConfigurationResult)> done);
 
 // Text a server sent, made fit for a message: printable ASCII only, at most `limit`
 // characters. Used for values the server chose (lists, error descriptions).

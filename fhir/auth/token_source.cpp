@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "client/io_context_wake.hpp"
-#include "auth/smart_configuration.hpp"
+#include "auth/smart_discovery.hpp"
 #include "auth/token_response.hpp"
 
 namespace alliance::fhir::auth {

@@ -9,7 +9,7 @@
 #include <regex>
 #include <thread>
 
-#include "auth/smart_configuration.hpp"
+#include "auth/smart_discovery.hpp"
 #include "test_support.hpp"
 #include "auth/token_source.hpp"
 
