@@ -13,7 +13,7 @@ using alliance::testing::resource_use;
 
 namespace {
 
-const TokenRequestContext context{"alliance-test-client", "alliance-es384", "system/Observation.c", {}};
+const TokenRequestContext hostile_context{"alliance-test-client", "alliance-es384", "system/Observation.c", {}};
 
 std::string nested_lists(std::size_t bytes) { return std::string(bytes / 2, '[') + std::string(bytes / 2, ']'); }
 
@@ -31,7 +31,7 @@ TEST_SUITE("fhir_auth_hostile") {
       TokenResponseReading token;
       SmartConfigurationResult discovery;
       const auto use = resource_use("read_token_response and parse_smart_configuration, nested", [&] {
-        token = read_token_response(200, body, context);
+        token = read_token_response(200, body, hostile_context);
         discovery = parse_smart_configuration(body, SigningAlgorithm::es384);
       });
       CHECK_FALSE(token.grant);
@@ -40,21 +40,21 @@ TEST_SUITE("fhir_auth_hostile") {
       CHECK(use.peak_growth_kib < 8 * 1024);
     }
     const std::string deep = nested_lists(256 * 1024 - 2);
-    CHECK(read_token_response(200, deep, context).error.find("nested deeper") != std::string::npos);
+    CHECK(read_token_response(200, deep, hostile_context).error.find("nested deeper") != std::string::npos);
     CHECK(parse_smart_configuration(deep, SigningAlgorithm::es384).error.find("nested deeper") != std::string::npos);
   }
 
   TEST_CASE("a token answer or discovery document with a NUL byte and more after it is refused") {
     const std::string tail = std::string(1, '\0') + "garbage";
-    CHECK(read_token_response(200, kToken, context).grant);
-    CHECK_FALSE(read_token_response(200, kToken + tail, context).grant);
+    CHECK(read_token_response(200, kToken, hostile_context).grant);
+    CHECK_FALSE(read_token_response(200, kToken + tail, hostile_context).grant);
     CHECK(parse_smart_configuration(kDiscovery, SigningAlgorithm::es384).configuration);
     CHECK_FALSE(parse_smart_configuration(kDiscovery + tail, SigningAlgorithm::es384).configuration);
   }
 
   TEST_CASE("a token answer or discovery document with a key twice is refused") {
     const auto token = read_token_response(
-        200, R"({"access_token":"first-token","token_type":"Bearer","access_token":"second-token"})", context);
+        200, R"({"access_token":"first-token","token_type":"Bearer","access_token":"second-token"})", hostile_context);
     CHECK_FALSE(token.grant);
     CHECK(token.error.find("-token") == std::string::npos);  // a credential is never quoted
     CHECK_FALSE(parse_smart_configuration(

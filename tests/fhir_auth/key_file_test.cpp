@@ -9,13 +9,14 @@
 
 #include "auth/jwt_assertion.hpp"
 #include "test_support.hpp"
+#include "support/text.hpp"
 
 using namespace alliance::fhir::auth;
 using namespace alliance::fhir::auth::testing;
+using alliance::testing::contains;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 
@@ -103,7 +104,7 @@ TEST_SUITE("key_file") {
     TemporaryFolder folder;
     const SigningKeyLoad missing = SigningKey::load_pem_file(folder.file("missing.key"));
     CHECK_FALSE(missing.key);
-    CHECK(contains(missing.error, folder.file("missing.key")));
+    CHECK(contains(missing.error, folder.file("missing.key").string()));
 
     const std::string public_key = folder.file("public.pem");
     std::filesystem::copy_file(key_path("es384.pub.pem"), public_key);

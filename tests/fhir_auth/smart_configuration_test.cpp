@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/smart_configuration.hpp"
+#include "support/text.hpp"
 
 using namespace alliance::fhir::auth;
+using alliance::testing::contains;
 
 namespace {
 
@@ -18,7 +20,6 @@ const std::string good = R"({
   "capabilities": ["client-confidential-asymmetric"]
 })";
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 SmartConfigurationResult parse_with(const std::string& field, const std::string& value,
                                     SigningAlgorithm algorithm = SigningAlgorithm::rs384) {

@@ -2,15 +2,16 @@
 #include <doctest/doctest.h>
 
 #include "auth/token_response.hpp"
+#include "support/text.hpp"
 
 using namespace alliance::fhir::auth;
 using namespace std::chrono_literals;
+using alliance::testing::contains;
 
 namespace {
 
 const TokenRequestContext context{"alliance-test-client", "alliance-es384", "system/Observation.c", {"system/Observation.c"}};
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

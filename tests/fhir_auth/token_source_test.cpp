@@ -12,11 +12,13 @@
 #include "auth/smart_discovery.hpp"
 #include "test_support.hpp"
 #include "auth/token_source.hpp"
+#include "support/text.hpp"
 
 using namespace alliance::fhir;
 using namespace alliance::fhir::auth;
 using namespace alliance::fhir::auth::testing;
 using namespace std::chrono_literals;
+using alliance::testing::contains;
 
 namespace {
 
@@ -27,7 +29,6 @@ std::unique_ptr<TokenSource> make_source(IoThread& io, const SmartSettings& sett
   return std::move(creation.source);
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // A JWT, or anything as long as a token or a JWS segment.
 bool looks_like_credential(const std::string& text) {

@@ -34,4 +34,10 @@ HttpRequest get_request(const std::string& target) {
   return request;
 }
 
+std::string creation_error(const HttpsClientSettings& settings) {
+  ClientThread thread;
+  HttpsClientCreation creation = HttpsClient::create(thread.io_context(), settings);
+  return creation.client ? std::string(kNotRefused) : creation.error;
+}
+
 }  // namespace alliance::fhir::testing

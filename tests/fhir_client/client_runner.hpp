@@ -28,6 +28,10 @@ bool wait_until(Condition condition, std::chrono::milliseconds limit = std::chro
 
 HttpRequest get_request(const std::string& target = "metadata");
 
+// What create() says when it refuses `settings`; kNotRefused when it created a client.
+inline constexpr const char* kNotRefused = "(not refused: a client was created)";
+std::string creation_error(const HttpsClientSettings& settings);
+
 }  // namespace alliance::fhir::testing
 
 #include <thread>

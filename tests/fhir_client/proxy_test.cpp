@@ -24,13 +24,6 @@ HttpsClientSettings through(const TestProxy& proxy, unsigned short server_port, 
   return settings;
 }
 
-std::string creation_error(const HttpsClientSettings& settings) {
-  ClientThread thread;
-  HttpsClientCreation creation = HttpsClient::create(thread.io_context(), settings);
-  CHECK(creation.client == nullptr);
-  return creation.error;
-}
-
 HttpResult send_once(const HttpsClientSettings& settings, HttpRequest request = get_request()) {
   ClientThread thread;
   HttpsClientCreation creation = HttpsClient::create(thread.io_context(), settings);

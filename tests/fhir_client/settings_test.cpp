@@ -16,13 +16,6 @@ using namespace alliance::fhir::testing;
 
 namespace {
 
-std::string creation_error(HttpsClientSettings settings) {
-  ClientThread thread;
-  HttpsClientCreation creation = HttpsClient::create(thread.io_context(), settings);
-  CHECK(creation.client == nullptr);
-  return creation.error;
-}
-
 HttpsClientSettings with_base_url(const std::string& base_url) {
   HttpsClientSettings settings = settings_for(443);
   settings.base_url = base_url;

@@ -4,8 +4,10 @@
 #include <string>
 
 #include "reading/json_reader.hpp"
+#include "support/text.hpp"
 
 using namespace alliance::fhir;
+using alliance::testing::contains;
 
 namespace {
 
@@ -15,7 +17,6 @@ std::string error_of(const std::string& text, const JsonLimits& limits = kSmall)
   return read_json(text, limits).error;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

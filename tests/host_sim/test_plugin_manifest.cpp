@@ -70,7 +70,7 @@ void change_one_byte(const std::filesystem::path& library) {
   std::ofstream(library, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-HostSimRun run_echo(const std::filesystem::path& library, const std::vector<std::string>& extra = {}) {
+HostSimRun run_library(const std::filesystem::path& library, const std::vector<std::string>& extra = {}) {
   std::vector<std::string> arguments{"--plugin", library.string(), "--config",
                                      fixture_path("echo_config.json").string(), "--scenario",
                                      fixture_path("scenario_echo.json").string()};
@@ -83,7 +83,7 @@ HostSimRun run_echo(const std::filesystem::path& library, const std::vector<std:
 TEST_SUITE("host_sim") {
   TEST_CASE("a plugin that matches its named manifest is loaded") {
     PluginFolder plugin = echo_plugin_with_manifest();
-    HostSimRun run = run_echo(plugin.library, {"--manifest", plugin.manifest.string()});
+    HostSimRun run = run_library(plugin.library, {"--manifest", plugin.manifest.string()});
     CHECK(run.exit_status == 0);
     CHECK(run.standard_error.find("manifest") == std::string::npos);
   }
@@ -91,7 +91,7 @@ TEST_SUITE("host_sim") {
   TEST_CASE("a library with one byte changed is refused before it is loaded") {
     PluginFolder plugin = echo_plugin_with_manifest();
     change_one_byte(plugin.library);
-    HostSimRun run = run_echo(plugin.library, {"--manifest", plugin.manifest.string()});
+    HostSimRun run = run_library(plugin.library, {"--manifest", plugin.manifest.string()});
     CHECK(run.exit_status == 3);
     CHECK(run.standard_error.find("does not match its manifest") != std::string::npos);
     CHECK(run.standard_error.find("reinstall the package") != std::string::npos);
@@ -101,7 +101,7 @@ TEST_SUITE("host_sim") {
   TEST_CASE("the manifest next to the library is checked without --manifest") {
     PluginFolder plugin = echo_plugin_with_manifest();
     change_one_byte(plugin.library);
-    HostSimRun run = run_echo(plugin.library);
+    HostSimRun run = run_library(plugin.library);
     CHECK(run.exit_status == 3);
     CHECK(run.standard_error.find("echo.manifest.json: its SHA-256 is") != std::string::npos);
   }
@@ -109,7 +109,7 @@ TEST_SUITE("host_sim") {
   TEST_CASE("a manifest for another ABI major is refused") {
     PluginFolder plugin = echo_plugin_with_manifest(
         [](nlohmann::json& manifest) { manifest["abi"]["major"] = THP_ABI_MAJOR + 1; });
-    HostSimRun run = run_echo(plugin.library, {"--manifest", plugin.manifest.string()});
+    HostSimRun run = run_library(plugin.library, {"--manifest", plugin.manifest.string()});
     CHECK(run.exit_status == 3);
     CHECK(run.standard_error.find("it was built for plugin ABI 2.") != std::string::npos);
   }
@@ -117,7 +117,7 @@ TEST_SUITE("host_sim") {
   TEST_CASE("a manifest naming another entry symbol is refused") {
     PluginFolder plugin = echo_plugin_with_manifest(
         [](nlohmann::json& manifest) { manifest["entry_symbol"] = "other_entry"; });
-    HostSimRun run = run_echo(plugin.library, {"--manifest", plugin.manifest.string()});
+    HostSimRun run = run_library(plugin.library, {"--manifest", plugin.manifest.string()});
     CHECK(run.exit_status == 3);
     CHECK(run.standard_error.find("its entry symbol is other_entry") != std::string::npos);
   }
@@ -125,7 +125,7 @@ TEST_SUITE("host_sim") {
   TEST_CASE("a manifest for another library is refused") {
     PluginFolder plugin = echo_plugin_with_manifest(
         [](nlohmann::json& manifest) { manifest["library"] = "libother.so"; });
-    HostSimRun run = run_echo(plugin.library, {"--manifest", plugin.manifest.string()});
+    HostSimRun run = run_library(plugin.library, {"--manifest", plugin.manifest.string()});
     CHECK(run.exit_status == 3);
     CHECK(run.standard_error.find("it describes libother.so, not libecho.so") != std::string::npos);
   }
@@ -133,7 +133,7 @@ TEST_SUITE("host_sim") {
   TEST_CASE("a named manifest that cannot be read is refused") {
     PluginFolder plugin = echo_plugin_with_manifest();
     HostSimRun run =
-        run_echo(plugin.library, {"--manifest", output_path("no-such.manifest.json").string()});
+        run_library(plugin.library, {"--manifest", output_path("no-such.manifest.json").string()});
     CHECK(run.exit_status == 3);
     CHECK(run.standard_error.find("cannot read the manifest") != std::string::npos);
   }

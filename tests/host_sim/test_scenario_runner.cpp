@@ -3,9 +3,11 @@
 #include "host_sim_process.hpp"
 
 #include <doctest/doctest.h>
+#include "support/text.hpp"
 
 using namespace host_sim_test;
 using nlohmann::json;
+using alliance::testing::contains;
 
 namespace {
 
@@ -33,9 +35,6 @@ std::vector<std::string> message_types(const json& panel) {
   return types;
 }
 
-bool contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include "delivery/server_history.hpp"
 #include "scoring/history_merge.hpp"
 #include "runtime/worker.hpp"
+#include "support/text.hpp"
 
 using namespace alliance::integration;
 using alliance::FhirConfiguration;
@@ -21,6 +22,7 @@ using alliance::ServerHistoryLimits;
 using alliance::Worker;
 using alliance::fhir::HistoryPoint;
 using nlohmann::json;
+using alliance::testing::joined;
 
 namespace {
 
@@ -108,11 +110,6 @@ Run fetch_history(const std::string& patient, const FhirConfiguration& configura
   return run;
 }
 
-std::string joined(const std::vector<std::string>& lines) {
-  std::string text;
-  for (const std::string& line : lines) text += line + "\n";
-  return text;
-}
 
 }  // namespace
 

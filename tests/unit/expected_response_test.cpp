@@ -6,18 +6,15 @@
 
 #include "scoring/expected_response.hpp"
 #include "test_support.hpp"
+#include "support/text.hpp"
 
 using namespace alliance;
 using alliance::testing::TemporaryFolder;
 using alliance::testing::write_file;
+using alliance::testing::joined;
 
 namespace {
 
-std::string joined(const std::vector<std::string>& problems) {
-  std::string text;
-  for (const auto& problem : problems) text += problem + "\n";
-  return text;
-}
 
 bool has_problem(const std::vector<std::string>& problems, const std::string& wanted) {
   for (const auto& problem : problems) {

@@ -7,11 +7,13 @@
 
 #include "measures/measure_library.hpp"
 #include "test_support.hpp"
+#include "support/text.hpp"
 
 using namespace alliance;
 using alliance::testing::TemporaryFolder;
 using alliance::testing::write_file;
 using nlohmann::json;
+using alliance::testing::joined;
 
 namespace {
 
@@ -22,11 +24,6 @@ json shipped_questionnaire(const char* file) {
   return json::parse(text.str());
 }
 
-std::string joined(const std::vector<std::string>& problems) {
-  std::string text;
-  for (const auto& problem : problems) text += problem + "\n";
-  return text;
-}
 
 }  // namespace
 

@@ -7,9 +7,11 @@
 #include "scoring/expected_response.hpp"
 #include "scoring/scoring.hpp"
 #include "test_support.hpp"
+#include "support/text.hpp"
 
 using namespace alliance;
 using alliance::testing::shipped_measures;
+using alliance::testing::contains;
 
 namespace {
 
@@ -27,7 +29,6 @@ const Flag* find_flag(const ScoredMeasure& scored, const std::string& code) {
   return nullptr;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // The shipped ORS or SRS under another code of its family, so that the child, young
 // child and group measures can be scored without depending on their files.
