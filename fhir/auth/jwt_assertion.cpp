@@ -1,5 +1,6 @@
 #include "auth/jwt_assertion.hpp"
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ecdsa.h>
@@ -212,6 +213,57 @@ std::optional<std::string> SigningKey::sign(std::string_view signing_input, std:
   auto raw = der_to_raw_p384(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
   if (!raw) return fail("ECDSA signature format");
   return raw;
+}
+
+namespace {
+
+// A big-number parameter of the key as big-endian bytes, left-padded to `width` (0: as
+// short as the number).
+std::optional<std::string> key_number(EVP_PKEY* key, const char* name, int width) {
+  BIGNUM* number = nullptr;
+  if (EVP_PKEY_get_bn_param(key, name, &number) != 1) return std::nullopt;
+  const int length = width > 0 ? width : BN_num_bytes(number);
+  std::string bytes(static_cast<std::size_t>(length), '\0');
+  const int written = BN_bn2binpad(number, reinterpret_cast<unsigned char*>(bytes.data()), length);
+  BN_free(number);
+  if (written != length) return std::nullopt;
+  return bytes;
+}
+
+}  // namespace
+
+std::optional<std::string> SigningKey::public_jwk(std::string_view key_id, std::string& error) const {
+  EVP_PKEY* key = implementation_->key.get();
+  nlohmann::ordered_json jwk;
+  if (implementation_->algorithm == SigningAlgorithm::rs384) {
+    const auto modulus = key_number(key, OSSL_PKEY_PARAM_RSA_N, 0);
+    const auto exponent = key_number(key, OSSL_PKEY_PARAM_RSA_E, 0);
+    if (!modulus || !exponent) {
+      forget_openssl_errors();
+      error = "the RSA key's public numbers could not be read";
+      return std::nullopt;
+    }
+    jwk["kty"] = "RSA";
+    jwk["n"] = base64url_encode(*modulus);
+    jwk["e"] = base64url_encode(*exponent);
+  } else {
+    constexpr int p384_bytes = 48;
+    const auto x = key_number(key, OSSL_PKEY_PARAM_EC_PUB_X, p384_bytes);
+    const auto y = key_number(key, OSSL_PKEY_PARAM_EC_PUB_Y, p384_bytes);
+    if (!x || !y) {
+      forget_openssl_errors();
+      error = "the EC key's public point could not be read";
+      return std::nullopt;
+    }
+    jwk["kty"] = "EC";
+    jwk["crv"] = "P-384";
+    jwk["x"] = base64url_encode(*x);
+    jwk["y"] = base64url_encode(*y);
+  }
+  jwk["kid"] = std::string(key_id);
+  jwk["alg"] = to_string(implementation_->algorithm);
+  jwk["use"] = "sig";
+  return jwk.dump();
 }
 
 ClientAssertion make_client_assertion(const SigningKey& key, const ClientAssertionClaims& claims,

@@ -59,6 +59,13 @@ class SigningKey {
   // when OpenSSL fails.
   std::optional<std::string> sign(std::string_view signing_input, std::string& error) const;
 
+  // The public half as a JSON Web Key (RFC 7517, 7518), the text of one JSON object:
+  // {"kty":"RSA","n","e"} or {"kty":"EC","crv":"P-384","x","y"} (coordinates padded
+  // to 48 bytes), with "kid": key_id, "alg" (RS384 or ES384) and "use":"sig". What an
+  // EHR that asks for the app's JWK Set at a URL reads the key from. Nothing, with
+  // `error` set, when OpenSSL fails.
+  std::optional<std::string> public_jwk(std::string_view key_id, std::string& error) const;
+
  private:
   struct Implementation;
   explicit SigningKey(std::unique_ptr<Implementation> implementation);

@@ -8,8 +8,8 @@ namespace alliance::control {
 
 namespace {
 
-constexpr std::array<const char*, 6> kCommands = {"check-config", "status", "show",
-                                                  "retry",        "purge",  "test-connection"};
+constexpr std::array<const char*, 7> kCommands = {"check-config", "status", "show", "retry",
+                                                  "purge",        "test-connection", "jwks"};
 
 bool is_command(const std::string& word) {
   return std::any_of(kCommands.begin(), kCommands.end(), [&](const char* command) { return word == command; });
@@ -99,6 +99,8 @@ std::string help_text() {
              "  purge                drop delivered payloads and trend scores past their retention\n"
              "  test-connection      reach the FHIR server as the plugin would (TLS, SMART token),\n"
              "                       read its CapabilityStatement and say what is missing; writes nothing\n"
+             "  jwks                 print the public JWK Set of fhir.smart's key (no secret in it), for\n"
+             "                       the URL where an EHR that asks for one reads the app's keys\n"
              "\n"
              "Options:\n"
              "  --config FILE        the plugin's configuration (default ") +

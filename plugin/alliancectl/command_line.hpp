@@ -12,7 +12,7 @@ namespace alliance::control {
 inline constexpr const char* kDefaultConfigurationFile = "/etc/alliance/alliance.json";
 
 struct CommandLine {
-  std::string command;                       // check-config, status, show, retry, purge, test-connection, help
+  std::string command;                       // check-config, status, show, retry, purge, test-connection, jwks, help
   std::filesystem::path configuration_file = kDefaultConfigurationFile;
   std::size_t limit = 10;                    // status: how many recent delivery problems
   long long pending_limit_minutes = 60;      // status: older pending items need attention

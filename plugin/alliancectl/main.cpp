@@ -7,6 +7,7 @@
 #include "alliancectl/command_line.hpp"
 #include "alliancectl/configuration_check.hpp"
 #include "alliancectl/connection_test.hpp"
+#include "alliancectl/public_keys.hpp"
 #include "alliancectl/store_commands.hpp"
 #include "alliancectl/terminal_text.hpp"
 
@@ -59,6 +60,7 @@ int run(const CommandLine& line) {
     }
     return test_connection(*check.configuration->fhir, std::cout);
   }
+  if (line.command == "jwks") return print_public_key_set(*check.configuration, std::cout);
   return 2;
 }
 

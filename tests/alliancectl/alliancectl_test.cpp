@@ -19,6 +19,7 @@
 #include "store/outbox_keys.hpp"
 #include "scenario_run.hpp"
 #include "store/store.hpp"
+#include "support/files.hpp"
 
 using nlohmann::json;
 using namespace alliance::integration;
@@ -153,8 +154,57 @@ TEST_SUITE("alliancectl") {
   TEST_CASE("help lists the commands") {
     const Run run = alliancectl({"--help"});
     CHECK(run.exit_status == 0);
-    for (const char* command : {"check-config", "status", "retry", "purge", "test-connection"}) CHECK(has(run, command));
+    for (const char* command : {"check-config", "status", "retry", "purge", "test-connection", "jwks"}) {
+      CHECK(has(run, command));
+    }
     CHECK(alliancectl({"frobnicate"}).exit_status == 2);
+  }
+
+  TEST_CASE("jwks prints the public half of the configured key, as the EHR's registered set holds it") {
+    // The test server's registered set (jwks.json) was exported from the same keys by
+    // Node's crypto: the two must agree member by member, and hold no private number.
+    const json registered = json::parse(alliance::testing::read_file(std::string(ALLIANCE_TEST_KEYS) + "/jwks.json"));
+    // No server is reached: the command reads the key only.
+    auto settings_with_key = [](const std::string& key_file, const std::string& key_id) {
+      return json{{"base_url", "https://ehr.example.org/fhir/R4"},
+                  {"smart", {{"client_id", "alliance-test-client"}, {"private_key_file", key_file}, {"key_id", key_id}}}};
+    };
+    for (const char* name : {"rs384", "es384"}) {
+      CAPTURE(name);
+      const json fhir =
+          settings_with_key(std::string(ALLIANCE_TEST_KEYS) + "/" + name + ".key", std::string("alliance-") + name);
+      const Run run =
+          alliancectl({"jwks", "--config", write_run_configuration(unique_name(name), fhir).string()});
+      REQUIRE_MESSAGE(run.exit_status == 0, run.output);
+      const json printed = json::parse(run.output);
+      REQUIRE(printed.at("keys").size() == 1);
+      const json& key = printed["keys"][0];
+      json expected;
+      for (const json& candidate : registered.at("keys")) {
+        if (candidate.at("kid") == key.at("kid")) expected = candidate;
+      }
+      REQUIRE_MESSAGE(expected.is_object(), key.dump());
+      CHECK(key == expected);
+      for (const char* secret : {"d", "p", "q", "dp", "dq", "qi"}) CHECK_FALSE(key.contains(secret));
+    }
+
+    // Without fhir.smart there is no key; a key file others may read is refused as the
+    // plugin refuses it, and its content is not printed.
+    json without_smart = settings_with_key("", "");
+    without_smart.erase("smart");
+    const Run no_smart =
+        alliancectl({"jwks", "--config", write_run_configuration(unique_name("no-smart"), without_smart).string()});
+    CHECK(no_smart.exit_status == 1);
+    CHECK(has(no_smart, "fhir.smart: not configured"));
+    const std::filesystem::path exposed = host_sim_test::output_path(unique_name("exposed") + ".key");
+    std::filesystem::copy_file(std::string(ALLIANCE_TEST_KEYS) + "/es384.key", exposed);
+    std::filesystem::permissions(exposed, std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+    const json fhir = settings_with_key(exposed.string(), "alliance-es384");
+    const Run refused = alliancectl({"jwks", "--config", write_run_configuration(unique_name("exposed"), fhir).string()});
+    CHECK(refused.exit_status == 1);
+    CHECK_MESSAGE(has(refused, "fhir.smart.private_key_file: "), refused.output);
+    CHECK(has(refused, exposed.string()));
+    CHECK_FALSE(has(refused, "BEGIN"));
   }
 
   TEST_CASE("check-config lists every problem of a broken file by key") {
