@@ -150,10 +150,11 @@ struct TokenSource::Core : std::enable_shared_from_this<Core> {
     HttpRequest request;
     request.method = HttpMethod::post;
     request.target = "";
-    request.body = form_encode({{"grant_type", "client_credentials"},
-                                {"scope", settings.scopes},
-                                {"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
-                                {"client_assertion", assertion.jwt}});
+    std::vector<std::pair<std::string, std::string>> form{{"grant_type", "client_credentials"}};
+    if (settings.send_scope) form.emplace_back("scope", settings.scopes);
+    form.emplace_back("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+    form.emplace_back("client_assertion", assertion.jwt);
+    request.body = form_encode(form);
     request.extra_headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
     const SteadyClock::time_point requested_at = SteadyClock::now();
     token_client->send(std::move(request), [weak = weak_from_this(), requested_at](HttpResult result) {

@@ -37,6 +37,9 @@ struct SmartSettings {
   // Space-separated; SMART v2 by default. v1 scopes ("system/Observation.write") are
   // sent as given.
   std::string scopes = "system/QuestionnaireResponse.c system/Observation.c";
+  // false: the token request names no scope, for an EHR that ignores it (Epic's
+  // documentation says so) or refuses it; the server grants what it registered.
+  bool send_scope = true;
   // https://... ; empty: read it from [FHIR base]/.well-known/smart-configuration.
   std::string token_endpoint;
   // The clock for the assertions' iat and exp; empty: the system clock. For tests.

@@ -195,7 +195,12 @@ int test_connection(const FhirConfiguration& settings, std::ostream& out) {
       } else {
         authorization = token->authorization_header_value;
         out << "SMART: token granted\n";
-        out << "SMART: scopes requested: " << terminal_text(settings.smart->scopes) << "\n";
+        if (settings.smart->send_scope) {
+          out << "SMART: scopes requested: " << terminal_text(settings.smart->scopes) << "\n";
+        } else {
+          out << "SMART: scopes requested: none sent (fhir.smart.send_scope is false); needed: "
+              << terminal_text(settings.smart->scopes) << "\n";
+        }
         out << "SMART: scopes granted: " << terminal_text(describe_granted_scopes(token->granted_scopes)) << "\n";
         if (std::string problem = missing_scope_problem(token->granted_scopes, settings); !problem.empty()) {
           problems.push_back(std::move(problem));

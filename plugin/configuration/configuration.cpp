@@ -197,6 +197,7 @@ const std::vector<std::string>& configuration_keys() {
       "fhir.smart.private_key_file",
       "fhir.smart.key_id",
       "fhir.smart.scopes",
+      "fhir.smart.send_scope",
       "fhir.smart.token_endpoint",
       "fhir.proxy.url",
       "fhir.proxy.username",
@@ -375,6 +376,7 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
         client.scopes = *scopes;
         client.scopes_given = true;
       }
+      reader.flag(*smart, "send_scope", "fhir.smart.send_scope", client.send_scope);
       if (auto endpoint = reader.text(*smart, "token_endpoint", "fhir.smart.token_endpoint", false)) {
         if (endpoint->rfind("https://", 0) != 0) {
           reader.problem("fhir.smart.token_endpoint", "must start with https://");

@@ -51,6 +51,7 @@ struct SmartConfiguration {
   // Default: what the other fhir.* settings need (see default_scopes_for).
   std::string scopes = "system/QuestionnaireResponse.c system/Observation.c";
   bool scopes_given = false;  // fhir.smart.scopes was set: used as written
+  bool send_scope = true;      // false: the token request names no scope (fhir.smart.send_scope)
   std::string token_endpoint;  // empty: discovered from .well-known/smart-configuration
 };
 

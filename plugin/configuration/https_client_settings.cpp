@@ -26,6 +26,7 @@ fhir::auth::SmartSettings smart_settings(const SmartConfiguration& configuration
   smart.private_key_file = configuration.private_key_file.string();
   smart.key_id = configuration.key_id;
   smart.scopes = configuration.scopes;
+  smart.send_scope = configuration.send_scope;
   smart.token_endpoint = configuration.token_endpoint;
   return smart;
 }

@@ -438,6 +438,30 @@ TEST_SUITE("alliancectl") {
     CHECK_FALSE(has(run, "Bearer"));
   }
 
+  TEST_CASE("with send_scope false the token request names no scope: a server that ignores scope grants one") {
+    // Like Epic's token endpoint: `scope` ignored, the registered scopes granted.
+    const OwnServer ignoring("scope-ignored", smart_server_options({"--scope-ignored"}));
+    REQUIRE(ignoring.started());
+    json fhir = smart_client_settings(ignoring.port_file());
+    fhir["smart"]["send_scope"] = false;
+    const Run granted =
+        alliancectl({"test-connection", "--config", write_run_configuration(unique_name("no-scope"), fhir).string()});
+    CHECK_MESSAGE(granted.exit_status == 0, granted.output);
+    CHECK(has(granted, "SMART: scopes requested: none sent (fhir.smart.send_scope is false); needed: "));
+    CHECK(has(granted, "SMART: scopes granted: system/QuestionnaireResponse.c system/Observation.c "
+                       "system/Observation.rs system/Questionnaire.cruds\n"));
+
+    // A server that requires a scope shows that none was sent: it refuses the request.
+    const OwnServer requiring("scope-required", smart_server_options());
+    REQUIRE(requiring.started());
+    fhir = smart_client_settings(requiring.port_file());
+    fhir["smart"]["send_scope"] = false;
+    const Run refused =
+        alliancectl({"test-connection", "--config", write_run_configuration(unique_name("no-scope-refused"), fhir).string()});
+    CHECK(refused.exit_status == 1);
+    CHECK_MESSAGE(has(refused, "scope is missing"), refused.output);
+  }
+
   TEST_CASE("test-connection names the scopes a SMART server did not grant") {
     const OwnServer server("fewer-scopes",
                            smart_server_options({"--granted-scopes", "system/Observation.c system/Questionnaire.crs"}));

@@ -4,7 +4,7 @@
 //   node server.mjs --certificate PEM --key PEM [--port N] [--port-file PATH]
 //                   [--host localhost] [--client-ca PEM] [--log PATH] [--no-transactions]
 //                   [--jwks PATH [--client-id ID] [--token-lifetime S] [--require-token]
-//                                [--granted-scopes "SCOPE ..."]]
+//                                [--granted-scopes "SCOPE ..."] [--scope-ignored]]
 //
 // Listens on loopback only: --host localhost (the default) on 127.0.0.1 and ::1 at one
 // port, since a client may try only the first address localhost resolves to (Node 18
@@ -40,7 +40,7 @@ const listenTries = 10;
 function usage(message) {
   process.stderr.write(`fhir-server: ${message}\nusage: node server.mjs --certificate PEM --key PEM [--port N] ` +
     '[--port-file PATH] [--host localhost] [--client-ca PEM] [--log PATH] [--no-transactions]\n' +
-    '       [--jwks PATH [--client-id ID] [--token-lifetime SECONDS] [--require-token] [--granted-scopes "SCOPE ..."]]\n');
+    '       [--jwks PATH [--client-id ID] [--token-lifetime SECONDS] [--require-token] [--granted-scopes "SCOPE ..."] [--scope-ignored]]\n');
   process.exit(2);
 }
 

@@ -10,6 +10,10 @@
 //                          (an EHR whose administrator registered the client with fewer
 //                          scopes); the answer's `scope` then names what was granted.
 //                          Default: every requested scope this server allows.
+//   --scope-ignored        like Epic's token endpoint (its documentation says `scope` is
+//                          ignored): grants what the client is registered for (the
+//                          --granted-scopes list, else every scope below), whatever was
+//                          asked and when nothing was.
 //
 //   GET  /fhir/R4/.well-known/smart-configuration
 //   POST /auth/token            grant_type=client_credentials, scope, client_assertion_type,
@@ -33,6 +37,7 @@ export const smartOptions = {
   'token-lifetime': { type: 'string', default: '300' },
   'require-token': { type: 'boolean', default: false },
   'granted-scopes': { type: 'string' },
+  'scope-ignored': { type: 'boolean', default: false },
 };
 
 export const tokenPath = '/auth/token';
@@ -51,6 +56,10 @@ const scopesSupported = [
   'system/Observation.c', 'system/Observation.rs', 'system/Observation.read', 'system/Observation.write',
   'system/Questionnaire.rs', 'system/Questionnaire.cruds',
   'system/Questionnaire.read', 'system/Questionnaire.write', 'system/Questionnaire.*',
+];
+// With --scope-ignored and no --granted-scopes: what the test client is registered for.
+const registeredScopes = [
+  'system/QuestionnaireResponse.c', 'system/Observation.c', 'system/Observation.rs', 'system/Questionnaire.cruds',
 ];
 
 const oauthJson = 'application/json; charset=utf-8';
@@ -116,14 +125,15 @@ export class SmartAuth {
     }
     return new SmartAuth({
       jwks, clientId: options['client-id'], tokenLifetime: lifetime, requireToken: options['require-token'], ownOrigin,
-      basePath, grantedScopes,
+      basePath, grantedScopes, scopeIgnored: options['scope-ignored'],
     });
   }
 
-  constructor({ jwks, clientId, tokenLifetime, requireToken, ownOrigin, basePath, grantedScopes }) {
+  constructor({ jwks, clientId, tokenLifetime, requireToken, ownOrigin, basePath, grantedScopes, scopeIgnored }) {
     this.#keys = createLocalJWKSet(jwks);
     this.clientId = clientId;
     this.grantedScopes = grantedScopes ? new Set(grantedScopes) : undefined;
+    this.scopeIgnored = Boolean(scopeIgnored);
     this.tokenLifetime = tokenLifetime;
     this.requireToken = requireToken;
     this.ownOrigin = ownOrigin;
@@ -231,6 +241,9 @@ export class SmartAuth {
         return oauthError(401, 'invalid_client', error.message);
       }
       throw error;
+    }
+    if (this.scopeIgnored) {
+      return this.#issue(this.grantedScopes ? [...this.grantedScopes].join(' ') : registeredScopes.join(' '));
     }
     const scope = (form.get('scope') ?? '').trim();
     if (!scope) {

@@ -285,6 +285,8 @@ TEST_SUITE("configuration") {
     const auto off = parse_configuration(with_fhir(R"("ensure_questionnaires": false)"), "");
     REQUIRE_MESSAGE(off.configuration, describe(off.problems));
     CHECK_FALSE(off.configuration->fhir->ensure_questionnaires);
+    // The token request names its scopes unless told not to.
+    CHECK(SmartConfiguration{}.send_scope);
 
     struct Row {
       std::string fhir;
@@ -299,6 +301,8 @@ TEST_SUITE("configuration") {
         {R"("questionnaire_reference": 5)", "fhir.questionnaire_reference", "non-empty text"},
         {R"("questionnaire_reference": "server_id", "ensure_questionnaires": false)", "fhir.questionnaire_reference",
          "needs fhir.ensure_questionnaires"},
+        {R"("smart": {"client_id": "c", "private_key_file": "k", "key_id": "k", "send_scope": "no"})",
+         "fhir.smart.send_scope", "true or false"},
     };
     for (const Row& row : rows) {
       CAPTURE(row.fhir);
