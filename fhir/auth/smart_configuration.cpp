@@ -15,6 +15,8 @@ constexpr std::size_t url_limit = 2048;
 constexpr std::size_t list_limit = 1000;
 constexpr std::size_t entry_limit = 1000;
 
+const char* const where = smart_configuration_name;
+
 
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() &&
@@ -48,12 +50,12 @@ bool read_list(const nlohmann::json& document, const char* name, std::vector<std
   const auto found = document.find(name);
   if (found == document.end() || found->is_null()) return true;
   if (!found->is_array() || found->size() > list_limit) {
-    error = std::string(smart_configuration_name) + ": " + name + " is not a list of at most 1000 strings";
+    error = std::string(where) + ": " + name + " is not a list of at most 1000 strings";
     return false;
   }
   for (const nlohmann::json& entry : *found) {
     if (!entry.is_string() || entry.get_ref<const std::string&>().size() > entry_limit) {
-      error = std::string(smart_configuration_name) + ": " + name + " holds an entry that is not a string of at most 1000 characters";
+      error = std::string(where) + ": " + name + " holds an entry that is not a string of at most 1000 characters";
       return false;
     }
     list.push_back(entry.get<std::string>());
@@ -77,28 +79,28 @@ std::string printable(std::string_view text, std::size_t limit) {
 }
 
 SmartConfigurationResult parse_smart_configuration(std::string_view document, SigningAlgorithm algorithm) {
-  if (document.size() > document_limit_bytes) return refused(std::string(smart_configuration_name) + " is larger than 256 KiB");
+  if (document.size() > document_limit_bytes) return refused(std::string(where) + " is larger than 256 KiB");
   JsonReading reading = read_json(document, JsonLimits{document_limit_bytes, kServerAnswerMaximumDepth, false});
-  if (!reading.ok()) return refused(std::string(smart_configuration_name) + " is not usable JSON: " + reading.error);
+  if (!reading.ok()) return refused(std::string(where) + " is not usable JSON: " + reading.error);
   const nlohmann::json parsed = std::move(reading.value);
-  if (!parsed.is_object()) return refused(std::string(smart_configuration_name) + " is not a JSON object");
+  if (!parsed.is_object()) return refused(std::string(where) + " is not a JSON object");
 
   SmartConfiguration configuration;
   const auto endpoint = parsed.find("token_endpoint");
   if (endpoint == parsed.end() || !endpoint->is_string() || endpoint->get_ref<const std::string&>().empty()) {
-    return refused(std::string(smart_configuration_name) + " names no token_endpoint; configure the token endpoint in the settings");
+    return refused(std::string(where) + " names no token_endpoint; configure the token endpoint in the settings");
   }
   configuration.token_endpoint = endpoint->get<std::string>();
   const std::string& url = configuration.token_endpoint;
-  if (url.size() > url_limit) return refused(std::string(smart_configuration_name) + ": token_endpoint is longer than 2048 characters");
+  if (url.size() > url_limit) return refused(std::string(where) + ": token_endpoint is longer than 2048 characters");
   if (std::any_of(url.begin(), url.end(), [](char character) {
         const auto byte = static_cast<unsigned char>(character);
         return byte <= 0x20 || byte >= 0x7f;
       })) {
-    return refused(std::string(smart_configuration_name) + ": token_endpoint contains spaces, control characters or non-ASCII bytes");
+    return refused(std::string(where) + ": token_endpoint contains spaces, control characters or non-ASCII bytes");
   }
   if (!starts_with_ignoring_case(url, "https://")) {
-    return refused(std::string(smart_configuration_name) + ": token_endpoint is not an https:// URL; tokens never travel unencrypted");
+    return refused(std::string(where) + ": token_endpoint is not an https:// URL; tokens never travel unencrypted");
   }
 
   std::string error;

@@ -35,7 +35,7 @@ ConfigurationCheck check_configuration(const std::filesystem::path& file) {
   const Configuration& configuration = *check.configuration;
 
   // The measures and the ETR table, loaded as the plugin loads them.
-  StartUp start = prepare_start(configuration);
+  const StartUp start = prepare_start(configuration);
   check.problems.insert(check.problems.end(), start.problems.begin(), start.problems.end());
 
   try {
