@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "mapping/resource_parts.hpp"
 #include "mapping/uuid.hpp"
 
 namespace alliance::fhir {
@@ -11,62 +12,6 @@ namespace alliance::fhir {
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* kUcum = "http://unitsofmeasure.org";
-constexpr const char* kObservationCategory = "http://terminology.hl7.org/CodeSystem/observation-category";
-constexpr const char* kInterpretation = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
-constexpr const char* kRoleCode = "http://terminology.hl7.org/CodeSystem/v3-RoleCode";
-
-// The measure's name in the clinic's language (see MeasureDefinition::chart_title).
-const std::string& chart_title(const MeasureDefinition& measure) {
-  return measure.chart_title.empty() ? measure.title : measure.chart_title;
-}
-
-json reference(const std::string& target) { return {{"reference", target}}; }
-
-json coding(const Coding& value) {
-  json result = {{"system", value.system}, {"code", value.code}};
-  if (!value.display.empty()) result["display"] = value.display;
-  return result;
-}
-
-json concept_of(const std::string& system, const std::string& code, const std::string& display,
-                const std::string& text) {
-  json coded = {{"system", system}, {"code", code}};
-  if (!display.empty()) coded["display"] = display;
-  return {{"coding", json::array({coded})}, {"text", text}};
-}
-
-// A score as a FHIR decimal with one decimal place: tenths are exact, so 17.7 is
-// written as 17.7 (nlohmann prints the shortest round-trip form of the double).
-json points(Tenths value) { return tenths_to_points(value); }
-
-json score_quantity(Tenths value) {
-  return {{"value", points(value)}, {"unit", "{score}"}, {"system", kUcum}, {"code", "{score}"}};
-}
-
-bool is_stopped(const Administration& administration) { return administration.status == "stopped"; }
-
-// Who answered: the client (self-report), or another person, known to the chart only
-// when the host named a RelatedPerson. Without one, nobody is claimed.
-std::string answerer(const Administration& administration) {
-  if (!administration.other_rater) return administration.patient_reference;
-  if (administration.rater_reference.rfind("RelatedPerson/", 0) == 0) return administration.rater_reference;
-  return {};
-}
-
-// The v3 RoleCode displays of the relationships a collateral rater usually has; other
-// codes go without a display rather than with a guessed one.
-std::string relationship_display(const std::string& code) {
-  static const std::map<std::string, std::string> displays = {
-      {"MTH", "mother"},        {"FTH", "father"},     {"PRN", "parent"},       {"STPMTH", "stepmother"},
-      {"STPFTH", "stepfather"}, {"STPPRN", "step parent"}, {"GRMTH", "grandmother"}, {"GRFTH", "grandfather"},
-      {"GRPRN", "grandparent"}, {"GUARD", "guardian"}, {"SPS", "spouse"},      {"DOMPART", "domestic partner"},
-      {"SIB", "sibling"},       {"CHILD", "child"},    {"AUNT", "aunt"},        {"UNCLE", "uncle"},
-      {"FRND", "unrelated friend"}, {"SIGOTHR", "significant other"}};
-  const auto found = displays.find(code);
-  return found == displays.end() ? std::string() : found->second;
-}
 
 json answer_item(const std::string& link_id, json answer) {
   return {{"linkId", link_id}, {"answer", json::array({std::move(answer)})}};

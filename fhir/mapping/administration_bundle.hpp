@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "mapping/chart_profiles.hpp"
 #include "measures/administration.hpp"
 #include "measures/measure_definition.hpp"
 
@@ -37,6 +38,9 @@ struct MappingSettings {
   // Also one Observation per scale item, which the total lists in hasMember (for EHRs
   // that drop Observation.component, see fhir.md).
   bool item_observations = false;
+  // Which writes the record system accepts (chart_bundle.hpp); administration_bundle
+  // is the fhir-native profile's part.
+  ChartProfiles chart;
 };
 
 struct BundleResult {

@@ -82,16 +82,68 @@ TransactionResult read_transaction_response(std::string_view body, size_t expect
   return result;
 }
 
+// FHIR ids are 1 to 64 characters of [A-Za-z0-9-.]: anything else is no id of ours.
+bool is_fhir_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.") == std::string::npos;
+}
+
 std::string read_created_id(std::string_view body, std::string_view type) {
   JsonReading reading = read_json(body, kServerAnswerLimits);
   if (!reading.ok() || !reading.value.is_object() || text_of(reading.value, "resourceType") != type) return {};
   std::string id = text_of(reading.value, "id");
-  // FHIR ids are at most 64 characters of [A-Za-z0-9-.]: anything else is no id of ours.
-  if (id.size() > 64 || id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.") !=
-                            std::string::npos) {
-    return {};
+  return is_fhir_id(id) ? id : std::string();
+}
+
+SearchMatches read_search_matches(std::string_view body, std::string_view type) {
+  SearchMatches matches;
+  const JsonReading reading = read_json(body, kServerAnswerLimits);
+  if (!reading.ok()) {
+    matches.error = "the server's search answer is not usable JSON: " + reading.error;
+    return matches;
   }
-  return id;
+  const json& bundle = reading.value;
+  if (!bundle.is_object() || text_of(bundle, "resourceType") != "Bundle" || text_of(bundle, "type") != "searchset") {
+    matches.error = "the server's search answer is not a searchset Bundle";
+    return matches;
+  }
+  const auto entries = bundle.find("entry");
+  if (entries == bundle.end()) return matches;
+  if (!entries->is_array()) {
+    matches.error = "the searchset's entry is not a list";
+    return matches;
+  }
+  for (const json& entry : *entries) {
+    if (!entry.is_object() || !entry.contains("resource") || !entry["resource"].is_object()) continue;
+    const json& resource = entry["resource"];
+    if (text_of(resource, "resourceType") != type) continue;
+    if (entry.contains("search") && entry["search"].is_object()) {
+      const std::string mode = text_of(entry["search"], "mode");
+      if (!mode.empty() && mode != "match") continue;
+    }
+    const std::string id = text_of(resource, "id");
+    if (!is_fhir_id(id)) {
+      matches.error = "a searchset entry has no usable id";
+      return matches;
+    }
+    matches.ids.push_back(id);
+  }
+  return matches;
+}
+
+bool says_already_exists(int status, std::string_view body) {
+  if (status < 400 || status > 499) return false;
+  const JsonReading reading = read_json(body, kServerAnswerLimits);
+  const json& outcome = reading.value;
+  if (!reading.ok() || !outcome.is_object() || text_of(outcome, "resourceType") != "OperationOutcome" ||
+      !outcome.contains("issue") || !outcome["issue"].is_array()) {
+    return false;
+  }
+  if (status == 409) return true;
+  for (const json& issue : outcome["issue"]) {
+    if (issue.is_object() && text_of(issue, "code") == "duplicate") return true;
+  }
+  return false;
 }
 
 std::string describe_operation_outcome(std::string_view body, size_t maximum_bytes) {

@@ -31,6 +31,21 @@ TransactionResult read_transaction_response(std::string_view body, size_t expect
 // id (1 to 64 of A-Z a-z 0-9 - .).
 std::string read_created_id(std::string_view body, std::string_view type);
 
+// The server ids of the resources of `type` in a searchset Bundle (entries in search
+// mode "match" or without a mode; "include" and OperationOutcome entries are not
+// matches), or why the body is no searchset. For finding an earlier attempt's write.
+struct SearchMatches {
+  std::vector<std::string> ids;
+  std::string error;
+};
+SearchMatches read_search_matches(std::string_view body, std::string_view type);
+
+// Whether the answer to a refused create says the resource is already there (an EHR
+// refuses a repeated reading rather than storing it twice): a 4xx whose
+// OperationOutcome has an issue with code "duplicate" (FHIR IssueType), or HTTP 409
+// with an OperationOutcome. Then the earlier attempt arrived: nothing is lost.
+bool says_already_exists(int status, std::string_view body);
+
 // The issues of an OperationOutcome in one line ("error invalid: Patient/x not found
 // (QuestionnaireResponse.subject)"), at most `maximum_bytes` long; a short description
 // of the body when it is not an OperationOutcome. For IT and the store: it may quote

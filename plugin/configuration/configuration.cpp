@@ -111,6 +111,38 @@ class Reader {
     out = found->get<bool>();
   }
 
+  // A FHIR Coding: {"system": absolute URI, "code": text, "display": text (optional)}.
+  std::optional<Coding> coding(const json& value, const std::string& full_key) {
+    if (!value.is_object()) {
+      problem(full_key, "must be an object with \"system\" and \"code\" (and \"display\")");
+      return std::nullopt;
+    }
+    bool good = true;
+    for (const auto& [key, member] : value.items()) {
+      if (key != "system" && key != "code" && key != "display") {
+        problem(full_key + "." + key, "unknown key (a coding has system, code and display)");
+        good = false;
+      }
+    }
+    Coding result;
+    const auto system = text(value, "system", full_key + ".system", true);
+    const auto code = text(value, "code", full_key + ".code", true);
+    const auto display = text(value, "display", full_key + ".display", false);
+    if (system && (system->find(':') == std::string::npos || system->find_first_of(" |") != std::string::npos)) {
+      problem(full_key + ".system", "must be an absolute URI without spaces or '|' (e.g. http://loinc.org or urn:oid:...)");
+      good = false;
+    }
+    if (code && code->find_first_of("|,") != std::string::npos) {
+      problem(full_key + ".code", "must not contain '|' or ','");
+      good = false;
+    }
+    if (!system || !code || !good) return std::nullopt;
+    result.system = *system;
+    result.code = *code;
+    if (display) result.display = *display;
+    return result;
+  }
+
   // A score in points (one decimal) within [minimum, maximum], stored in tenths.
   void score(const json& parent, const char* key, const std::string& full_key, Tenths minimum, Tenths maximum,
              Tenths& out) {
@@ -135,6 +167,128 @@ class Reader {
  private:
   std::vector<ConfigurationProblem>& problems_;
 };
+
+// fhir.chart: the profiles and their settings.
+void read_chart(Reader& reader, const json& chart, fhir::ChartProfiles& profiles) {
+  reader.check_keys(chart, "fhir.chart.");
+  if (const auto listed = chart.find("profiles"); listed != chart.end()) {
+    const std::string reason = "must be a list of one or more of \"fhir-native\", \"flowsheet\", \"document\", each once";
+    if (!listed->is_array() || listed->empty()) {
+      reader.problem("fhir.chart.profiles", reason);
+    } else {
+      profiles.fhir_native = false;
+      std::vector<std::string> seen;
+      for (const json& name : *listed) {
+        const std::string value = name.is_string() ? name.get<std::string>() : std::string();
+        if (std::find(seen.begin(), seen.end(), value) != seen.end() ||
+            (value != "fhir-native" && value != "flowsheet" && value != "document")) {
+          reader.problem("fhir.chart.profiles", reason);
+          break;
+        }
+        seen.push_back(value);
+        profiles.fhir_native = profiles.fhir_native || value == "fhir-native";
+        profiles.flowsheet = profiles.flowsheet || value == "flowsheet";
+        profiles.document = profiles.document || value == "document";
+      }
+    }
+  }
+  if (auto find_by = reader.text(chart, "find_by", "fhir.chart.find_by", false)) {
+    if (*find_by != "identifier" && *find_by != "reading") {
+      reader.problem("fhir.chart.find_by", "must be \"identifier\" or \"reading\" (subject, code and time)");
+    } else {
+      profiles.find_by_reading = *find_by == "reading";
+    }
+  }
+  if (const json* flowsheet = reader.object(chart, "flowsheet", "fhir.chart.flowsheet", profiles.flowsheet)) {
+    reader.check_keys(*flowsheet, "fhir.chart.flowsheet.");
+    if (const auto category = flowsheet->find("category"); category != flowsheet->end()) {
+      if (auto coding = reader.coding(*category, "fhir.chart.flowsheet.category")) profiles.flowsheet_category = *coding;
+    }
+    if (const json* rows = reader.object(*flowsheet, "rows", "fhir.chart.flowsheet.rows", profiles.flowsheet)) {
+      if (rows->empty()) reader.problem("fhir.chart.flowsheet.rows", "names no measure: give the rows of at least one");
+      for (const auto& [measure, value] : rows->items()) {
+        const std::string key = "fhir.chart.flowsheet.rows." + measure;
+        if (!is_measure_code(measure)) {
+          reader.problem(key, "is not a measure (ORS, SRS, CORS, CSRS, YCORS, GSRS, CGSRS)");
+          continue;
+        }
+        if (!value.is_object()) {
+          reader.problem(key, "must be an object with \"total\" (a coding) and optionally \"items\"");
+          continue;
+        }
+        fhir::FlowsheetRows measure_rows;
+        bool good = true;
+        for (const auto& [name, member] : value.items()) {
+          if (name != "total" && name != "items") {
+            reader.problem(key + "." + name, "unknown key (rows have total and items)");
+            good = false;
+          }
+        }
+        if (const auto total = value.find("total"); total == value.end()) {
+          reader.problem(key + ".total", "required");
+          good = false;
+        } else if (auto coding = reader.coding(*total, key + ".total")) {
+          measure_rows.total = *coding;
+        } else {
+          good = false;
+        }
+        if (const auto items = value.find("items"); items != value.end()) {
+          // Every PCOMS measure has four scales (pcoms.md).
+          if (!items->is_array() || items->size() != 4) {
+            reader.problem(key + ".items", "must list four codings, one per item in the measure's order");
+            good = false;
+          } else {
+            for (size_t index = 0; index < items->size(); ++index) {
+              if (auto coding = reader.coding((*items)[index], key + ".items[" + std::to_string(index) + "]")) {
+                measure_rows.items.push_back(*coding);
+              } else {
+                good = false;
+              }
+            }
+          }
+        }
+        if (good) profiles.flowsheet_rows[measure] = std::move(measure_rows);
+      }
+    }
+  }
+  if (const json* document = reader.object(chart, "document", "fhir.chart.document", profiles.document)) {
+    reader.check_keys(*document, "fhir.chart.document.");
+    if (const auto type = document->find("type"); type == document->end()) {
+      if (profiles.document) reader.problem("fhir.chart.document.type", "required by the document profile (a LOINC document type, e.g. 11506-3 Progress note)");
+    } else if (auto coding = reader.coding(*type, "fhir.chart.document.type")) {
+      profiles.document_type = *coding;
+    }
+    if (const auto category = document->find("category"); category != document->end()) {
+      if (auto coding = reader.coding(*category, "fhir.chart.document.category")) profiles.document_category = *coding;
+    }
+    if (auto status = reader.text(*document, "doc_status", "fhir.chart.document.doc_status", false)) {
+      if (*status != "preliminary" && *status != "final") {
+        reader.problem("fhir.chart.document.doc_status",
+                       "must be \"preliminary\" (for a clinician to review and sign) or \"final\"");
+      } else {
+        profiles.document_status = *status;
+      }
+    }
+    if (const auto formats = document->find("formats"); formats != document->end()) {
+      const std::string reason = "must list \"text/plain\", \"application/pdf\" or both";
+      bool text = false;
+      bool pdf = false;
+      bool good = formats->is_array() && !formats->empty();
+      for (const json& format : good ? *formats : json::array()) {
+        const std::string value = format.is_string() ? format.get<std::string>() : std::string();
+        if (value == "text/plain" && !text) text = true;
+        else if (value == "application/pdf" && !pdf) pdf = true;
+        else good = false;
+      }
+      if (!good) {
+        reader.problem("fhir.chart.document.formats", reason);
+      } else {
+        profiles.document_text = text;
+        profiles.document_pdf = pdf;
+      }
+    }
+  }
+}
 
 std::filesystem::path resolve(const std::string& value, const std::filesystem::path& origin) {
   std::filesystem::path path(value);
@@ -193,15 +347,28 @@ const std::vector<std::string>& configuration_keys() {
       "fhir.questionnaire_reference",
       "fhir.item_observations",
       "fhir.read_history",
+      "fhir.conditional_creates",
+      "fhir.chart",
       "fhir.smart.client_id",
       "fhir.smart.private_key_file",
       "fhir.smart.key_id",
       "fhir.smart.scopes",
       "fhir.smart.send_scope",
       "fhir.smart.token_endpoint",
+      "fhir.smart.client_secret_file",
       "fhir.proxy.url",
       "fhir.proxy.username",
       "fhir.proxy.password_file",
+      "fhir.chart.profiles",
+      "fhir.chart.find_by",
+      "fhir.chart.flowsheet",
+      "fhir.chart.document",
+      "fhir.chart.flowsheet.category",
+      "fhir.chart.flowsheet.rows",
+      "fhir.chart.document.type",
+      "fhir.chart.document.category",
+      "fhir.chart.document.doc_status",
+      "fhir.chart.document.formats",
   };
   return keys;
 }
@@ -367,11 +534,29 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       reader.check_keys(*smart, "fhir.smart.");
       SmartConfiguration client;
       if (auto id = reader.text(*smart, "client_id", "fhir.smart.client_id", true)) client.client_id = *id;
-      if (auto key = reader.text(*smart, "private_key_file", "fhir.smart.private_key_file", true)) {
+      // Either a signed JWT (private_key_file and key_id) or a client secret, not both.
+      const bool with_secret = smart->contains("client_secret_file");
+      if (with_secret && (smart->contains("private_key_file") || smart->contains("key_id"))) {
+        reader.problem("fhir.smart.client_secret_file",
+                       "give either a client secret or a private key (private_key_file and key_id), not both");
+      }
+      if (auto file = reader.text(*smart, "client_secret_file", "fhir.smart.client_secret_file", false)) {
+        SecretFile secret = reader.secret_file(resolve(*file, origin), "fhir.smart.client_secret_file",
+                                               kPasswordLimitBytes);
+        if (secret.error.empty()) {
+          // The first line: an editor's final newline is not part of the secret.
+          const std::string_view content = secret.content;
+          std::string_view line = content.substr(0, content.find('\n'));
+          if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+          if (line.empty()) reader.problem("fhir.smart.client_secret_file", "is empty");
+          client.client_secret.assign(line);
+        }
+      }
+      if (auto key = reader.text(*smart, "private_key_file", "fhir.smart.private_key_file", !with_secret)) {
         client.private_key_file = resolve(*key, origin);
         reader.readable_file(client.private_key_file, "fhir.smart.private_key_file");
       }
-      if (auto key_id = reader.text(*smart, "key_id", "fhir.smart.key_id", true)) client.key_id = *key_id;
+      if (auto key_id = reader.text(*smart, "key_id", "fhir.smart.key_id", !with_secret)) client.key_id = *key_id;
       if (auto scopes = reader.text(*smart, "scopes", "fhir.smart.scopes", false)) {
         client.scopes = *scopes;
         client.scopes_given = true;
@@ -421,6 +606,8 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
     reader.flag(*fhir, "ensure_questionnaires", "fhir.ensure_questionnaires", settings.ensure_questionnaires);
     reader.flag(*fhir, "item_observations", "fhir.item_observations", settings.item_observations);
     reader.flag(*fhir, "read_history", "fhir.read_history", settings.read_history);
+    reader.flag(*fhir, "conditional_creates", "fhir.conditional_creates", settings.conditional_creates);
+    if (const json* chart = reader.object(*fhir, "chart", "fhir.chart", false)) read_chart(reader, *chart, settings.chart);
     if (auto reference = reader.text(*fhir, "questionnaire_reference", "fhir.questionnaire_reference", false)) {
       if (*reference != "canonical" && *reference != "server_id") {
         reader.problem("fhir.questionnaire_reference",
@@ -451,10 +638,18 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
 }
 
 std::string default_scopes_for(const FhirConfiguration& settings) {
-  std::string scopes = "system/QuestionnaireResponse.c system/Observation.c";
-  if (settings.ensure_questionnaires) scopes += " system/Questionnaire.crs";
-  if (settings.read_history) scopes += " system/Observation.rs";
-  return scopes;
+  const fhir::ChartProfiles& chart = settings.chart;
+  // Without conditional creates, delivery searches before it writes (SMART v2: c, s).
+  const std::string create = settings.conditional_creates ? ".c" : ".cs";
+  std::vector<std::string> scopes;
+  if (chart.fhir_native) scopes.push_back("system/QuestionnaireResponse" + create);
+  if (chart.fhir_native || chart.flowsheet) scopes.push_back("system/Observation" + create);
+  if (chart.document) scopes.push_back("system/DocumentReference" + create);
+  if (chart.fhir_native && settings.ensure_questionnaires) scopes.push_back("system/Questionnaire.crs");
+  if (settings.read_history) scopes.push_back("system/Observation.rs");
+  std::string joined;
+  for (const std::string& scope : scopes) joined += (joined.empty() ? "" : " ") + scope;
+  return joined;
 }
 
 std::string describe(const std::vector<ConfigurationProblem>& problems) {

@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mapping/chart_profiles.hpp"
 #include "runtime/log_level.hpp"
 #include "session/measure_selection.hpp"
 #include "scoring/scoring.hpp"
@@ -53,6 +54,10 @@ struct SmartConfiguration {
   bool scopes_given = false;  // fhir.smart.scopes was set: used as written
   bool send_scope = true;      // false: the token request names no scope (fhir.smart.send_scope)
   std::string token_endpoint;  // empty: discovered from .well-known/smart-configuration
+  // fhir.smart.client_secret_file: a client id and secret sent as HTTP Basic to the token
+  // endpoint (RFC 6749 2.3.1; Oracle Health's system accounts) instead of a signed JWT;
+  // then private_key_file and key_id are not used. Never logged.
+  std::string client_secret;
 };
 
 struct FhirConfiguration {
@@ -84,6 +89,11 @@ struct FhirConfiguration {
   // Read the client's earlier ORS/SRS totals from the server at session start, so a
   // client seen by another site keeps one trajectory (needs .rs scopes for Observation).
   bool read_history = false;
+  // false: the server takes no If-None-Exist (most EHRs): before each write, delivery
+  // searches for what an earlier attempt may have written (the entry's ifNoneExist).
+  bool conditional_creates = true;
+  // fhir.chart: which writes the record system accepts (chart_profiles.hpp).
+  fhir::ChartProfiles chart;
 };
 
 struct Configuration {
