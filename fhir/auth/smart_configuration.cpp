@@ -78,7 +78,8 @@ std::string printable(std::string_view text, std::size_t limit) {
   return result;
 }
 
-SmartConfigurationResult parse_smart_configuration(std::string_view document, SigningAlgorithm algorithm) {
+SmartConfigurationResult parse_smart_configuration(std::string_view document,
+                                                   std::optional<SigningAlgorithm> algorithm) {
   if (document.size() > document_limit_bytes) return refused(std::string(where) + " is larger than 256 KiB");
   JsonReading reading = read_json(document, JsonLimits{document_limit_bytes, kServerAnswerMaximumDepth, false});
   if (!reading.ok()) return refused(std::string(where) + " is not usable JSON: " + reading.error);
@@ -113,13 +114,19 @@ SmartConfigurationResult parse_smart_configuration(std::string_view document, Si
   }
 
   const auto& methods = configuration.token_endpoint_auth_methods_supported;
-  if (!methods.empty() && !contains(methods, "private_key_jwt")) {
+  if (!algorithm) {
+    if (!methods.empty() && !contains(methods, "client_secret_basic")) {
+      return refused("the FHIR server's token endpoint does not offer client_secret_basic (a client id and secret "
+                     "as HTTP Basic), which fhir.smart.client_secret_file uses; it lists: " + joined(methods) +
+                     "; use a private key (fhir.smart.private_key_file) if it lists private_key_jwt");
+    }
+  } else if (!methods.empty() && !contains(methods, "private_key_jwt")) {
     return refused("the FHIR server's token endpoint does not offer private_key_jwt (asymmetric) client "
                    "authentication, which SMART Backend Services need; it lists: " + joined(methods));
   }
   const auto& algorithms = configuration.token_endpoint_auth_signing_alg_values_supported;
-  const char* ours = to_string(algorithm);
-  if (!algorithms.empty() && !contains(algorithms, ours)) {
+  const char* ours = algorithm ? to_string(*algorithm) : "";
+  if (algorithm && !algorithms.empty() && !contains(algorithms, ours)) {
     return refused(std::string("the FHIR server's token endpoint does not accept ") + ours +
                    " client assertions (it lists: " + joined(algorithms) + "); use a key of a type it accepts (" +
                    "an RSA key signs RS384, an EC P-384 key ES384)");

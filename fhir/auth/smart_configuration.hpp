@@ -33,12 +33,14 @@ struct SmartConfigurationResult {
   bool permanent = false;  // with an error: asking again will not help until someone changes a setting
 };
 
-// Checks a document for a client that signs with `algorithm`. Refused (permanent):
-// no JSON object, larger than 256 KiB, no token_endpoint or one that is not
-// https://, a field of the wrong type or out of bounds, and, when the server lists
-// them, methods without private_key_jwt, algorithms without ours, or grant types
-// without client_credentials.
-SmartConfigurationResult parse_smart_configuration(std::string_view document, SigningAlgorithm algorithm);
+// Checks a document for a client that signs with `algorithm`, or (nullopt) one that
+// authenticates with a client secret (HTTP Basic). Refused (permanent): no JSON
+// object, larger than 256 KiB, no token_endpoint or one that is not https://, a field
+// of the wrong type or out of bounds, and, when the server lists them, methods without
+// ours (private_key_jwt or client_secret_basic), algorithms without ours, or grant
+// types without client_credentials.
+SmartConfigurationResult parse_smart_configuration(std::string_view document,
+                                                   std::optional<SigningAlgorithm> algorithm);
 
 // Text a server sent, made fit for a message: printable ASCII only, at most `limit`
 // characters. Used for values the server chose (lists, error descriptions).

@@ -5,7 +5,7 @@
 
 namespace alliance::fhir::auth {
 
-void fetch_smart_configuration(HttpsClient& client, SigningAlgorithm algorithm,
+void fetch_smart_configuration(HttpsClient& client, std::optional<SigningAlgorithm> algorithm,
                                std::function<void(SmartConfigurationResult)> done) {
   HttpRequest request;
   request.method = HttpMethod::get;

@@ -15,7 +15,7 @@ namespace alliance::fhir::auth {
 // thread. A transport failure, 408, 429 or 5xx is not permanent; 404 and other answers
 // are (the server publishes no usable SMART configuration: configure the token
 // endpoint instead).
-void fetch_smart_configuration(HttpsClient& client, SigningAlgorithm algorithm,
+void fetch_smart_configuration(HttpsClient& client, std::optional<SigningAlgorithm> algorithm,
                                std::function<void(SmartConfigurationResult)> done);
 
 }  // namespace alliance::fhir::auth

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "reading/json_reader.hpp"
 #include "auth/smart_configuration.hpp"
@@ -159,6 +161,22 @@ TokenResponseReading read_grant(std::string_view body) {
 
 }  // namespace
 
+std::string basic_authorization(std::string_view client_id, std::string_view client_secret) {
+  // form_encode of one field is "name=value": the value alone is what follows '='.
+  const auto encoded = [](std::string_view text) {
+    const std::string field = form_encode({{"", std::string(text)}});
+    return field.substr(1);
+  };
+  std::string credentials = encoded(client_id) + ":" + encoded(client_secret);
+  std::string base64((credentials.size() + 2) / 3 * 4 + 1, '\0');
+  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()),
+                                     reinterpret_cast<const unsigned char*>(credentials.data()),
+                                     static_cast<int>(credentials.size()));
+  OPENSSL_cleanse(credentials.data(), credentials.size());
+  base64.resize(static_cast<size_t>(length));
+  return "Basic " + base64;
+}
+
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
   static constexpr std::string_view hex = "0123456789ABCDEF";
   const auto encode = [](std::string& out, std::string_view text) {
@@ -246,6 +264,14 @@ TokenResponseReading read_token_response(int status, std::string_view body, cons
   if (!description.empty()) answer += ": " + description;
   const std::string client = "client id \"" + printable(context.client_id, 100) + "\"";
 
+  if ((code == "invalid_client" || (code.empty() && status == 401)) && context.key_id.empty()) {
+    // No key id: the client authenticated with a secret (client_secret_basic).
+    return failure(TokenErrorKind::client_rejected,
+                   "the token endpoint refused the client id and secret (" + answer + "). Most likely the secret "
+                   "in fhir.smart.client_secret_file is not the one the EHR issued to " + client +
+                   ", it was replaced at the EHR, or that client id is not registered there",
+                   true);
+  }
   if (code == "invalid_client" || (code.empty() && status == 401)) {
     return failure(TokenErrorKind::client_rejected,
                    "the token endpoint refused the client's key (" + answer + "). Most likely the private key does "

@@ -25,6 +25,11 @@ inline constexpr std::chrono::seconds longest_token_lifetime{3600};
 // "-._~" percent-encoded, a space as '+'.
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
+// The Authorization header's value for client_secret_basic: "Basic " and the base64 of
+// the form-encoded client id, ':' and the form-encoded secret (RFC 6749 section 2.3.1,
+// which encodes both before Basic so that a ':' in either survives). A credential.
+std::string basic_authorization(std::string_view client_id, std::string_view client_secret);
+
 // The scopes with single spaces between them, or nothing when one contains a character
 // RFC 6749 does not allow in a scope (a control, a space inside, '"' or '\') or there
 // are none.

@@ -113,7 +113,7 @@ struct TokenSource::Core : std::enable_shared_from_this<Core> {
   }
 
   void discover() {
-    fetch_smart_configuration(*discovery_client, signing_key->algorithm(),
+    fetch_smart_configuration(*discovery_client, signing_key ? std::optional(signing_key->algorithm()) : std::nullopt,
                               [weak = weak_from_this()](SmartConfigurationResult result) {
                                 if (auto core = weak.lock()) core->discovered(std::move(result));
                               });
@@ -141,21 +141,25 @@ struct TokenSource::Core : std::enable_shared_from_this<Core> {
   }
 
   void request_token() {
-    const ClientAssertion assertion = make_client_assertion(
-        *signing_key, {settings.client_id, token_endpoint, settings.key_id}, settings.clock);
-    if (!assertion.ok()) {
-      finish(failure(TokenErrorKind::configuration, assertion.error, false));
-      return;
-    }
     HttpRequest request;
     request.method = HttpMethod::post;
     request.target = "";
     std::vector<std::pair<std::string, std::string>> form{{"grant_type", "client_credentials"}};
     if (settings.send_scope) form.emplace_back("scope", settings.scopes);
-    form.emplace_back("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
-    form.emplace_back("client_assertion", assertion.jwt);
-    request.body = form_encode(form);
     request.extra_headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+    if (signing_key) {
+      const ClientAssertion assertion = make_client_assertion(
+          *signing_key, {settings.client_id, token_endpoint, settings.key_id}, settings.clock);
+      if (!assertion.ok()) {
+        finish(failure(TokenErrorKind::configuration, assertion.error, false));
+        return;
+      }
+      form.emplace_back("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+      form.emplace_back("client_assertion", assertion.jwt);
+    } else {
+      request.extra_headers.push_back({"Authorization", basic_authorization(settings.client_id, settings.client_secret)});
+    }
+    request.body = form_encode(form);
     const SteadyClock::time_point requested_at = SteadyClock::now();
     token_client->send(std::move(request), [weak = weak_from_this(), requested_at](HttpResult result) {
       if (auto core = weak.lock()) core->answered(std::move(result), requested_at);
@@ -170,7 +174,7 @@ struct TokenSource::Core : std::enable_shared_from_this<Core> {
     } else {
       TokenResponseReading reading = read_token_response(
           http.response.status, http.response.body,
-          {settings.client_id, settings.key_id, settings.scopes, scopes_supported});
+          {settings.client_id, signing_key ? settings.key_id : std::string(), settings.scopes, scopes_supported});
       if (reading.grant) {
         const std::chrono::milliseconds lifetime = reading.grant->lifetime;
         authorization = "Bearer " + reading.grant->access_token;
@@ -220,7 +224,10 @@ TokenSource::~TokenSource() {
   // it returns.
 }
 
-SigningAlgorithm TokenSource::algorithm() const { return core_->signing_key->algorithm(); }
+std::optional<SigningAlgorithm> TokenSource::algorithm() const {
+  if (!core_->signing_key) return std::nullopt;
+  return core_->signing_key->algorithm();
+}
 
 TokenSourceCreation TokenSource::create(void* io_context, const HttpsClientSettings& fhir_client_settings,
                                         const SmartSettings& settings) {
@@ -236,7 +243,13 @@ TokenSourceCreation TokenSource::create(void* io_context, const HttpsClientSetti
     creation.error = prefix + "client_id must be 1 to 256 printable ASCII characters (the id the EHR registered)";
     return creation;
   }
-  if (!is_valid_identifier(settings.key_id)) {
+  const bool with_secret = !settings.client_secret.empty();
+  if (with_secret && (settings.client_secret.size() > 4096 ||
+                      settings.client_secret.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)) {
+    creation.error = prefix + "the client secret must be one line of at most 4096 bytes";
+    return creation;
+  }
+  if (!with_secret && !is_valid_identifier(settings.key_id)) {
     creation.error = prefix + "key_id must be 1 to 256 printable ASCII characters (the kid of the public key "
                               "registered with the EHR)";
     return creation;
@@ -248,10 +261,13 @@ TokenSourceCreation TokenSource::create(void* io_context, const HttpsClientSetti
     return creation;
   }
 
-  SigningKeyLoad key = SigningKey::load_pem_file(settings.private_key_file);
-  if (!key.key) {
-    creation.error = prefix + key.error;
-    return creation;
+  SigningKeyLoad key;
+  if (!with_secret) {
+    key = SigningKey::load_pem_file(settings.private_key_file);
+    if (!key.key) {
+      creation.error = prefix + key.error;
+      return creation;
+    }
   }
 
   SmartSettings normalized = settings;

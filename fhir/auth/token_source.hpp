@@ -19,6 +19,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,11 @@ struct SmartSettings {
   bool send_scope = true;
   // https://... ; empty: read it from [FHIR base]/.well-known/smart-configuration.
   std::string token_endpoint;
+  // Not empty: authenticate with the client id and this secret as HTTP Basic
+  // (client_secret_basic, RFC 6749 section 2.3.1; Oracle Health's system accounts)
+  // instead of a signed assertion; private_key_file and key_id are then not used.
+  // A credential: never logged or put into a message.
+  std::string client_secret;
   // The clock for the assertions' iat and exp; empty: the system clock. For tests.
   SystemClock clock;
 };
@@ -138,8 +144,8 @@ class TokenSource {
   // fetches a new one. A fetch already under way is not affected (its token is newer).
   void invalidate();
 
-  // RS384 or ES384, from the key.
-  SigningAlgorithm algorithm() const;
+  // RS384 or ES384, from the key; nullopt with a client secret.
+  std::optional<SigningAlgorithm> algorithm() const;
 
  private:
   struct Core;

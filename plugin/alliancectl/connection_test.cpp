@@ -145,8 +145,8 @@ std::string advice_for(const fhir::auth::TokenResult& result) {
       return "cannot reach the token endpoint: " + message;
     case TokenErrorKind::client_rejected:
       return "token refused: the EHR does not accept this client: " + message +
-             " (check fhir.smart.client_id, fhir.smart.key_id and fhir.smart.private_key_file against the EHR's "
-             "registration)";
+             " (check fhir.smart.client_id and its credential, fhir.smart.key_id and fhir.smart.private_key_file or "
+             "fhir.smart.client_secret_file, against the EHR's registration)";
     case TokenErrorKind::request_rejected:
       return "token refused: " + message + " (check fhir.smart.scopes against what the EHR granted this client)";
     case TokenErrorKind::server_error:

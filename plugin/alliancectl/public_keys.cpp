@@ -13,6 +13,11 @@ std::optional<std::string> public_key_set(const Configuration& configuration, st
     return std::nullopt;
   }
   const SmartConfiguration& smart = *configuration.fhir->smart;
+  if (!smart.client_secret.empty()) {
+    error = "fhir.smart: authenticates with a client secret (fhir.smart.client_secret_file), not a key: there is "
+            "no public key to publish";
+    return std::nullopt;
+  }
   // The same checks the plugin makes when it loads the key (owner-only file, RSA of at
   // least 2048 bits or EC P-384, not encrypted).
   fhir::auth::SigningKeyLoad load = fhir::auth::SigningKey::load_pem_file(smart.private_key_file.string());

@@ -28,6 +28,7 @@ fhir::auth::SmartSettings smart_settings(const SmartConfiguration& configuration
   smart.scopes = configuration.scopes;
   smart.send_scope = configuration.send_scope;
   smart.token_endpoint = configuration.token_endpoint;
+  smart.client_secret = configuration.client_secret;
   return smart;
 }
 

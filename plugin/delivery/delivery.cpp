@@ -6,6 +6,7 @@
 #include <typeinfo>
 
 #include "runtime/fault_injection.hpp"
+#include "mapping/chart_bundle.hpp"
 #include "mapping/created_resource.hpp"
 #include "client/https_client.hpp"
 #include "client/search.hpp"
@@ -26,6 +27,7 @@ struct Delivery::Push {
   const MeasureDefinition* measure = nullptr;  // from the library, which outlives Delivery
   size_t connection = 0;
   fhir::BundleResult bundle;
+  std::vector<fhir::NoteAttachment> note;  // the document profile's note, drawn once per attempt
   std::vector<json> created;  // one by one: the resources the server confirmed so far
   std::map<std::string, std::string> server_references;  // one by one: fullUrl -> "Type/id"
   bool token_renewed = false;  // a 401 has had its one new token
@@ -68,6 +70,20 @@ std::string describe_throw(const std::exception* error) {
   return std::string("kind=exception type=") + log_value(typeid(*error).name());
 }
 
+// "name=value&name=value" (an entry's ifNoneExist) as search parameters.
+std::vector<std::pair<std::string, std::string>> query_parameters(const std::string& query) {
+  std::vector<std::pair<std::string, std::string>> parameters;
+  size_t start = 0;
+  while (start <= query.size()) {
+    const size_t end = std::min(query.find('&', start), query.size());
+    const std::string pair = query.substr(start, end - start);
+    const size_t equals = pair.find('=');
+    if (equals != std::string::npos) parameters.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
+    start = end + 1;
+  }
+  return parameters;
+}
+
 // When a path failed: how soon the timer looks in the store again (a held store is
 // usually free again within seconds).
 constexpr std::chrono::milliseconds kAfterFailure{1000};
@@ -83,6 +99,7 @@ Delivery::Delivery(Worker& worker, Store& store, const MeasureLibrary& measures,
       host_(host) {
   mapping_.identifier_system = settings.identifier_system;
   mapping_.item_observations = settings.item_observations;
+  mapping_.chart = settings.chart;
   for (int index = 0; index < settings.concurrency; ++index) {
     fhir::HttpsClientCreation creation =
         fhir::HttpsClient::create(worker.io_context_handle(), https_client_settings(settings));
@@ -235,7 +252,8 @@ void Delivery::fill_now() {
                              " is no longer installed in measures.questionnaire_folder";
       } else {
         push->measure = measure;
-        push->bundle = fhir::administration_bundle(administration, *measure, mapping_);
+        if (settings_.chart.document) push->note = note_attachments(administration, *measure);
+        push->bundle = fhir::chart_bundle(administration, *measure, mapping_, push->note);
       }
       if (!push->bundle.error.empty()) {
         DeliveryDecision decision;
@@ -255,7 +273,8 @@ void Delivery::fill_now() {
 void Delivery::start_push(const std::shared_ptr<Push>& push) {
   push->created.clear();
   push->server_references.clear();
-  if (settings_.ensure_questionnaires) {
+  // Only the fhir-native profile refers to a Questionnaire.
+  if (settings_.ensure_questionnaires && settings_.chart.fhir_native) {
     ensure_questionnaire(push);
   } else {
     send_mapped(push);
@@ -411,12 +430,14 @@ void Delivery::send_mapped(const std::shared_ptr<Push>& push) {
   if (settings_.questionnaire_reference == "server_id") {
     const auto found = questionnaires_.find(push->stored.administration.questionnaire);
     if (found != questionnaires_.end() && !found->second.id.empty()) {
-      fhir::BundleResult mapped = fhir::administration_bundle(push->stored.administration, *push->measure, mapping_,
-                                                              "Questionnaire/" + found->second.id);
+      fhir::BundleResult mapped = fhir::chart_bundle(push->stored.administration, *push->measure, mapping_,
+                                                     push->note, "Questionnaire/" + found->second.id);
       if (mapped.error.empty()) push->bundle = std::move(mapped);
     }
   }
-  if (settings_.transactions) {
+  // An empty transaction is refused by some servers: with nothing to write (a stopped
+  // administration under the flowsheet profile alone), the entry path settles it.
+  if (settings_.transactions && !push->bundle.bundle["entry"].empty()) {
     send_transaction(push);
   } else {
     send_entry(push, 0);
@@ -453,6 +474,15 @@ void Delivery::send_entry(const std::shared_ptr<Push>& push, size_t index) {
     complete(push, outcome);
     return;
   }
+  if (settings_.conditional_creates) {
+    post_entry(push, index);
+  } else {
+    // The server takes no If-None-Exist: look for what an earlier attempt wrote first.
+    find_entry(push, index, false);
+  }
+}
+
+void Delivery::post_entry(const std::shared_ptr<Push>& push, size_t index) {
   with_authorization(push, [this, push, index](std::vector<fhir::HttpHeader> headers) {
     const json& entry = push->bundle.bundle["entry"][index];
     const std::string type = entry["request"]["url"].get<std::string>();
@@ -463,17 +493,80 @@ void Delivery::send_entry(const std::shared_ptr<Push>& push, size_t index) {
     request.target = type;
     request.body = resource.dump();
     request.extra_headers = std::move(headers);
-    request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
+    if (settings_.conditional_creates) {
+      request.extra_headers.push_back({"If-None-Exist", entry["request"]["ifNoneExist"].get<std::string>()});
+    }
     connections_[push->connection]->send(std::move(request), [this, push, index, type](fhir::HttpResult result) {
       guarded("delivery_answer", push, [&] { entry_answered(push, index, type, result); });
     });
   });
 }
 
+void Delivery::find_entry(const std::shared_ptr<Push>& push, size_t index, bool after_refusal) {
+  with_authorization(push, [this, push, index, after_refusal](std::vector<fhir::HttpHeader> headers) {
+    const json& entry = push->bundle.bundle["entry"][index];
+    const std::string type = entry["request"]["url"].get<std::string>();
+    fhir::HttpRequest request;
+    request.method = fhir::HttpMethod::get;
+    request.target = fhir::search_target(type, query_parameters(entry["request"]["ifNoneExist"].get<std::string>()));
+    request.extra_headers = std::move(headers);
+    connections_[push->connection]->send(std::move(request), [this, push, index, type, after_refusal](fhir::HttpResult result) {
+      guarded("delivery_answer", push, [&] { entry_found(push, index, type, after_refusal, result); });
+    });
+  });
+}
+
+void Delivery::entry_found(const std::shared_ptr<Push>& push, size_t index, const std::string& type,
+                           bool after_refusal, const fhir::HttpResult& result) {
+  fault_injection::pass(fault_injection::Point::https_callback);
+  if (result.ok() && retry_with_new_token(push, result.response.status)) return;
+  if (!result.ok() || result.response.status != 200) {
+    complete(push, outcome_of(result));  // the server's reason (e.g. a search it refuses) for IT
+    return;
+  }
+  const fhir::SearchMatches matches = fhir::read_search_matches(result.response.body, type);
+  if (!matches.error.empty()) {
+    AttemptOutcome outcome = outcome_of(result);
+    outcome.status = 502;  // a success that cannot be read: tried again
+    complete(push, outcome);
+    return;
+  }
+  if (!matches.ids.empty()) {
+    // Written by an earlier attempt (whose answer was lost): not written again.
+    if (matches.ids.size() > 1) {
+      host_.log(LogLevel::warning, "event=earlier_write_found measure=" + push->stored.measure + " type=" + type +
+                                       " matches=" + std::to_string(matches.ids.size()));
+    }
+    entry_created(push, index, type, matches.ids.front(), 200);
+    return;
+  }
+  if (!after_refusal) {
+    post_entry(push, index);
+    return;
+  }
+  // The server said it has this reading, but its search does not find it: wait and look
+  // again rather than claim a delivery nobody can confirm.
+  AttemptOutcome outcome;
+  outcome.transport_failed = true;
+  outcome.transport_error = "the server answered that " + type +
+                            " already exists, but searching for it (" +
+                            push->bundle.bundle["entry"][index]["request"]["ifNoneExist"].get<std::string>() +
+                            ") finds nothing; tried again later";
+  complete(push, outcome);
+}
+
 void Delivery::entry_answered(const std::shared_ptr<Push>& push, size_t index, const std::string& type,
                               const fhir::HttpResult& result) {
   fault_injection::pass(fault_injection::Point::https_callback);
   if (result.ok() && retry_with_new_token(push, result.response.status)) return;
+  if (result.ok() && fhir::says_already_exists(result.response.status, result.response.body)) {
+    // An EHR refuses a repeated reading: an earlier attempt arrived. Its id comes from
+    // the search that finds it.
+    host_.log(LogLevel::info, "event=already_exists measure=" + push->stored.measure + " type=" + type +
+                                  " status=" + std::to_string(result.response.status));
+    find_entry(push, index, true);
+    return;
+  }
   const std::string id = result.ok() ? created_id(result, type) : std::string();
   if (!result.ok() || (result.response.status != 200 && result.response.status != 201) || id.empty()) {
     AttemptOutcome outcome = outcome_of(result);
@@ -481,7 +574,12 @@ void Delivery::entry_answered(const std::shared_ptr<Push>& push, size_t index, c
     complete(push, outcome);
     return;
   }
-  push->created.push_back({{"type", type}, {"id", id}, {"status", result.response.status}});
+  entry_created(push, index, type, id, result.response.status);
+}
+
+void Delivery::entry_created(const std::shared_ptr<Push>& push, size_t index, const std::string& type,
+                             const std::string& id, int status) {
+  push->created.push_back({{"type", type}, {"id", id}, {"status", status}});
   push->server_references[push->bundle.bundle["entry"][index]["fullUrl"].get<std::string>()] = type + "/" + id;
   send_entry(push, index + 1);
 }
@@ -582,6 +680,16 @@ void Delivery::schedule_next_due() {
                        std::chrono::milliseconds(0), check_again);
   }
   arm_timer(delay);
+}
+
+}  // namespace alliance
+
+namespace alliance {
+
+// Until the clinical note is drawn (plugin/documents), the document profile has no
+// attachment, which chart_bundle reports as an administration it cannot write.
+std::vector<fhir::NoteAttachment> Delivery::note_attachments(const Administration&, const MeasureDefinition&) {
+  return {};
 }
 
 }  // namespace alliance

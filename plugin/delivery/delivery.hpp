@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "mapping/administration_bundle.hpp"
+#include "mapping/chart_profiles.hpp"
 #include "configuration/configuration.hpp"
 #include "delivery/delivery_policy.hpp"
 #include "abi/host_gateway.hpp"
@@ -125,10 +126,23 @@ class Delivery {
   // Maps again when the response must name the Questionnaire's server id, then sends.
   void send_mapped(const std::shared_ptr<Push>& push);
   void send_transaction(const std::shared_ptr<Push>& push);
-  // One by one: the Bundle's entry `index` as a conditional create, then the next.
+  // One by one: the Bundle's entry `index`, then the next. With conditional creates a
+  // POST with If-None-Exist; without, a search for an earlier attempt's write first
+  // (find_entry), and a POST only when there is none.
   void send_entry(const std::shared_ptr<Push>& push, size_t index);
+  void post_entry(const std::shared_ptr<Push>& push, size_t index);
   void entry_answered(const std::shared_ptr<Push>& push, size_t index, const std::string& type,
                       const fhir::HttpResult& result);
+  // Runs the entry's ifNoneExist as a search: before writing, or after the server
+  // refused a write as already existing (`after_refusal`: then it must be found).
+  void find_entry(const std::shared_ptr<Push>& push, size_t index, bool after_refusal);
+  void entry_found(const std::shared_ptr<Push>& push, size_t index, const std::string& type, bool after_refusal,
+                   const fhir::HttpResult& result);
+  void entry_created(const std::shared_ptr<Push>& push, size_t index, const std::string& type, const std::string& id,
+                     int status);
+  // The document profile's attachments: the clinical note as text and/or PDF.
+  std::vector<fhir::NoteAttachment> note_attachments(const Administration& administration,
+                                                     const MeasureDefinition& measure);
   void complete(const std::shared_ptr<Push>& push, const AttemptOutcome& outcome);
   // Records the verdict on one attempt (delivered, pending with a backoff, or failed).
   void settle(const std::shared_ptr<Push>& push, const DeliveryDecision& decision, const AttemptOutcome& outcome);

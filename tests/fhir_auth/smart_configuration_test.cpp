@@ -22,7 +22,7 @@ const std::string good = R"({
 
 
 SmartConfigurationResult parse_with(const std::string& field, const std::string& value,
-                                    SigningAlgorithm algorithm = SigningAlgorithm::rs384) {
+                                    std::optional<SigningAlgorithm> algorithm = SigningAlgorithm::rs384) {
   nlohmann::json document = nlohmann::json::parse(good);
   if (value.empty()) {
     document.erase(field);
@@ -76,6 +76,19 @@ TEST_SUITE("smart_configuration") {
     CHECK_FALSE(result.configuration);
     CHECK(contains(result.error, "private_key_jwt"));
     CHECK(parse_with("token_endpoint_auth_methods_supported", "").configuration);
+  }
+
+  TEST_CASE("a client with a secret needs client_secret_basic where methods are listed, and no algorithm") {
+    const auto refused = parse_with("token_endpoint_auth_methods_supported", R"(["private_key_jwt"])", std::nullopt);
+    CHECK_FALSE(refused.configuration);
+    CHECK(refused.permanent);
+    CHECK(contains(refused.error, "does not offer client_secret_basic"));
+    CHECK(contains(refused.error, "fhir.smart.private_key_file"));
+    CHECK(parse_with("token_endpoint_auth_methods_supported", R"(["private_key_jwt","client_secret_basic"])",
+                     std::nullopt).configuration);
+    // Signing algorithms are for assertions: a secret signs nothing.
+    CHECK(parse_with("token_endpoint_auth_methods_supported", "", std::nullopt).configuration);
+    CHECK(parse_with("token_endpoint_auth_signing_alg_values_supported", R"(["ES384"])", std::nullopt).configuration);
   }
 
   TEST_CASE("client_credentials must be listed when the server lists grant types") {

@@ -120,6 +120,25 @@ TEST_SUITE("token_response") {
     CHECK(read_token_response(401, "", context).kind == TokenErrorKind::client_rejected);
   }
 
+  TEST_CASE("invalid_client for a client with a secret names the secret file, not a key") {
+    TokenRequestContext with_secret = context;
+    with_secret.key_id.clear();
+    const auto reading = read_token_response(401, R"({"error":"invalid_client"})", with_secret);
+    CHECK(reading.kind == TokenErrorKind::client_rejected);
+    CHECK(reading.permanent);
+    CHECK(contains(reading.error, "refused the client id and secret"));
+    CHECK(contains(reading.error, "fhir.smart.client_secret_file"));
+    CHECK_FALSE(contains(reading.error, "key"));
+  }
+
+  TEST_CASE("client_secret_basic form-encodes the id and the secret before base64 (RFC 6749 2.3.1)") {
+    // base64("s6BhdRkqt3:gX1fBat3bV"), RFC 6749 section 2.3.1's example.
+    CHECK(basic_authorization("s6BhdRkqt3", "gX1fBat3bV") == "Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW");
+    // A ':' and a space are encoded, so the server splits at the one ':' between them:
+    // base64("a%3Ab:c+d%2F") .
+    CHECK(basic_authorization("a:b", "c d/") == "Basic YSUzQWI6YytkJTJG");
+  }
+
   TEST_CASE("an error description that looks like a credential is left out") {
     const std::string echoed = "eyJhbGciOiJSUzM4NCJ9.eyJpc3MiOiJhbGxpYW5jZS10ZXN0LWNsaWVudCJ9.c2lnbmF0dXJl";
     const auto reading = read_token_response(

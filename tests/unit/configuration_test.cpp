@@ -356,6 +356,132 @@ TEST_SUITE("configuration") {
     }
   }
 
+  TEST_CASE("chart profiles are read with their settings, fhir-native by default") {
+    const auto defaults = parse_configuration(with_fhir(""), "");
+    REQUIRE_MESSAGE(defaults.configuration, describe(defaults.problems));
+    const fhir::ChartProfiles& native = defaults.configuration->fhir->chart;
+    CHECK(native.fhir_native);
+    CHECK_FALSE(native.flowsheet);
+    CHECK_FALSE(native.document);
+    CHECK(defaults.configuration->fhir->conditional_creates);
+
+    const auto epic = parse_configuration(with_fhir(R"("conditional_creates": false, "transactions": false,
+        "chart": {"profiles": ["flowsheet", "document"], "find_by": "reading",
+          "flowsheet": {"rows": {
+            "ORS": {"total": {"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.707679", "code": "30401", "display": "ORS"},
+                    "items": [{"system": "urn:oid:1.2", "code": "1"}, {"system": "urn:oid:1.2", "code": "2"},
+                              {"system": "urn:oid:1.2", "code": "3"}, {"system": "urn:oid:1.2", "code": "4"}]},
+            "SRS": {"total": {"system": "urn:oid:1.2", "code": "30411"}}}},
+          "document": {"type": {"system": "http://loinc.org", "code": "11506-3", "display": "Progress note"},
+                       "doc_status": "final", "formats": ["application/pdf", "text/plain"]}})"),
+                                          "");
+    REQUIRE_MESSAGE(epic.configuration, describe(epic.problems));
+    const FhirConfiguration& fhir = *epic.configuration->fhir;
+    CHECK_FALSE(fhir.chart.fhir_native);
+    CHECK(fhir.chart.flowsheet);
+    CHECK(fhir.chart.document);
+    CHECK(fhir.chart.find_by_reading);
+    CHECK_FALSE(fhir.conditional_creates);
+    CHECK(fhir.chart.flowsheet_rows.at("ORS").total.code == "30401");
+    CHECK(fhir.chart.flowsheet_rows.at("ORS").items.size() == 4);
+    CHECK(fhir.chart.flowsheet_rows.at("SRS").items.empty());
+    CHECK(fhir.chart.flowsheet_category.code == "vital-signs");
+    CHECK(fhir.chart.document_type.code == "11506-3");
+    CHECK(fhir.chart.document_status == "final");
+    CHECK(fhir.chart.document_text);
+    CHECK(fhir.chart.document_pdf);
+    // The scopes follow the profiles: no QuestionnaireResponse, searches before writes.
+    FhirConfiguration scopes = fhir;
+    scopes.read_history = false;
+    CHECK(default_scopes_for(scopes) == "system/Observation.cs system/DocumentReference.cs");
+
+    struct Row {
+      std::string fhir;
+      const char* key;
+      const char* reason_part;
+    };
+    const std::string rows = R"("flowsheet": {"rows": {"ORS": {"total": {"system": "urn:oid:1.2", "code": "1"}}}})";
+    const std::string type = R"("document": {"type": {"system": "http://loinc.org", "code": "11506-3"}})";
+    const Row problems[] = {
+        {R"("conditional_creates": "no")", "fhir.conditional_creates", "true or false"},
+        {R"("chart": {"profiles": []})", "fhir.chart.profiles", "one or more"},
+        {R"("chart": {"profiles": ["flowsheet", "flowsheet"], )" + rows + "}", "fhir.chart.profiles", "each once"},
+        {R"("chart": {"profiles": ["epic"]})", "fhir.chart.profiles", "\"flowsheet\""},
+        {R"("chart": {"find_by": "magic"})", "fhir.chart.find_by", "\"reading\""},
+        {R"("chart": {"colour": "red"})", "fhir.chart.colour", "unknown key"},
+        // A flowsheet profile with no codes.
+        {R"("chart": {"profiles": ["flowsheet"]})", "fhir.chart.flowsheet", "required"},
+        {R"("chart": {"profiles": ["flowsheet"], "flowsheet": {}})", "fhir.chart.flowsheet.rows", "required"},
+        {R"("chart": {"profiles": ["flowsheet"], "flowsheet": {"rows": {}}})", "fhir.chart.flowsheet.rows",
+         "names no measure"},
+        {R"("chart": {"profiles": ["flowsheet"], "flowsheet": {"rows": {"PHQ9": {}}}})",
+         "fhir.chart.flowsheet.rows.PHQ9", "is not a measure"},
+        {R"("chart": {"profiles": ["flowsheet"], "flowsheet": {"rows": {"ORS": {"items": []}}}})",
+         "fhir.chart.flowsheet.rows.ORS.total", "required"},
+        {R"("chart": {"profiles": ["flowsheet"], "flowsheet": {"rows": {"ORS": {"total": {"code": "1"}}}}})",
+         "fhir.chart.flowsheet.rows.ORS.total.system", "required"},
+        {R"("chart": {"profiles": ["flowsheet"], "flowsheet": {"rows": {"ORS": {"total": {"system": "loinc", "code": "1"}}}}})",
+         "fhir.chart.flowsheet.rows.ORS.total.system", "absolute URI"},
+        {R"("chart": {"profiles": ["flowsheet"], "flowsheet": {"rows": {"ORS": {"total": {"system": "urn:oid:1.2", "code": "1", "unit": "x"}}}}})",
+         "fhir.chart.flowsheet.rows.ORS.total.unit", "unknown key"},
+        {R"("chart": {"profiles": ["flowsheet"], "flowsheet": {"rows": {"ORS": {"total": {"system": "urn:oid:1.2", "code": "1"}, "items": [{"system": "urn:oid:1.2", "code": "2"}]}}}})",
+         "fhir.chart.flowsheet.rows.ORS.items", "four codings"},
+        {R"("chart": {"profiles": ["flowsheet"], "flowsheet": {"category": "vital-signs", "rows": {"ORS": {"total": {"system": "urn:oid:1.2", "code": "1"}}}}})",
+         "fhir.chart.flowsheet.category", "must be an object"},
+        // A document profile with no document type.
+        {R"("chart": {"profiles": ["document"]})", "fhir.chart.document", "required"},
+        {R"("chart": {"profiles": ["document"], "document": {"doc_status": "final"}})", "fhir.chart.document.type",
+         "required by the document profile"},
+        {R"("chart": {"profiles": ["document"], "document": {"type": {"system": "http://loinc.org", "code": "11506-3"}, "doc_status": "draft"}})",
+         "fhir.chart.document.doc_status", "\"preliminary\""},
+        {R"("chart": {"profiles": ["document"], "document": {"type": {"system": "http://loinc.org", "code": "11506-3"}, "formats": ["text/html"]}})",
+         "fhir.chart.document.formats", "\"application/pdf\""},
+        {R"("chart": {"profiles": ["document"], "document": {"type": {"system": "http://loinc.org", "code": "11506-3"}, "formats": []}})",
+         "fhir.chart.document.formats", "\"text/plain\""},
+    };
+    for (const Row& row : problems) {
+      CAPTURE(row.fhir);
+      const auto result = parse_configuration(with_fhir(row.fhir), "");
+      CHECK_FALSE(result.configuration);
+      CHECK_MESSAGE(has_problem(result, row.key, row.reason_part), describe(result.problems));
+    }
+    // Settings of a profile that is not chosen are checked too, but not required.
+    const auto spare = parse_configuration(with_fhir(R"("chart": {)" + rows + ", " + type + "}"), "");
+    REQUIRE_MESSAGE(spare.configuration, describe(spare.problems));
+    CHECK(spare.configuration->fhir->chart.fhir_native);
+  }
+
+  TEST_CASE("a client secret file replaces the private key and is checked like every secret file") {
+    testing::TemporaryFolder folder;
+    const auto secret = folder.path() / "client.secret";
+    testing::write_file(secret, "p@ss:word\n");
+    ::chmod(secret.c_str(), 0600);
+    const auto configuration = [&](const std::string& extra) {
+      return parse_configuration(with_fhir(R"("smart": {"client_id": "alliance", "client_secret_file": ")" +
+                                           secret.string() + "\"" + extra + "}"),
+                                 "");
+    };
+    const auto good = configuration("");
+    REQUIRE_MESSAGE(good.configuration, describe(good.problems));
+    CHECK(good.configuration->fhir->smart->client_secret == "p@ss:word");
+    CHECK(good.configuration->fhir->smart->private_key_file.empty());
+
+    CHECK(has_problem(configuration(R"(, "key_id": "k1")"), "fhir.smart.client_secret_file", "not both"));
+    ::chmod(secret.c_str(), 0644);
+    CHECK(has_problem(configuration(""), "fhir.smart.client_secret_file", "chmod 600 " + secret.string()));
+    ::chmod(secret.c_str(), 0600);
+    std::filesystem::create_symlink(secret, folder.path() / "link.secret");
+    CHECK(has_problem(parse_configuration(with_fhir(R"("smart": {"client_id": "a", "client_secret_file": ")" +
+                                                    (folder.path() / "link.secret").string() + "\"}"),
+                                          ""),
+                      "fhir.smart.client_secret_file", "symbolic link"));
+    testing::write_file(secret, "\n");
+    CHECK(has_problem(configuration(""), "fhir.smart.client_secret_file", "is empty"));
+    // Without a secret, the key is required as before.
+    CHECK(has_problem(parse_configuration(with_fhir(R"("smart": {"client_id": "a"})"), ""),
+                      "fhir.smart.private_key_file", "required"));
+  }
+
   TEST_CASE("secret files behind a symbolic link or readable by others are refused naming the setting") {
     testing::TemporaryFolder folder;
     const auto secret = [&](const std::string& name, const std::string& text) {
