@@ -2,7 +2,9 @@
 // every resource is validated and its references checked before it is stored, PUT to a
 // new id creates (201), responses carry Location/ETag, errors are OperationOutcomes.
 // Requests run one at a time, which gives transactions and conditional creates the
-// isolation a database would.
+// isolation a database would. With an Emulation (emulation.mjs, --emulate) an EHR's
+// documented write rules come first: what it refuses is refused, what it searches it
+// answers.
 import { getReferenceString, getStatus, isOk, isResourceType } from '@medplum/core';
 import { FhirRouter } from '@medplum/fhir-router';
 
@@ -21,11 +23,13 @@ export class FhirService {
   /**
    * ownBase() returns this server's base URL, e.g. https://localhost:8443/fhir/R4.
    * `transactions: false` plays a server without transaction support (--no-transactions).
+   * `emulation`: an Emulation (emulation.mjs), or undefined to be a plain FHIR server.
    */
-  constructor(ownBase, { transactions = true } = {}) {
+  constructor(ownBase, { transactions = true, emulation = undefined } = {}) {
     loadDefinitions();
     this.ownBase = ownBase;
     this.transactions = transactions;
+    this.emulation = emulation;
     this.repository = new IndexedMemoryRepository();
     this.router = new FhirRouter();
   }
@@ -63,7 +67,7 @@ export class FhirService {
   async dispatch({ method, url, headers = {}, body }) {
     const path = url.split('?')[0].replace(/^\/+|\/+$/g, '');
     if (method === 'GET' && path === 'metadata') {
-      return { status: 200, resource: capabilityStatement(this.transactions) };
+      return { status: 200, resource: this.emulation?.capabilityStatement() ?? capabilityStatement(this.transactions) };
     }
     const route = this.router.find(method, url);
     if (!route) {
@@ -74,12 +78,21 @@ export class FhirService {
       throw httpError(404, 'not-supported', `Unknown resource type: ${resourceType}`);
     }
     const interaction = route.data?.interaction;
+    if (this.emulation) {
+      const emulated = this.#emulate({ method, url, path, headers, resourceType, interaction });
+      if (emulated) {
+        return emulated;
+      }
+    }
     switch (interaction) {
       case 'batch':
         return this.#bundle(body);
       case 'create':
         this.#checkWrite(body, resourceType, id);
         body = withoutServerFields(body);
+        if (this.emulation) {
+          body = this.emulation.checkCreate(body, this.repository.all('Observation'));
+        }
         break;
       case 'update':
         this.#checkWrite(body, resourceType, id);
@@ -100,6 +113,20 @@ export class FhirService {
     }
     const status = interaction === 'update' && id !== undefined && !existed ? 201 : getStatus(result);
     return { status, resource: resource ? this.#decorate(resource, url) : withDiagnostics(result) };
+  }
+
+  // The emulation's refusals, and its answer to the searches it takes over; undefined
+  // lets the request go on.
+  #emulate({ method, url, path, headers, resourceType, interaction }) {
+    this.emulation.checkRequest({ method, path, headers, resourceType, interaction });
+    if (method === 'GET' && interaction === 'search-type') {
+      const query = new URL(url, 'https://localhost').searchParams;
+      const bundle = this.emulation.search(resourceType, query, this.repository.all(resourceType));
+      if (bundle) {
+        return { status: 200, resource: this.#decorate(bundle, url) };
+      }
+    }
+    return undefined;
   }
 
   #bundle(bundle) {

@@ -36,6 +36,11 @@ export class IndexedMemoryRepository extends MemoryRepository {
     return this.resources.get(resourceType)?.get(id);
   }
 
+  /** The stored resources of one type (not copies: do not modify them). */
+  all(resourceType) {
+    return this.resources.get(resourceType)?.values() ?? [];
+  }
+
   exists(resourceType, id) {
     return this.current(resourceType, id) !== undefined;
   }

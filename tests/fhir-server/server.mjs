@@ -3,8 +3,9 @@
 //
 //   node server.mjs --certificate PEM --key PEM [--port N] [--port-file PATH]
 //                   [--host localhost] [--client-ca PEM] [--log PATH] [--no-transactions]
-//                   [--jwks PATH [--client-id ID] [--token-lifetime S] [--require-token]
-//                                [--granted-scopes "SCOPE ..."] [--scope-ignored]]
+//                   [--jwks PATH] [--client-secret-file PATH] [--client-id ID] [--token-lifetime S]
+//                   [--require-token] [--granted-scopes "SCOPE ..."] [--scope-ignored]
+//                   [--emulate epic|oracle-health --flowsheet-rows PATH]
 //
 // Listens on loopback only: --host localhost (the default) on 127.0.0.1 and ::1 at one
 // port, since a client may try only the first address localhost resolves to (Node 18
@@ -16,7 +17,8 @@
 // One log line per request (time, method, path, status, ms) to --log or stderr; no bodies.
 // --no-transactions plays a server without transaction support: the CapabilityStatement
 // leaves the `transaction` interaction out and a transaction Bundle is refused (400).
-// --jwks and the options after it: SMART Backend Services (token-endpoint.mjs).
+// --jwks, --client-secret-file and the options after them: SMART Backend Services
+// (token-endpoint.mjs). --emulate plays an EHR's documented write rules (emulation.mjs).
 // /_test/faults sets faults that the next FHIR requests meet (faults.mjs).
 // This file is the command line and the HTTPS plumbing; fhir-service.mjs is the FHIR part.
 import fs from 'node:fs';
@@ -24,6 +26,7 @@ import https from 'node:https';
 import { parseArgs } from 'node:util';
 
 import { chartPage } from './chart-page.mjs';
+import { Emulation, emulationOptions } from './emulation.mjs';
 import { FaultPlan } from './faults.mjs';
 import { FhirService } from './fhir-service.mjs';
 import { httpError, toHttpError } from './outcomes.mjs';
@@ -40,7 +43,8 @@ const listenTries = 10;
 function usage(message) {
   process.stderr.write(`fhir-server: ${message}\nusage: node server.mjs --certificate PEM --key PEM [--port N] ` +
     '[--port-file PATH] [--host localhost] [--client-ca PEM] [--log PATH] [--no-transactions]\n' +
-    '       [--jwks PATH [--client-id ID] [--token-lifetime SECONDS] [--require-token] [--granted-scopes "SCOPE ..."] [--scope-ignored]]\n');
+    '       [--jwks PATH] [--client-secret-file PATH] [--client-id ID] [--token-lifetime SECONDS] [--require-token]\n' +
+    '       [--granted-scopes "SCOPE ..."] [--scope-ignored] [--emulate epic|oracle-health --flowsheet-rows PATH]\n');
   process.exit(2);
 }
 
@@ -58,6 +62,7 @@ function parseCommandLine() {
         log: { type: 'string' },
         'no-transactions': { type: 'boolean', default: false },
         ...smartOptions,
+        ...emulationOptions,
       },
       strict: true,
     }));
@@ -220,14 +225,17 @@ function main() {
   const options = parseCommandLine();
   const log = openLog(options.log);
   let port = options.port;
-  const service = new FhirService(() => `https://localhost:${port}${basePath}`, { transactions: !options['no-transactions'] });
-  const faults = new FaultPlan(log);
   let auth;
+  let emulation;
   try {
     auth = SmartAuth.fromOptions(options, () => `https://localhost:${port}`, basePath);
+    emulation = Emulation.fromOptions(options);
   } catch (error) {
     usage(error.message);
   }
+  const service = new FhirService(() => `https://localhost:${port}${basePath}`,
+    { transactions: !options['no-transactions'], emulation });
+  const faults = new FaultPlan(log);
 
   const tls = {
     cert: fs.readFileSync(options.certificate),
@@ -271,6 +279,7 @@ function main() {
     log(`${new Date().toISOString()} listening on https://localhost:${port}${basePath} (${addresses})` +
       (options['client-ca'] ? ', client certificates required' : '') +
       (options['no-transactions'] ? ', without transactions' : '') +
+      (emulation ? `, emulating ${options.emulate} with ${emulation.rows.length} mapped rows` : '') +
       (auth ? `, SMART token endpoint https://localhost:${port}/auth/token` + (auth.requireToken ? ', tokens required' : '') : ''));
   }, (error) => {
     process.stderr.write(`fhir-server: ${error.message}\n`);

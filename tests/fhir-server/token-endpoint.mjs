@@ -1,8 +1,13 @@
 // SMART Backend Services for the test server: discovery, a token endpoint that verifies
-// private_key_jwt client assertions (RFC 7523) with `jose`, and, optionally, bearer
-// tokens required on FHIR requests.
+// private_key_jwt client assertions (RFC 7523) with `jose` or a client secret sent as
+// HTTP Basic (client_secret_basic, RFC 6749 section 2.3.1, as Oracle Health system
+// accounts authenticate), and, optionally, bearer tokens required on FHIR requests.
 //
 //   --jwks PATH            the registered client's public keys (JWKS); enables all of this
+//   --client-secret-file PATH
+//                          the registered client's secret (the file's first line; the file
+//                          must not be readable by group or others); enables all of this
+//                          too, with `Authorization: Basic base64(urlencode(id):urlencode(secret))`
 //   --client-id ID         the registered client id (default alliance-test-client)
 //   --token-lifetime S     seconds an access token lives (default 300)
 //   --require-token        every /fhir/R4 request but metadata and .well-known needs a token
@@ -17,11 +22,13 @@
 //
 //   GET  /fhir/R4/.well-known/smart-configuration
 //   POST /auth/token            grant_type=client_credentials, scope, client_assertion_type,
-//                               client_assertion (application/x-www-form-urlencoded)
+//                               client_assertion (application/x-www-form-urlencoded); or
+//                               grant_type=client_credentials, scope and the Basic header
 //   GET  /auth/_issued_count    {"issued": n}: tokens issued since start, for tests that
 //                               check that a client caches its token
 //
-// Errors follow RFC 6749 section 5.2: 400/401 {error, error_description}. Assertions,
+// Errors follow RFC 6749 section 5.2: 400/401 {error, error_description}; a 401 to a
+// client that sent Basic credentials carries WWW-Authenticate: Basic. Assertions, secrets,
 // tokens and keys are never logged.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -33,6 +40,7 @@ import { httpError } from './outcomes.mjs';
 /** parseArgs options for server.mjs. */
 export const smartOptions = {
   jwks: { type: 'string' },
+  'client-secret-file': { type: 'string' },
   'client-id': { type: 'string', default: 'alliance-test-client' },
   'token-lifetime': { type: 'string', default: '300' },
   'require-token': { type: 'boolean', default: false },
@@ -48,14 +56,15 @@ const maximumAssertionSeconds = 300;
 const formLimit = 64 * 1024;
 const formContentType = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 // What this server grants: writing results, reading results (for fhir.read_history),
-// reading and writing Questionnaires.
+// reading and writing Questionnaires, and writing and finding clinical notes.
 const allowedScope =
-  /^system\/(QuestionnaireResponse\.(c|write|cud)|Observation\.(c|rs|read|write|cruds)|Questionnaire\.(\*|read|write|[cruds]+))$/;
+  /^system\/(QuestionnaireResponse\.(c|write|cud)|Observation\.(c|rs|read|write|cruds)|Questionnaire\.(\*|read|write|[cruds]+)|DocumentReference\.(c|rs|read|write|cruds))$/;
 const scopesSupported = [
   'system/QuestionnaireResponse.c', 'system/QuestionnaireResponse.cud', 'system/QuestionnaireResponse.write',
   'system/Observation.c', 'system/Observation.rs', 'system/Observation.read', 'system/Observation.write',
   'system/Questionnaire.rs', 'system/Questionnaire.cruds',
   'system/Questionnaire.read', 'system/Questionnaire.write', 'system/Questionnaire.*',
+  'system/DocumentReference.c', 'system/DocumentReference.rs', 'system/DocumentReference.write', 'system/DocumentReference.read',
 ];
 // With --scope-ignored and no --granted-scopes: what the test client is registered for.
 const registeredScopes = [
@@ -90,7 +99,8 @@ function readForm(request) {
 }
 
 export class SmartAuth {
-  #keys;
+  #keys; // undefined without --jwks
+  #clientSecret; // undefined without --client-secret-file
   #tokens = new Map(); // access token -> expiry (ms since the epoch)
   #seenJti = new Map(); // jti -> the assertion's exp (ms since the epoch)
   issued = 0;
@@ -100,9 +110,9 @@ export class SmartAuth {
    * Throws an Error with a message for the command line when an option is wrong.
    */
   static fromOptions(options, ownOrigin, basePath) {
-    if (!options.jwks) {
+    if (!options.jwks && !options['client-secret-file']) {
       if (options['require-token']) {
-        throw new Error('--require-token needs --jwks (the registered client\'s public keys)');
+        throw new Error('--require-token needs --jwks (the registered client\'s public keys) or --client-secret-file');
       }
       return null;
     }
@@ -111,26 +121,30 @@ export class SmartAuth {
       throw new Error(`--token-lifetime ${options['token-lifetime']} is not a number of seconds from 1 to 86400`);
     }
     let jwks;
-    try {
-      jwks = JSON.parse(fs.readFileSync(options.jwks, 'utf8'));
-    } catch (error) {
-      throw new Error(`--jwks ${options.jwks}: ${error.message}`);
+    if (options.jwks) {
+      try {
+        jwks = JSON.parse(fs.readFileSync(options.jwks, 'utf8'));
+      } catch (error) {
+        throw new Error(`--jwks ${options.jwks}: ${error.message}`);
+      }
+      if (!Array.isArray(jwks?.keys) || jwks.keys.length === 0) {
+        throw new Error(`--jwks ${options.jwks} holds no keys`);
+      }
     }
-    if (!Array.isArray(jwks?.keys) || jwks.keys.length === 0) {
-      throw new Error(`--jwks ${options.jwks} holds no keys`);
-    }
+    const clientSecret = options['client-secret-file'] ? readClientSecret(options['client-secret-file']) : undefined;
     const grantedScopes = options['granted-scopes']?.split(/ +/).filter(Boolean);
     if (grantedScopes && grantedScopes.length === 0) {
       throw new Error('--granted-scopes needs one or more space-separated scopes');
     }
     return new SmartAuth({
-      jwks, clientId: options['client-id'], tokenLifetime: lifetime, requireToken: options['require-token'], ownOrigin,
-      basePath, grantedScopes, scopeIgnored: options['scope-ignored'],
+      jwks, clientSecret, clientId: options['client-id'], tokenLifetime: lifetime, requireToken: options['require-token'],
+      ownOrigin, basePath, grantedScopes, scopeIgnored: options['scope-ignored'],
     });
   }
 
-  constructor({ jwks, clientId, tokenLifetime, requireToken, ownOrigin, basePath, grantedScopes, scopeIgnored }) {
-    this.#keys = createLocalJWKSet(jwks);
+  constructor({ jwks, clientSecret, clientId, tokenLifetime, requireToken, ownOrigin, basePath, grantedScopes, scopeIgnored }) {
+    this.#keys = jwks ? createLocalJWKSet(jwks) : undefined;
+    this.#clientSecret = clientSecret;
     this.clientId = clientId;
     this.grantedScopes = grantedScopes ? new Set(grantedScopes) : undefined;
     this.scopeIgnored = Boolean(scopeIgnored);
@@ -170,14 +184,16 @@ export class SmartAuth {
   }
 
   smartConfiguration() {
+    const withKeys = this.#keys !== undefined;
+    const withSecret = this.#clientSecret !== undefined;
     return {
       issuer: this.ownOrigin(),
       token_endpoint: this.tokenUrl,
-      token_endpoint_auth_methods_supported: ['private_key_jwt'],
-      token_endpoint_auth_signing_alg_values_supported: algorithms,
+      token_endpoint_auth_methods_supported: [...(withKeys ? ['private_key_jwt'] : []), ...(withSecret ? ['client_secret_basic'] : [])],
+      ...(withKeys ? { token_endpoint_auth_signing_alg_values_supported: algorithms } : {}),
       grant_types_supported: ['client_credentials'],
       scopes_supported: scopesSupported,
-      capabilities: ['client-confidential-asymmetric'],
+      capabilities: [...(withKeys ? ['client-confidential-asymmetric'] : []), ...(withSecret ? ['client-confidential-symmetric'] : [])],
     };
   }
 
@@ -231,16 +247,9 @@ export class SmartAuth {
     if (grantType !== 'client_credentials') {
       return oauthError(400, 'unsupported_grant_type', `grant_type ${grantType} is not supported; use client_credentials`);
     }
-    if (form.get('client_assertion_type') !== assertionType || !form.get('client_assertion')) {
-      return oauthError(401, 'invalid_client', `Client authentication needs client_assertion_type=${assertionType} and a client_assertion`);
-    }
-    try {
-      await this.#verifyAssertion(form.get('client_assertion'));
-    } catch (error) {
-      if (error instanceof ClientError) {
-        return oauthError(401, 'invalid_client', error.message);
-      }
-      throw error;
+    const unauthenticated = await this.#authenticateClient(request.headers.authorization, form);
+    if (unauthenticated) {
+      return unauthenticated;
     }
     if (this.scopeIgnored) {
       return this.#issue(this.grantedScopes ? [...this.grantedScopes].join(' ') : registeredScopes.join(' '));
@@ -260,6 +269,66 @@ export class SmartAuth {
       return oauthError(400, 'invalid_scope', `None of the requested scopes is granted to ${this.clientId}`);
     }
     return this.#issue(granted.join(' '));
+  }
+
+  // Undefined when the client proved who it is (one method, RFC 6749 section 2.3: never
+  // two), else the error to answer.
+  async #authenticateClient(authorization, form) {
+    const basic = /^Basic\s+/i.test(authorization ?? '');
+    const assertion = form.has('client_assertion') || form.has('client_assertion_type');
+    if (basic && assertion) {
+      return oauthError(400, 'invalid_request', 'Use one client authentication method: HTTP Basic or a client assertion, not both');
+    }
+    if (form.has('client_secret')) {
+      return oauthError(401, 'invalid_client', 'client_secret in the request body is not accepted; send it as HTTP Basic');
+    }
+    if (basic) {
+      const problem = this.#checkBasic(authorization);
+      if (!problem) return undefined;
+      const answer = oauthError(401, 'invalid_client', problem);
+      return { ...answer, headers: { ...answer.headers, 'WWW-Authenticate': 'Basic realm="token", charset="UTF-8"' } };
+    }
+    if (this.#keys && form.get('client_assertion_type') === assertionType && form.get('client_assertion')) {
+      try {
+        await this.#verifyAssertion(form.get('client_assertion'));
+        return undefined;
+      } catch (error) {
+        if (error instanceof ClientError) {
+          return oauthError(401, 'invalid_client', error.message);
+        }
+        throw error;
+      }
+    }
+    const methods = [...(this.#keys ? [`client_assertion_type=${assertionType} and a client_assertion`] : []),
+      ...(this.#clientSecret !== undefined ? ['Authorization: Basic with the client id and secret'] : [])];
+    return oauthError(401, 'invalid_client', `Client authentication needs ${methods.join(', or ')}`);
+  }
+
+  // Undefined when `authorization` is Basic with this client's id and secret, each
+  // form-urlencoded before base64 (RFC 6749 section 2.3.1); else what is wrong.
+  #checkBasic(authorization) {
+    if (this.#clientSecret === undefined) {
+      return 'This server takes no client secrets (no --client-secret-file); use a client assertion';
+    }
+    const decoded = Buffer.from(authorization.replace(/^Basic\s+/i, '').trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) {
+      return 'The Basic credentials are not base64 of "client_id:client_secret"';
+    }
+    let clientId;
+    let secret;
+    try {
+      clientId = formDecode(decoded.slice(0, colon));
+      secret = formDecode(decoded.slice(colon + 1));
+    } catch {
+      return 'The Basic credentials are not form-urlencoded (RFC 6749 section 2.3.1)';
+    }
+    const expected = crypto.createHash('sha256').update(this.#clientSecret).digest();
+    const given = crypto.createHash('sha256').update(secret).digest();
+    if (clientId !== this.clientId || !crypto.timingSafeEqual(expected, given)) {
+      return 'Unknown client or wrong client secret';
+    }
+    return undefined;
   }
 
   #issue(scope) {
@@ -331,6 +400,31 @@ export class SmartAuth {
     }
     this.#seenJti.set(payload.jti, payload.exp * 1000);
   }
+}
+
+// application/x-www-form-urlencoded decoding: `+` is a space, %XX a byte.
+function formDecode(text) {
+  return decodeURIComponent(text.replace(/\+/g, ' '));
+}
+
+// The secret: the file's first line. A secret others may read is no secret: refused.
+function readClientSecret(path) {
+  let status;
+  let text;
+  try {
+    status = fs.statSync(path);
+    text = fs.readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`--client-secret-file ${path}: ${error.message}`);
+  }
+  if ((status.mode & 0o077) !== 0) {
+    throw new Error(`--client-secret-file ${path} may be read by group or others (mode ${(status.mode & 0o777).toString(8)}): chmod 600 it`);
+  }
+  const secret = text.split(/\r?\n/)[0];
+  if (!secret) {
+    throw new Error(`--client-secret-file ${path}: the first line is empty`);
+  }
+  return secret;
 }
 
 function describeVerificationFailure(error, header, tokenUrl) {
