@@ -48,9 +48,9 @@ json row_observation(const Administration& administration, const MappingSettings
     observation["encounter"] = reference(administration.encounter_reference);
   }
   observation["effectiveDateTime"] = administration.authored_at;
-  if (const std::string who = answerer(administration); !who.empty()) {
-    observation["performer"] = json::array({reference(who)});
-  }
+  const std::string who = settings.chart.flowsheet_performer_clinician ? administration.practitioner_reference
+                                                                       : answerer(administration);
+  if (!who.empty()) observation["performer"] = json::array({reference(who)});
   observation["valueQuantity"] = score_quantity(value);
   return observation;
 }
@@ -117,7 +117,8 @@ json document_reference(const Administration& administration, const MeasureDefin
   if (!administration.encounter_reference.empty()) {
     context["encounter"] = json::array({reference(administration.encounter_reference)});
   }
-  context["period"] = {{"start", administration.authored_at}};
+  // The session's moment of rating, as a closed period (Oracle Health requires an end).
+  context["period"] = {{"start", administration.authored_at}, {"end", administration.authored_at}};
   document["context"] = std::move(context);
   return document;
 }

@@ -40,6 +40,9 @@ struct ChartProfiles {
   Coding flowsheet_category{"http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs",
                             "Vital Signs"};
   std::map<std::string, FlowsheetRows> flowsheet_rows;
+  // Who the rows name as performer: the rater (the client, or their RelatedPerson), or
+  // the session's clinician (Oracle Health takes only a Practitioner).
+  bool flowsheet_performer_clinician = false;
 
   // document: its LOINC type (required), category, and docStatus: "preliminary" for a
   // clinician to review and sign, or "final".

@@ -204,6 +204,14 @@ void read_chart(Reader& reader, const json& chart, fhir::ChartProfiles& profiles
     if (const auto category = flowsheet->find("category"); category != flowsheet->end()) {
       if (auto coding = reader.coding(*category, "fhir.chart.flowsheet.category")) profiles.flowsheet_category = *coding;
     }
+    if (auto performer = reader.text(*flowsheet, "performer", "fhir.chart.flowsheet.performer", false)) {
+      if (*performer != "rater" && *performer != "clinician") {
+        reader.problem("fhir.chart.flowsheet.performer",
+                       "must be \"rater\" (the client or their RelatedPerson) or \"clinician\" (the session's)");
+      } else {
+        profiles.flowsheet_performer_clinician = *performer == "clinician";
+      }
+    }
     if (const json* rows = reader.object(*flowsheet, "rows", "fhir.chart.flowsheet.rows", profiles.flowsheet)) {
       if (rows->empty()) reader.problem("fhir.chart.flowsheet.rows", "names no measure: give the rows of at least one");
       for (const auto& [measure, value] : rows->items()) {
@@ -365,6 +373,7 @@ const std::vector<std::string>& configuration_keys() {
       "fhir.chart.document",
       "fhir.chart.flowsheet.category",
       "fhir.chart.flowsheet.rows",
+      "fhir.chart.flowsheet.performer",
       "fhir.chart.document.type",
       "fhir.chart.document.category",
       "fhir.chart.document.doc_status",

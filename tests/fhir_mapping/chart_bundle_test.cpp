@@ -71,6 +71,20 @@ TEST_CASE("the flowsheet and document profiles write rows and a note, no Questio
         "patient=Patient/pat-alex&type=http://loinc.org|11506-3&date=2026-11-02T15:04:05.123Z");
 }
 
+TEST_CASE("rows name the rater as performer, or the session's clinician where the EHR takes only a Practitioner") {
+  const Administration input = administration(measures().outcome(), {52, 61, 47, 55}, 34);
+  MappingSettings settings = flowsheet_and_note();
+  CHECK(chart_bundle(input, measures().outcome(), settings, text_note()).bundle["entry"][0]["resource"]["performer"][0]
+            ["reference"] == "Patient/pat-alex");
+  settings.chart.flowsheet_performer_clinician = true;
+  const json bundle = chart_bundle(input, measures().outcome(), settings, text_note()).bundle;
+  for (size_t index = 0; index < 5; ++index) {
+    CHECK(bundle["entry"][index]["resource"]["performer"][0]["reference"] == "Practitioner/pr-kim");
+  }
+  // The document's period is closed: the moment of rating.
+  CHECK(bundle["entry"][5]["resource"]["context"]["period"]["end"] == "2026-11-02T15:04:05.123Z");
+}
+
 TEST_CASE("found by identifier, the profiles' identifiers differ from the fhir-native ones") {
   MappingSettings settings = flowsheet_and_note();
   settings.chart.fhir_native = true;

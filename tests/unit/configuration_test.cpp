@@ -429,6 +429,8 @@ TEST_SUITE("configuration") {
         {R"("chart": {"profiles": ["flowsheet"], "flowsheet": {"category": "vital-signs", "rows": {"ORS": {"total": {"system": "urn:oid:1.2", "code": "1"}}}}})",
          "fhir.chart.flowsheet.category", "must be an object"},
         // A document profile with no document type.
+        {R"("chart": {"profiles": ["flowsheet"], "flowsheet": {"performer": "nurse", "rows": {"ORS": {"total": {"system": "urn:oid:1.2", "code": "1"}}}}})",
+         "fhir.chart.flowsheet.performer", "\"clinician\""},
         {R"("chart": {"profiles": ["document"]})", "fhir.chart.document", "required"},
         {R"("chart": {"profiles": ["document"], "document": {"doc_status": "final"}})", "fhir.chart.document.type",
          "required by the document profile"},
