@@ -19,6 +19,10 @@
 //                                  {"bytes_per_second": 20} (the default), then close
 //         "close_before_response"  process the request, then close the connection
 //                                  without a byte of answer (a lost confirmation)
+//         "status_after_processing" process the request (it IS stored), then answer
+//                                  {"status": 500} (5xx only) with an OperationOutcome in
+//                                  place of the real answer: a write applied whose
+//                                  confirmation is lost
 //         "malformed"              process the request (it IS stored), then answer its
 //                                  status with {"text": '{"resourceType":1}'} (the
 //                                  default) as the whole body and no Location or ETag:
@@ -33,7 +37,8 @@ import { STATUS_CODES } from 'node:http';
 
 const controlPath = '/_test/faults';
 const loopback = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
-const kinds = ['status', 'hang', 'reset_mid_response', 'trickle', 'close_before_response', 'malformed'];
+const kinds = ['status', 'hang', 'reset_mid_response', 'trickle', 'close_before_response', 'malformed',
+  'status_after_processing'];
 const fieldsOf = {
   status: ['status', 'retry_after', 'body'],
   hang: [],
@@ -41,6 +46,7 @@ const fieldsOf = {
   trickle: ['bytes_per_second'],
   close_before_response: [],
   malformed: ['text'],
+  status_after_processing: ['status'],
 };
 const commonFields = ['kind', 'count', 'match'];
 const maximumCount = 1_000_000;
@@ -108,6 +114,9 @@ function normalize(fault, index) {
         }
         normalized.body = fault.body;
       }
+      break;
+    case 'status_after_processing':
+      normalized.status = checkInteger(fault.status ?? 500, 'status', 500, 599, where);
       break;
     case 'malformed':
       if (fault.text !== undefined && (typeof fault.text !== 'string' || fault.text.length > 65536)) {
@@ -325,6 +334,12 @@ class Fault {
     const kind = this.fault.kind;
     if (kind === 'close_before_response') {
       socket.destroy();
+      return;
+    }
+    if (kind === 'status_after_processing') {
+      const { head, body: bytes } = rawResponse(this.fault.status, bodyText(defaultOutcome(this.fault.status)), {},
+        'application/fhir+json; charset=utf-8', true);
+      socket.end(Buffer.concat([head, bytes]));
       return;
     }
     if (kind === 'malformed') {

@@ -58,13 +58,14 @@ const formContentType = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 // What this server grants: writing results, reading results (for fhir.read_history),
 // reading and writing Questionnaires, and writing and finding clinical notes.
 const allowedScope =
-  /^system\/(QuestionnaireResponse\.(c|write|cud)|Observation\.(c|rs|read|write|cruds)|Questionnaire\.(\*|read|write|[cruds]+)|DocumentReference\.(c|rs|read|write|cruds))$/;
+  /^system\/(QuestionnaireResponse\.(c|cs|write|cud)|Observation\.(c|cs|rs|crs|read|write|cruds)|Questionnaire\.(\*|read|write|[cruds]+)|DocumentReference\.(c|cs|rs|crs|read|write|cruds))$/;
 const scopesSupported = [
   'system/QuestionnaireResponse.c', 'system/QuestionnaireResponse.cud', 'system/QuestionnaireResponse.write',
   'system/Observation.c', 'system/Observation.rs', 'system/Observation.read', 'system/Observation.write',
   'system/Questionnaire.rs', 'system/Questionnaire.cruds',
   'system/Questionnaire.read', 'system/Questionnaire.write', 'system/Questionnaire.*',
-  'system/DocumentReference.c', 'system/DocumentReference.rs', 'system/DocumentReference.write', 'system/DocumentReference.read',
+  'system/Observation.cs', 'system/QuestionnaireResponse.cs',
+  'system/DocumentReference.c', 'system/DocumentReference.cs', 'system/DocumentReference.rs', 'system/DocumentReference.write', 'system/DocumentReference.read',
 ];
 // With --scope-ignored and no --granted-scopes: what the test client is registered for.
 const registeredScopes = [

@@ -174,15 +174,14 @@ void seed_on(const std::string& port_file, const PersonalizedScenario& scenario,
   }
 }
 
-std::string smart_test_authorization(const std::string& port_file) {
+namespace {
+
+// A token from a test server's token endpoint, got as the plugin gets one.
+std::string test_authorization(const std::string& port_file, const alliance::fhir::auth::SmartSettings& smart) {
   alliance::Worker worker;
   alliance::fhir::HttpsClientSettings client;
   client.base_url = fhir_base_url(port_file);
   client.ca_file = test_certificate("ca.pem");
-  alliance::fhir::auth::SmartSettings smart;
-  smart.client_id = "alliance-test-client";
-  smart.private_key_file = std::string(ALLIANCE_TEST_KEYS) + "/rs384.key";
-  smart.key_id = "alliance-rs384";
   auto result = std::make_shared<std::promise<alliance::fhir::auth::TokenResult>>();
   std::unique_ptr<alliance::fhir::auth::TokenSource> source;
   worker.post([&] {
@@ -203,6 +202,61 @@ std::string smart_test_authorization(const std::string& port_file) {
   worker.drain_and_stop(std::chrono::seconds(5));
   if (!token.ok) throw std::runtime_error("no test token: " + token.error);
   return token.authorization_header_value;
+}
+
+std::string first_line(const std::string& file) {
+  std::ifstream input(file);
+  std::string line;
+  std::getline(input, line);
+  return line;
+}
+
+}  // namespace
+
+std::string smart_test_authorization(const std::string& port_file) {
+  alliance::fhir::auth::SmartSettings smart;
+  smart.client_id = "alliance-test-client";
+  smart.private_key_file = std::string(ALLIANCE_TEST_KEYS) + "/rs384.key";
+  smart.key_id = "alliance-rs384";
+  return test_authorization(port_file, smart);
+}
+
+std::string emulation_port_file(const std::string& emulation) {
+  if (emulation == "epic") return ALLIANCE_FHIR_SERVER_EPIC_PORT_FILE;
+  if (emulation == "oracle-health") return ALLIANCE_FHIR_SERVER_ORACLE_HEALTH_PORT_FILE;
+  throw std::invalid_argument("no emulation " + emulation);
+}
+
+nlohmann::json emulation_settings(const std::string& emulation, const std::string& port_file) {
+  nlohmann::json settings = fhir_settings(port_file.empty() ? emulation_port_file(emulation) : port_file);
+  std::ifstream file(std::string(ALLIANCE_EMULATIONS_DIR) + "/" + emulation + "-chart.json");
+  settings.update(nlohmann::json::parse(file));
+  if (emulation == "epic") {
+    // Epic ignores `scope`: none is sent (fhir.smart.send_scope).
+    settings["smart"] = {{"client_id", "alliance-test-client"},
+                         {"private_key_file", std::string(ALLIANCE_TEST_KEYS) + "/es384.key"},
+                         {"key_id", "alliance-es384"},
+                         {"send_scope", false}};
+  } else {
+    settings["smart"] = {{"client_id", ALLIANCE_ORACLE_HEALTH_CLIENT_ID},
+                         {"client_secret_file", ALLIANCE_ORACLE_HEALTH_CLIENT_SECRET_FILE}};
+  }
+  return settings;
+}
+
+std::string emulation_authorization(const std::string& emulation) {
+  alliance::fhir::auth::SmartSettings smart;
+  if (emulation == "epic") {
+    smart.client_id = "alliance-test-client";
+    smart.private_key_file = std::string(ALLIANCE_TEST_KEYS) + "/rs384.key";
+    smart.key_id = "alliance-rs384";
+    smart.scopes = "system/Observation.rs system/DocumentReference.rs";
+  } else {
+    smart.client_id = ALLIANCE_ORACLE_HEALTH_CLIENT_ID;
+    smart.client_secret = first_line(ALLIANCE_ORACLE_HEALTH_CLIENT_SECRET_FILE);
+    smart.scopes = "system/Observation.rs system/DocumentReference.rs";
+  }
+  return test_authorization(emulation_port_file(emulation), smart);
 }
 
 int free_port() {

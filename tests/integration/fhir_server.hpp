@@ -56,6 +56,16 @@ nlohmann::json other_site_ors(const std::string& patient_reference, double total
 // "Bearer ..." from a SMART test server, got with the RS384 test key.
 std::string smart_test_authorization(const std::string& port_file = ALLIANCE_FHIR_SERVER_SMART_PORT_FILE);
 
+// The EHR emulations (tests/fhir-server/emulations, docs/emulations.md): "epic" or
+// "oracle-health". Their fixture's port file; the "fhir" configuration a clinic on that
+// EHR writes (tests/fhir-server/emulations/<name>-chart.json: chart profiles, no
+// transactions or conditional creates) with the fixture's address and credentials
+// (Epic: a signed JWT; Oracle Health: a client id and secret); and an Authorization
+// header value for the test's own requests (the fixtures require tokens).
+std::string emulation_port_file(const std::string& emulation);
+nlohmann::json emulation_settings(const std::string& emulation, const std::string& port_file = "");
+std::string emulation_authorization(const std::string& emulation);
+
 // A loopback port that was free a moment ago, for a server a test starts later (or
 // never, to stand for a record system that is down).
 int free_port();
