@@ -72,24 +72,38 @@ std::vector<std::string> missing_capabilities(const CapabilityReport& report, co
   if (settings.transactions && !report.transaction) {
     missing.push_back("the server does not support transaction Bundles (its CapabilityStatement declares no "
                       "transaction interaction): set fhir.transactions to false (the plugin then creates the "
-                      "resources one by one, each as a conditional create)");
+                      "resources one by one)");
   }
+  const std::string ask_ehr = "ask the EHR's administrators to enable it for this endpoint";
+  const std::string other_profile = "; or choose the profiles this server takes in fhir.chart.profiles (" +
+                                    joined_profiles(fitting_profiles(report)) + ")";
   auto need_create = [&](const std::string& type, const std::string& fix) {
     const auto found = report.resources.find(type);
     if (found == report.resources.end() || !found->second.create) {
-      missing.push_back("the server does not declare create for " + type + ": " + fix);
-    } else if (!found->second.conditional_create) {
+      missing.push_back("this server accepts no " + type + " create: " + fix);
+    } else if (settings.conditional_creates && !found->second.conditional_create) {
       missing.push_back("the server does not declare conditional create for " + type +
-                        " (the plugin relies on it so that a retry never writes twice): " + fix);
+                        " (with fhir.conditional_creates the plugin relies on it so that a retry never writes "
+                        "twice): set fhir.conditional_creates to false (the plugin then searches before each "
+                        "write), or " + ask_ehr);
+    } else if (!settings.conditional_creates && !found->second.search) {
+      missing.push_back("the server declares neither conditional create nor search for " + type +
+                        ": a write whose answer is lost may be written twice when it is retried (see "
+                        "docs/chart-profiles.md); " + ask_ehr);
     }
   };
-  const std::string ask_ehr = "ask the EHR's administrators to enable it for this endpoint";
-  need_create("QuestionnaireResponse", ask_ehr);
-  need_create("Observation", ask_ehr);
-  if (settings.ensure_questionnaires) {
-    need_create("Questionnaire", ask_ehr + ", or load the measures' Questionnaires there yourself and set "
-                                           "fhir.ensure_questionnaires to false");
+  const fhir::ChartProfiles& chart = settings.chart;
+  if (chart.fhir_native) {
+    need_create("QuestionnaireResponse", ask_ehr + other_profile);
+    need_create("Observation", ask_ehr + other_profile);
+    if (settings.ensure_questionnaires) {
+      need_create("Questionnaire", ask_ehr + ", or load the measures' Questionnaires there yourself and set "
+                                             "fhir.ensure_questionnaires to false");
+    }
+  } else if (chart.flowsheet) {
+    need_create("Observation", ask_ehr + other_profile);
   }
+  if (chart.document) need_create("DocumentReference", ask_ehr + other_profile);
   if (settings.read_history) {
     const auto found = report.resources.find("Observation");
     if (found == report.resources.end() || !found->second.search) {
@@ -98,6 +112,25 @@ std::vector<std::string> missing_capabilities(const CapabilityReport& report, co
     }
   }
   return missing;
+}
+
+std::vector<std::string> fitting_profiles(const CapabilityReport& report) {
+  const auto creates = [&](const std::string& type) {
+    const auto found = report.resources.find(type);
+    return found != report.resources.end() && found->second.create;
+  };
+  std::vector<std::string> profiles;
+  if (creates("QuestionnaireResponse") && creates("Observation")) profiles.push_back("fhir-native");
+  if (creates("Observation")) profiles.push_back("flowsheet");
+  if (creates("DocumentReference")) profiles.push_back("document");
+  return profiles;
+}
+
+std::string joined_profiles(const std::vector<std::string>& profiles) {
+  if (profiles.empty()) return "none: it declares no create the plugin can use";
+  std::string text;
+  for (const std::string& profile : profiles) text += (text.empty() ? "" : ", ") + profile;
+  return text;
 }
 
 }  // namespace alliance::control

@@ -241,7 +241,17 @@ int test_connection(const FhirConfiguration& settings, std::ostream& out) {
             << (settings.transactions ? "" : " (not needed: fhir.transactions is false)") << "\n";
         out << "QuestionnaireResponse: " << describe_support(report, "QuestionnaireResponse") << "\n";
         out << "Observation: " << describe_support(report, "Observation") << "\n";
-        if (settings.ensure_questionnaires) out << "Questionnaire: " << describe_support(report, "Questionnaire") << "\n";
+        out << "DocumentReference: " << describe_support(report, "DocumentReference") << "\n";
+        if (settings.ensure_questionnaires && settings.chart.fhir_native) {
+          out << "Questionnaire: " << describe_support(report, "Questionnaire") << "\n";
+        }
+        out << "chart profiles this server takes: " << joined_profiles(fitting_profiles(report)) << "\n";
+        out << "exactly once: "
+            << (settings.conditional_creates ? "conditional creates (If-None-Exist)"
+                : settings.chart.find_by_reading
+                    ? "a search by patient, code or document type, and time before each write (fhir.chart.find_by reading)"
+                    : "a search by identifier before each write")
+            << "\n";
         for (std::string& missing : missing_capabilities(report, settings)) problems.push_back(std::move(missing));
       }
     }
