@@ -55,19 +55,6 @@ std::string answerer(const Administration& administration) {
   return {};
 }
 
-// The v3 RoleCode displays of the relationships a collateral rater usually has; other
-// codes go without a display rather than with a guessed one.
-std::string relationship_display(const std::string& code) {
-  static const std::map<std::string, std::string> displays = {
-      {"MTH", "mother"},        {"FTH", "father"},     {"PRN", "parent"},       {"STPMTH", "stepmother"},
-      {"STPFTH", "stepfather"}, {"STPPRN", "step parent"}, {"GRMTH", "grandmother"}, {"GRFTH", "grandfather"},
-      {"GRPRN", "grandparent"}, {"GUARD", "guardian"}, {"SPS", "spouse"},      {"DOMPART", "domestic partner"},
-      {"SIB", "sibling"},       {"CHILD", "child"},    {"AUNT", "aunt"},        {"UNCLE", "uncle"},
-      {"FRND", "unrelated friend"}, {"SIGOTHR", "significant other"}};
-  const auto found = displays.find(code);
-  return found == displays.end() ? std::string() : found->second;
-}
-
 json answer_item(const std::string& link_id, json answer) {
   return {{"linkId", link_id}, {"answer", json::array({std::move(answer)})}};
 }
@@ -295,6 +282,17 @@ json conditional_create(const std::string& full_url, json resource, const Mappin
 }
 
 }  // namespace
+
+std::string relationship_display(const std::string& code) {
+  static const std::map<std::string, std::string> displays = {
+      {"MTH", "mother"},        {"FTH", "father"},     {"PRN", "parent"},       {"STPMTH", "stepmother"},
+      {"STPFTH", "stepfather"}, {"STPPRN", "step parent"}, {"GRMTH", "grandmother"}, {"GRFTH", "grandfather"},
+      {"GRPRN", "grandparent"}, {"GUARD", "guardian"}, {"SPS", "spouse"},      {"DOMPART", "domestic partner"},
+      {"SIB", "sibling"},       {"CHILD", "child"},    {"AUNT", "aunt"},        {"UNCLE", "uncle"},
+      {"FRND", "unrelated friend"}, {"SIGOTHR", "significant other"}};
+  const auto found = displays.find(code);
+  return found == displays.end() ? std::string() : found->second;
+}
 
 std::string questionnaire_response_identifier(const Administration& administration) {
   return administration.administration_id;

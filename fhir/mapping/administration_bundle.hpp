@@ -50,6 +50,12 @@ struct BundleResult {
 BundleResult administration_bundle(const Administration& administration, const MeasureDefinition& measure,
                                    const MappingSettings& settings, const std::string& questionnaire_reference = "");
 
+// The display of a v3 RoleCode a collateral rater usually has ("MTH" -> "mother"); ""
+// for other codes, which go without a display rather than with a guessed one. The
+// chart's QuestionnaireResponse and the clinical note (plugin/documents) word the
+// rater with it.
+std::string relationship_display(const std::string& code);
+
 // The identifier values (within settings.identifier_system) of the resources.
 std::string questionnaire_response_identifier(const Administration& administration);
 std::string total_observation_identifier(const Administration& administration);
