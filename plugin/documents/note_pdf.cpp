@@ -9,6 +9,7 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <vector>
 
 namespace alliance {
 namespace {
@@ -19,7 +20,10 @@ constexpr double kPageHeight = 792.0;
 constexpr double kMargin = 54.0;
 constexpr double kContentWidth = kPageWidth - 2 * kMargin;
 constexpr double kFooterSpace = 24.0;  // kept free above the bottom margin for "Continued on page 2"
-constexpr double kGraphHeight = 230.0;
+// The graph's block: its title, room above the plot for the labels of points near 40,
+// the plot, the session numbers and the legend under it.
+constexpr double kPlotHeight = 160.0;
+constexpr double kGraphHeight = 20 + 14 + kPlotHeight + 32 + 16;
 // A note is a page or two of text and a graph: a PDF this large means something is wrong.
 constexpr std::size_t kMaximumPdfBytes = 16 * 1024 * 1024;
 
@@ -36,7 +40,7 @@ constexpr Colour kRule{0.78, 0.80, 0.84};
 constexpr Colour kGrid{0.88, 0.89, 0.92};
 constexpr Colour kSeries{0.09, 0.32, 0.62};
 constexpr Colour kCutoff{0.72, 0.16, 0.12};
-constexpr Colour kConcernZone{0.99, 0.94, 0.92};
+constexpr Colour kConcernZone{0.995, 0.955, 0.945};
 
 struct SurfaceDeleter {
   void operator()(cairo_surface_t* surface) const { cairo_surface_destroy(surface); }
@@ -104,11 +108,20 @@ class NoteDrawing {
     text(note_.title, title_font_.get(), kMargin, kContentWidth, kInk);
     y_ += 4;
     rule(kSeries, 1.5);
-    y_ += 8;
-    // The rating's details first, then the graph while there is a whole page to hold
-    // it, then the rest of the sections.
-    for (std::size_t index = 0; index < note_.sections.size(); ++index) {
-      section(note_.sections[index]);
+    y_ += 4;
+    // The rating's details first, then the graph while the page has room for it, then
+    // the scores beside what they mean (cutoff, change), then the rest full width.
+    const std::vector<NoteSection>& sections = note_.sections;
+    for (std::size_t index = 0; index < sections.size(); ++index) {
+      if (sections[index].heading == "Scores" && index + 1 < sections.size() &&
+          sections[index + 1].heading == "Cutoff") {
+        std::vector<const NoteSection*> right = {&sections[index + 1]};
+        if (index + 2 < sections.size() && sections[index + 2].heading == "Change") right.push_back(&sections[index + 2]);
+        side_by_side(sections[index], right);
+        index += right.size();
+      } else {
+        section(sections[index], kMargin, kContentWidth);
+      }
       if (index == 0 && !note_.trend.points.empty()) graph();
     }
     footer(false);
@@ -130,7 +143,7 @@ class NoteDrawing {
     g_free(valid);
     int height = 0;
     pango_layout_get_size(layout, nullptr, &height);
-    if (draw) {
+    if (draw && drawing_) {
       set_colour(context_, colour);
       cairo_move_to(context_, x, y_);
       pango_cairo_show_layout(context_, layout);
@@ -155,11 +168,12 @@ class NoteDrawing {
     y_ += text_at(words, description, x, width, colour, true);
   }
 
-  void rule(const Colour& colour, double line_width) {
+  void rule(const Colour& colour, double line_width, double x = kMargin, double width = kContentWidth) {
+    if (!drawing_) return;
     set_colour(context_, colour);
     cairo_set_line_width(context_, line_width);
-    cairo_move_to(context_, kMargin, y_);
-    cairo_line_to(context_, kMargin + kContentWidth, y_);
+    cairo_move_to(context_, x, y_);
+    cairo_line_to(context_, x + width, y_);
     cairo_stroke(context_);
   }
 
@@ -167,7 +181,8 @@ class NoteDrawing {
 
   // Starts a new page when `height` more points do not fit on this one.
   void room_for(double height) {
-    if (y_ + height <= bottom() || y_ <= kMargin + 40) return;
+    // Blocks laid out side by side asked for their whole height before they started.
+    if (!flowing_ || y_ + height <= bottom() || y_ <= kMargin + 40) return;
     footer(true);
     cairo_show_page(context_);
     ++page_;
@@ -186,51 +201,106 @@ class NoteDrawing {
     y_ = saved;
   }
 
-  void section(const NoteSection& section) {
+  void section(const NoteSection& section, double x, double width) {
     // A heading never ends a page alone: room for it and its first line.
     const double first_line = section.lines.empty() ? 0.0 : 16.0;
     room_for(22 + first_line);
-    y_ += 6;
-    y_ += text_at(section.heading, heading_font_.get(), kMargin, kContentWidth, kSeries, true);
-    y_ += 2;
-    rule(kRule, 0.6);
-    y_ += 5;
-    // One label column per section, as wide as its widest label (up to 45% of the line).
+    y_ += 8;
+    y_ += text_at(section.heading, heading_font_.get(), x, width, kSeries, true);
+    y_ += 1;
+    rule(kRule, 0.6, x, width);
+    y_ += 4;
+    // One label column per section, as wide as its widest label while the widest value
+    // still fits beside it (long Spanish item names, short scores), and never less than
+    // 45% of the line.
     double label_width = 0;
+    double value_width = 0;
     for (const NoteLine& line : section.lines) {
-      if (!line.label.empty()) label_width = std::max(label_width, text_width(line.label + ":", body_font_.get()));
+      if (line.label.empty()) continue;
+      label_width = std::max(label_width, text_width(line.label + ":", body_font_.get()));
+      value_width = std::max(value_width, text_width(line.value, bold_font_.get()));
     }
-    label_width = std::min(label_width + 12, kContentWidth * 0.45);
+    label_width = std::min(label_width + 10, std::max(width * 0.45, width - value_width - 4));
     for (const NoteLine& line : section.lines) {
       if (line.label.empty()) {
-        text(line.value, body_font_.get(), kMargin, kContentWidth, kInk);
+        text(line.value, body_font_.get(), x, width, kInk);
       } else {
         const bool total = line.label == "Total";
-        const double label_height =
-            text_at(line.label + ":", body_font_.get(), kMargin, label_width - 8, kMuted, false);
-        const double value_height = text_at(line.value, total ? bold_font_.get() : body_font_.get(),
-                                            kMargin + label_width, kContentWidth - label_width, kInk, false);
+        const PangoFontDescription* value_font = total ? bold_font_.get() : body_font_.get();
+        const double label_height = text_at(line.label + ":", body_font_.get(), x, label_width - 6, kMuted, false);
+        const double value_height = text_at(line.value, value_font, x + label_width, width - label_width, kInk, false);
         room_for(std::max(label_height, value_height));
-        text_at(line.label + ":", body_font_.get(), kMargin, label_width - 8, kMuted, true);
-        text_at(line.value, total ? bold_font_.get() : body_font_.get(), kMargin + label_width,
-                kContentWidth - label_width, kInk, true);
+        text_at(line.label + ":", body_font_.get(), x, label_width - 6, kMuted, true);
+        text_at(line.value, value_font, x + label_width, width - label_width, kInk, true);
         y_ += std::max(label_height, value_height);
       }
-      y_ += 2.5;
+      y_ += 2;
     }
+  }
+
+  // The width a section's labelled lines need to stay on one line each (sentences
+  // wrap well and do not count).
+  double natural_width(const NoteSection& section) {
+    double label_width = 0;
+    double value_width = 0;
+    for (const NoteLine& line : section.lines) {
+      if (line.label.empty()) continue;
+      label_width = std::max(label_width, text_width(line.label + ":", body_font_.get()));
+      value_width = std::max(value_width, text_width(line.value, bold_font_.get()));
+    }
+    return label_width + 10 + value_width + 4;
+  }
+
+  // `left` in the left column and `right` one under the other in the right column,
+  // kept together on one page; one under the other, full width, when a label or a
+  // value would have to wrap in a column (long item names in Spanish, say).
+  void side_by_side(const NoteSection& left, const std::vector<const NoteSection*>& right) {
+    const double gap = 24;
+    const double left_width = std::max(natural_width(left), kContentWidth * 0.42);
+    const double right_x = kMargin + left_width + gap;
+    const double right_width = kContentWidth - left_width - gap;
+    double right_needed = 0;
+    for (const NoteSection* next : right) right_needed = std::max(right_needed, natural_width(*next));
+    if (right_needed > right_width) {
+      section(left, kMargin, kContentWidth);
+      for (const NoteSection* next : right) section(*next, kMargin, kContentWidth);
+      return;
+    }
+    const auto lay_out = [&] {
+      const double top = y_;
+      section(left, kMargin, left_width);
+      const double left_end = y_;
+      y_ = top;
+      for (const NoteSection* next : right) section(*next, right_x, right_width);
+      y_ = std::max(y_, left_end);
+    };
+    // Measure first (nothing drawn), then start a page if the block does not fit.
+    const double top = y_;
+    drawing_ = false;
+    flowing_ = false;
+    lay_out();
+    const double height = y_ - top;
+    y_ = top;
+    drawing_ = true;
+    flowing_ = true;
+    room_for(height);
+    flowing_ = false;
+    lay_out();
+    flowing_ = true;
   }
 
   // Totals by session number on a 0 to 40 axis, the cutoff dashed, this rating marked.
   void graph() {
     const NoteTrend& trend = note_.trend;
-    room_for(kGraphHeight + 30);
+    room_for(kGraphHeight + 8);
     y_ += 8;
     y_ += text_at(trend.title, heading_font_.get(), kMargin, kContentWidth, kSeries, true);
-    y_ += 6;
+    y_ += 14;  // the labels of points near 40 go here
     const double plot_left = kMargin + 44;
-    const double plot_right = kMargin + kContentWidth - 12;
-    const double plot_top = y_ + 6;
-    const double plot_bottom = y_ + kGraphHeight - 44;
+    // Right of the plot: the cutoff's value, where no point or label can cover it.
+    const double plot_right = kMargin + kContentWidth - 34;
+    const double plot_top = y_;
+    const double plot_bottom = y_ + kPlotHeight;
     const auto y_of = [&](double points) { return plot_bottom - (points / 40.0) * (plot_bottom - plot_top); };
 
     int first = trend.points.front().session_number;
@@ -309,9 +379,9 @@ class NoteDrawing {
       cairo_stroke(context_);
       cairo_set_dash(context_, nullptr, 0, 0);
       const double saved = y_;
-      y_ = cutoff_y - 12;
-      text_at(trend.cutoff_label, small_font_.get(), plot_left, plot_right - plot_left - 4, kCutoff, true,
-              PANGO_ALIGN_RIGHT);
+      y_ = cutoff_y - 6;
+      text_at(format_tenths(*trend.cutoff), small_font_.get(), plot_right + 4, kMargin + kContentWidth - plot_right - 4,
+              kCutoff, true);
       y_ = saved;
     }
 
@@ -351,16 +421,24 @@ class NoteDrawing {
       }
       if (label_points) {
         const double saved = y_;
-        // Above the point, or below it when the top of the plot is too close.
-        y_ = y - 16 < plot_top - 4 ? y + 6 : y - 16;
-        text_at(format_tenths(point.total), point.current ? bold_font_.get() : small_font_.get(), x - 20, 40, kInk,
-                true, PANGO_ALIGN_CENTER);
+        y_ = y - (point.current ? 19 : 16);
+        const std::string total = format_tenths(point.total);
+        const PangoFontDescription* label_font = point.current ? bold_font_.get() : small_font_.get();
+        // A white ground under the number, so the cutoff's dashes never cross it.
+        const double label_width = text_width(total, label_font);
+        const double label_height = text_at(total, label_font, x - 20, 40, kInk, false);
+        if (drawing_) {
+          cairo_set_source_rgba(context_, 1, 1, 1, 0.9);
+          cairo_rectangle(context_, x - label_width / 2 - 1.5, y_ + 1, label_width + 3, label_height - 2);
+          cairo_fill(context_);
+        }
+        text_at(total, label_font, x - 20, 40, kInk, true, PANGO_ALIGN_CENTER);
         y_ = saved;
       }
     }
 
     // What the marks mean, in words (colour alone is not enough, and not all print it).
-    y_ = plot_bottom + 32;
+    y_ = plot_bottom + 30;
     std::string legend = "Larger point: this rating.";
     if (trend.cutoff) {
       legend = "Dashed line: " + lower_first(trend.cutoff_label) + "; shaded: below it. " + legend;
@@ -384,6 +462,8 @@ class NoteDrawing {
   Font small_font_;
   double y_ = kMargin;
   int page_ = 1;
+  bool drawing_ = true;  // false while a block is only measured
+  bool flowing_ = true;  // false inside a block kept on one page
 };
 
 std::string cairo_failure(const char* step, cairo_status_t status) {

@@ -92,7 +92,7 @@ PdfText check_pdf_file(const NotePdf& pdf, const std::string& name) {
   REQUIRE(std::system((std::string(ALLIANCE_PDFTOPPM) + " -png -r 80 -singlefile " + quoted(file) + " " + picture).c_str()) == 0);
   CHECK(std::filesystem::file_size(folder / (name + ".png")) > 1000);
   const std::filesystem::path text_file = folder / (name + ".txt");
-  REQUIRE(std::system((std::string(ALLIANCE_PDFTOTEXT) + " -enc UTF-8 " + quoted(file) + " " + quoted(text_file)).c_str()) == 0);
+  REQUIRE(std::system((std::string(ALLIANCE_PDFTOTEXT) + " -layout -enc UTF-8 " + quoted(file) + " " + quoted(text_file)).c_str()) == 0);
   PdfText result;
   result.text = read_file(text_file);
   for (const char character : result.text) result.pages += character == '\f' ? 1 : 0;  // one form feed per page
@@ -124,7 +124,7 @@ TEST_CASE("a note renders as a one page PDF whose text pdftotext reads back") {
   CHECK(contains(read.text, "Relación (Relationship)"));
   CHECK(contains(read.text, "Enfoque o método"));
   CHECK(contains(read.text, "35.4 of 40"));
-  CHECK(contains(read.text, "Alliance cutoff 36.0"));
+  CHECK(contains(read.text, "Dashed line: alliance cutoff 36.0"));
   CHECK(contains(read.text, "SRS total by session"));
   // The graph's point labels: every total of the trend.
   for (const char* total : {"36.2", "38.0", "37.1", "35.4"}) CHECK(contains(read.text, total));
@@ -140,7 +140,7 @@ TEST_CASE("an ORS note and a stopped note render") {
   CHECK(outcome.pages == 1);
   CHECK(contains(outcome.text, "Outcome Rating Scale (ORS), session 6"));
   CHECK(contains(outcome.text, "24.1 of 40"));
-  CHECK(contains(outcome.text, "Clinical cutoff 25.0"));
+  CHECK(contains(outcome.text, "Dashed line: clinical cutoff 25.0"));
   for (const char* total : {"15.8", "17.1", "16.9", "19.6", "21.4", "24.1"}) CHECK(contains(outcome.text, total));
 
   const MeasureDefinition& measure = shipped_measures().outcome();
