@@ -86,6 +86,20 @@ Font font(double size, bool bold) {
   return description;
 }
 
+// Pango refuses invalid UTF-8 with a warning and draws nothing: repair it instead (each
+// bad byte becomes U+FFFD).
+std::string valid_utf8(const std::string& words) {
+  gchar* valid = g_utf8_make_valid(words.data(), static_cast<gssize>(words.size()));
+  std::string result = valid;
+  g_free(valid);
+  return result;
+}
+
+void set_text(PangoLayout* layout, const std::string& words) {
+  const std::string valid = valid_utf8(words);
+  pango_layout_set_text(layout, valid.c_str(), static_cast<int>(valid.size()));
+}
+
 void set_colour(cairo_t* context, const Colour& colour) {
   cairo_set_source_rgb(context, colour.red, colour.green, colour.blue);
 }
@@ -137,10 +151,7 @@ class NoteDrawing {
     pango_layout_set_width(layout, static_cast<int>(width * PANGO_SCALE));
     pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
     pango_layout_set_alignment(layout, alignment);
-    // Pango refuses invalid UTF-8 with a warning and draws nothing: repair it instead.
-    gchar* valid = g_utf8_make_valid(words.c_str(), static_cast<gssize>(words.size()));
-    pango_layout_set_text(layout, valid, -1);
-    g_free(valid);
+    set_text(layout, words);
     int height = 0;
     pango_layout_get_size(layout, nullptr, &height);
     if (draw && drawing_) {
@@ -155,7 +166,7 @@ class NoteDrawing {
     PangoLayout* layout = layout_.get();
     pango_layout_set_font_description(layout, description);
     pango_layout_set_width(layout, -1);
-    pango_layout_set_text(layout, words.c_str(), static_cast<int>(words.size()));
+    set_text(layout, words);
     int width = 0;
     pango_layout_get_size(layout, &width, nullptr);
     return static_cast<double>(width) / PANGO_SCALE;
@@ -482,7 +493,7 @@ NotePdf note_pdf(const ClinicalNote& note) {
       return result;
     }
     // The title names the measure and session only; nothing identifies the client.
-    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, note.title.c_str());
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, valid_utf8(note.title).c_str());
     cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "Alliance");
     cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_SUBJECT, "PCOMS clinical note");
     {

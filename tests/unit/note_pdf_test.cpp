@@ -28,6 +28,17 @@ std::filesystem::path pdf_output_folder() {
   return folder;
 }
 
+// An ASCII text as cairo writes a PDF text string: UTF-16BE with its byte order mark, in hex.
+std::string pdf_text_string(const std::string& ascii) {
+  std::string hex = "FEFF";
+  char digits[5];
+  for (const char character : ascii) {
+    std::snprintf(digits, sizeof digits, "%04X", static_cast<unsigned>(static_cast<unsigned char>(character)));
+    hex += digits;
+  }
+  return hex;
+}
+
 std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
 // A Spanish SRS, fourth session, below the alliance cutoff, with its trend.
@@ -132,6 +143,7 @@ TEST_CASE("a note renders as a one page PDF whose text pdftotext reads back") {
   CHECK(contains(read.text, "Total (0"));
   // Metadata: the title and "Alliance", nothing more about the client.
   CHECK(contains(first.bytes, "/Creator (Alliance)"));
+  CHECK(contains(first.bytes, "/Title <" + pdf_text_string("Session Rating Scale (SRS), session 4") + ">"));
 }
 
 TEST_CASE("an ORS note and a stopped note render") {
