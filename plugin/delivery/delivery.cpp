@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <typeinfo>
 
+#include "documents/clinical_note.hpp"
+#include "documents/note_pdf.hpp"
 #include "runtime/fault_injection.hpp"
 #include "mapping/chart_bundle.hpp"
 #include "mapping/created_resource.hpp"
@@ -252,8 +254,10 @@ void Delivery::fill_now() {
                              " is no longer installed in measures.questionnaire_folder";
       } else {
         push->measure = measure;
-        if (settings_.chart.document) push->note = note_attachments(administration, *measure);
-        push->bundle = fhir::chart_bundle(administration, *measure, mapping_, push->note);
+        std::string note_error;
+        if (settings_.chart.document) push->note = note_attachments(administration, *measure, note_error);
+        push->bundle = note_error.empty() ? fhir::chart_bundle(administration, *measure, mapping_, push->note)
+                                          : fhir::BundleResult{{}, note_error};
       }
       if (!push->bundle.error.empty()) {
         DeliveryDecision decision;
@@ -654,6 +658,26 @@ void Delivery::settle(const std::shared_ptr<Push>& push, const DeliveryDecision&
   }
 }
 
+std::vector<fhir::NoteAttachment> Delivery::note_attachments(const Administration& administration,
+                                                             const MeasureDefinition& measure, std::string& error) {
+  // The client's trend as this process's store has it, for the graph; the note of a
+  // later attempt may show more sessions, which is the chart's truth by then.
+  const ClinicalNote note = clinical_note(administration, measure, store_.trend(administration.client_key));
+  std::vector<fhir::NoteAttachment> attachments;
+  if (settings_.chart.document_text) {
+    attachments.push_back({"text/plain; charset=utf-8", note.language, note.title, note_text(note)});
+  }
+  if (settings_.chart.document_pdf) {
+    NotePdf pdf = note_pdf(note);
+    if (!pdf.error.empty()) {
+      error = "cannot draw the note's PDF: " + pdf.error;
+      return {};
+    }
+    attachments.push_back({"application/pdf", note.language, note.title, std::move(pdf.bytes)});
+  }
+  return attachments;
+}
+
 void Delivery::flush() {
   if (unrecorded_.empty()) return;
   std::vector<DeliveryRecord> records;
@@ -680,16 +704,6 @@ void Delivery::schedule_next_due() {
                        std::chrono::milliseconds(0), check_again);
   }
   arm_timer(delay);
-}
-
-}  // namespace alliance
-
-namespace alliance {
-
-// Until the clinical note is drawn (plugin/documents), the document profile has no
-// attachment, which chart_bundle reports as an administration it cannot write.
-std::vector<fhir::NoteAttachment> Delivery::note_attachments(const Administration&, const MeasureDefinition&) {
-  return {};
 }
 
 }  // namespace alliance

@@ -140,9 +140,10 @@ class Delivery {
                    const fhir::HttpResult& result);
   void entry_created(const std::shared_ptr<Push>& push, size_t index, const std::string& type, const std::string& id,
                      int status);
-  // The document profile's attachments: the clinical note as text and/or PDF.
+  // The document profile's attachments: the clinical note as text and/or PDF; on a
+  // drawing failure none, and `error` says why.
   std::vector<fhir::NoteAttachment> note_attachments(const Administration& administration,
-                                                     const MeasureDefinition& measure);
+                                                     const MeasureDefinition& measure, std::string& error);
   void complete(const std::shared_ptr<Push>& push, const AttemptOutcome& outcome);
   // Records the verdict on one attempt (delivered, pending with a backoff, or failed).
   void settle(const std::shared_ptr<Push>& push, const DeliveryDecision& decision, const AttemptOutcome& outcome);

@@ -55,6 +55,8 @@ void seed(const std::string& reference, const std::string& patient,
     resource["status"] = "finished";
     resource["class"] = {{"system", "http://terminology.hl7.org/CodeSystem/v3-ActCode"}, {"code", "VR"}};
     if (!patient.empty()) resource["subject"] = {{"reference", patient}};
+  } else if (type == "Practitioner") {
+    resource["name"] = json::array({{{"family", "Kim"}, {"given", json::array({"Jordan"})}}});
   }
   const FhirAnswer answer = fhir_request("PUT", reference, resource, port_file, authorization);
   if (answer.status != 200 && answer.status != 201) {
@@ -168,6 +170,9 @@ PersonalizedScenario personalize_scenario(const std::string& scenario_file, bool
 }
 
 void seed_on(const std::string& port_file, const PersonalizedScenario& scenario, const std::string& authorization) {
+  // The scenarios' clinician: chart profiles name them (a note's author, Oracle Health's
+  // performer), and the server checks that references resolve.
+  seed("Practitioner/pr-kim", "", port_file, authorization);
   for (const std::string& patient : scenario.patients) seed(patient, "", port_file, authorization);
   for (const std::string& encounter : scenario.encounters) {
     seed(encounter, scenario.patients.empty() ? "" : scenario.patients.front(), port_file, authorization);
