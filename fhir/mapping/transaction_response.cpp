@@ -123,6 +123,7 @@ SearchMatches read_search_matches(std::string_view body, std::string_view type) 
     }
     const std::string id = text_of(resource, "id");
     if (!is_fhir_id(id)) {
+      matches.ids.clear();
       matches.error = "a searchset entry has no usable id";
       return matches;
     }
