@@ -50,7 +50,8 @@ const notes = (documents.body.entry ?? []).map((entry) => entry.resource)
 console.log(`\nNotes of ${values.patient}: ${notes.length}`);
 fs.mkdirSync(values.output, { recursive: true });
 notes.forEach((note, index) => {
-  console.log(`\n--- DocumentReference/${note.id}: ${note.description ?? ''} (docStatus ${note.docStatus ?? 'none'}, ` +
+  const title = note.description ?? note.content?.[0]?.attachment?.title ?? '';
+  console.log(`\n--- DocumentReference/${note.id}: ${title} (docStatus ${note.docStatus ?? 'none'}, ` +
     `${note.type?.coding?.[0]?.display ?? note.type?.coding?.[0]?.code ?? ''})`);
   for (const { attachment } of note.content ?? []) {
     const bytes = Buffer.from(attachment?.data ?? '', 'base64');
