@@ -425,6 +425,32 @@ TEST_SUITE("alliancectl") {
     CHECK(has(one_by_one, "result: the server offers everything the configuration needs"));
   }
 
+  TEST_CASE("test-connection tells IT which chart profiles an EHR takes, and passes with them") {
+    // The Epic emulation with the plugin's default (fhir-native) writes: refused, with
+    // the profiles that fit.
+    json native = emulation_settings("epic");
+    native.erase("chart");
+    native.erase("conditional_creates");
+    native.erase("transactions");
+    const Run refused =
+        alliancectl({"test-connection", "--config", write_run_configuration(unique_name("epic-native"), native).string()});
+    CHECK(refused.exit_status == 1);
+    CHECK_MESSAGE(has(refused, "chart profiles this server takes: flowsheet, document\n"), refused.output);
+    CHECK(has(refused, "this server accepts no QuestionnaireResponse create"));
+    CHECK(has(refused, "choose the profiles this server takes in fhir.chart.profiles (flowsheet, document)"));
+    CHECK(has(refused, "set fhir.transactions to false"));
+
+    for (const std::string emulation : {"epic", "oracle-health"}) {
+      CAPTURE(emulation);
+      const Run good = alliancectl({"test-connection", "--config",
+                                    write_run_configuration(unique_name(emulation), emulation_settings(emulation)).string()});
+      CHECK_MESSAGE(good.exit_status == 0, good.output);
+      CHECK(has(good, "DocumentReference: create supported, conditional create not supported\n"));
+      CHECK(has(good, "exactly once: a search by patient, code or document type, and time before each write"));
+      CHECK(has(good, "result: the server offers everything the configuration needs"));
+    }
+  }
+
   TEST_CASE("test-connection prints the scopes a good SMART server granted") {
     const OwnServer server("smart", smart_server_options());
     REQUIRE(server.started());

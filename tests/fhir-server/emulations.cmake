@@ -30,7 +30,9 @@ endforeach()
 add_test(NAME fixture.fhir_server_epic_start
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/start.sh ${ALLIANCE_TEST_CERTIFICATES} ${fhir_server_epic_output}
           --emulate epic --flowsheet-rows ${ALLIANCE_EPIC_FLOWSHEET_ROWS}
-          --jwks ${ALLIANCE_TEST_KEYS}/jwks.json --client-id ${ALLIANCE_SMART_CLIENT_ID} --scope-ignored --require-token)
+          --jwks ${ALLIANCE_TEST_KEYS}/jwks.json --client-id ${ALLIANCE_SMART_CLIENT_ID} --scope-ignored --require-token
+          # What an Epic app for rows and notes is registered for (scope is ignored).
+          --granted-scopes "system/Observation.crs system/DocumentReference.crs")
 set_tests_properties(fixture.fhir_server_epic_start PROPERTIES
   FIXTURES_SETUP fhir_server_epic FIXTURES_REQUIRED "fhir_server;test_certificates;smart_keys" LABELS fixture
   ENVIRONMENT "NODE=${ALLIANCE_NODE}")
