@@ -552,10 +552,9 @@ void Delivery::entry_found(const std::shared_ptr<Push>& push, size_t index, cons
   // again rather than claim a delivery nobody can confirm.
   AttemptOutcome outcome;
   outcome.transport_failed = true;
-  outcome.transport_error = "the server answered that " + type +
-                            " already exists, but searching for it (" +
-                            push->bundle.bundle["entry"][index]["request"]["ifNoneExist"].get<std::string>() +
-                            ") finds nothing; tried again later";
+  // Words without the search itself: they reach the log, and the search names the client.
+  outcome.transport_error = "the server answered that the " + type +
+                            " already exists, but its search does not find it; tried again later";
   complete(push, outcome);
 }
 

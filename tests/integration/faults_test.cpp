@@ -284,6 +284,18 @@ int exactly_once_under(const std::string& emulation) {
   const json plans[] = {
       json::array({{{"kind", "status_after_processing"}, {"status", 500}, {"count", 3}, {"match", only_post}}}),
       json::array({{{"kind", "close_before_response"}, {"count", 3}, {"match", only_post}}}),
+      // A reading stored whose answer is a 500, then a search that does not see it yet
+      // (an index behind its writes): the repeated reading is refused as already there,
+      // which counts once the search confirms it.
+      json::array({{{"kind", "status_after_processing"},
+                    {"status", 500},
+                    {"count", 1},
+                    {"match", {{"method", "POST"}, {"path_prefix", "/fhir/R4/Observation"}}}},
+                   {{"kind", "status"},
+                    {"status", 200},
+                    {"body", {{"resourceType", "Bundle"}, {"type", "searchset"}, {"total", 0}}},
+                    {"count", 2},
+                    {"match", {{"method", "GET"}, {"path_prefix", "/fhir/R4/Observation"}}}}}),
       // A note stored whose answer is a 500: the retry must find it.
       json::array({{{"kind", "status_after_processing"},
                     {"status", 500},
@@ -298,7 +310,8 @@ int exactly_once_under(const std::string& emulation) {
     const ScenarioRun run = run_scenario(scenario.path, {{}, settings});
     REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
     const std::vector<json> rows = deliver_everything(run);
-    CHECK(server_request(server.port_file(), "GET", "/_test/faults").body["faults"][0]["remaining"] == 0);
+    const FhirAnswer used = server_request(server.port_file(), "GET", "/_test/faults");
+    for (const json& fault : used.body["faults"]) CHECK(fault["remaining"] == 0);  // each fault really happened
     extra_notes += check_each_reading_once(rows, settings, server.port_file());
     server_request(server.port_file(), "DELETE", "/_test/faults");
   }
