@@ -629,6 +629,12 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       reader.problem("fhir.questionnaire_reference",
                      "\"server_id\" needs fhir.ensure_questionnaires (the plugin learns the ids by creating them)");
     }
+    if (!settings.conditional_creates && settings.transactions) {
+      // Searching before each write needs the writes one by one: inside a transaction
+      // nothing can be looked at between them.
+      reader.problem("fhir.conditional_creates",
+                     "false needs fhir.transactions false (delivery then searches before each write, one by one)");
+    }
     if (settings.smart && !settings.smart->scopes_given) settings.smart->scopes = default_scopes_for(settings);
     if (settings.retry_maximum_seconds < settings.retry_initial_seconds) {
       reader.problem("fhir.retry_maximum_seconds", "must not be less than fhir.retry_initial_seconds");

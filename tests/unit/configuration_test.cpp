@@ -404,6 +404,7 @@ TEST_SUITE("configuration") {
     const std::string type = R"("document": {"type": {"system": "http://loinc.org", "code": "11506-3"}})";
     const Row problems[] = {
         {R"("conditional_creates": "no")", "fhir.conditional_creates", "true or false"},
+        {R"("conditional_creates": false)", "fhir.conditional_creates", "needs fhir.transactions false"},
         {R"("chart": {"profiles": []})", "fhir.chart.profiles", "one or more"},
         {R"("chart": {"profiles": ["flowsheet", "flowsheet"], )" + rows + "}", "fhir.chart.profiles", "each once"},
         {R"("chart": {"profiles": ["epic"]})", "fhir.chart.profiles", "\"flowsheet\""},
