@@ -224,13 +224,7 @@ class NoteDrawing {
     // One label column per section, as wide as its widest label while the widest value
     // still fits beside it (long Spanish item names, short scores), and never less than
     // 45% of the line.
-    double label_width = 0;
-    double value_width = 0;
-    for (const NoteLine& line : section.lines) {
-      if (line.label.empty()) continue;
-      label_width = std::max(label_width, text_width(line.label + ":", body_font_.get()));
-      value_width = std::max(value_width, text_width(line.value, bold_font_.get()));
-    }
+    auto [label_width, value_width] = widest_label_and_value(section);
     label_width = std::min(label_width + 10, std::max(width * 0.45, width - value_width - 4));
     for (const NoteLine& line : section.lines) {
       if (line.label.empty()) {
@@ -249,9 +243,9 @@ class NoteDrawing {
     }
   }
 
-  // The width a section's labelled lines need to stay on one line each (sentences
-  // wrap well and do not count).
-  double natural_width(const NoteSection& section) {
+  // The widest label (with its colon) and the widest value (in bold, the widest face)
+  // of a section's labelled lines.
+  std::pair<double, double> widest_label_and_value(const NoteSection& section) {
     double label_width = 0;
     double value_width = 0;
     for (const NoteLine& line : section.lines) {
@@ -259,6 +253,13 @@ class NoteDrawing {
       label_width = std::max(label_width, text_width(line.label + ":", body_font_.get()));
       value_width = std::max(value_width, text_width(line.value, bold_font_.get()));
     }
+    return {label_width, value_width};
+  }
+
+  // The width a section's labelled lines need to stay on one line each (sentences
+  // wrap well and do not count).
+  double natural_width(const NoteSection& section) {
+    const auto [label_width, value_width] = widest_label_and_value(section);
     return label_width + 10 + value_width + 4;
   }
 
