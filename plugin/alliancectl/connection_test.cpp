@@ -252,6 +252,14 @@ int test_connection(const FhirConfiguration& settings, std::ostream& out) {
                     ? "a search by patient, code or document type, and time before each write (fhir.chart.find_by reading)"
                     : "a search by identifier before each write")
             << "\n";
+        if (settings.chart.document && !settings.conditional_creates) {
+          // What no CapabilityStatement can tell: whether the EHR keeps what the search
+          // looks for (Oracle Health's documentation: it drops identifiers and sets a
+          // document's date itself).
+          out << "notes: found again by " << (settings.chart.find_by_reading ? "their date" : "their identifier")
+              << " only if the EHR keeps it; where it does not (Oracle Health), a note whose answer is lost "
+                 "is written twice (docs/chart-profiles.md)\n";
+        }
         for (std::string& missing : missing_capabilities(report, settings)) problems.push_back(std::move(missing));
       }
     }

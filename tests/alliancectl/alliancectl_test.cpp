@@ -448,6 +448,8 @@ TEST_SUITE("alliancectl") {
       CHECK(has(good, "DocumentReference: create supported, conditional create not supported\n"));
       CHECK(has(good, "exactly once: a search by patient, code or document type, and time before each write"));
       CHECK(has(good, "result: the server offers everything the configuration needs"));
+      CHECK(has(good, "notes: found again by their date only if the EHR keeps it; where it does not (Oracle Health), "
+                      "a note whose answer is lost is written twice"));
     }
   }
 
