@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
+#include <algorithm>
 #include <cctype>
 
 namespace alliance::fhir {
@@ -27,6 +28,18 @@ std::string search_target(std::string_view resource_type,
   target.set_path(resource_type);
   for (const auto& [name, value] : parameters) target.params().append({name, value});
   return std::string(target.buffer());
+}
+
+std::string search_target_of_query(std::string_view resource_type, std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> parameters;
+  while (!query.empty()) {
+    const std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (const size_t equals = pair.find('='); equals != std::string_view::npos) {
+      parameters.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
+    }
+  }
+  return search_target(resource_type, parameters);
 }
 
 std::string next_page_target(const std::string& base_url, const std::string& next_url) {

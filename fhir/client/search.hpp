@@ -14,6 +14,11 @@ namespace alliance::fhir {
 std::string search_target(std::string_view resource_type,
                           const std::vector<std::pair<std::string, std::string>>& parameters);
 
+// The same from a query as a Bundle entry's request.ifNoneExist holds it
+// ("identifier=https://...|value&name=value", values not yet encoded): the search that
+// runs a conditional create's condition itself, for a server without conditional creates.
+std::string search_target_of_query(std::string_view resource_type, std::string_view query);
+
 // The target (relative to `base_url`) of a Bundle's `next` link, or "" when the link
 // does not point below `base_url` on the same server over https, or names a user.
 std::string next_page_target(const std::string& base_url, const std::string& next_url);

@@ -86,6 +86,18 @@ class Reader {
     return secret;
   }
 
+  // The first line of a secret file (a password, a client secret), read as every secret
+  // is read: an editor's final newline is not part of it. Nothing when the file is
+  // refused (reported under `full_key`).
+  std::optional<std::string> secret_line(const std::filesystem::path& file, const std::string& full_key) {
+    SecretFile secret = secret_file(file, full_key, kPasswordLimitBytes);
+    if (!secret.error.empty()) return std::nullopt;
+    const std::string_view content = secret.content;
+    std::string_view line = content.substr(0, content.find('\n'));
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return std::string(line);
+  }
+
   // A whole number within [minimum, maximum].
   template <typename Number>
   void whole_number(const json& parent, const char* key, const std::string& full_key, Number minimum, Number maximum,
@@ -168,6 +180,42 @@ class Reader {
   std::vector<ConfigurationProblem>& problems_;
 };
 
+// One measure's flowsheet rows ({"total": coding, "items": [four codings]}), or nothing
+// when a part is wrong (each problem reported under `key`).
+std::optional<fhir::FlowsheetRows> read_flowsheet_rows(Reader& reader, const json& value, const std::string& key) {
+  fhir::FlowsheetRows rows;
+  bool good = true;
+  for (const auto& [name, member] : value.items()) {
+    if (name != "total" && name != "items") {
+      reader.problem(key + "." + name, "unknown key (rows have total and items)");
+      good = false;
+    }
+  }
+  if (const auto total = value.find("total"); total == value.end()) {
+    reader.problem(key + ".total", "required");
+    good = false;
+  } else if (auto coding = reader.coding(*total, key + ".total")) {
+    rows.total = *coding;
+  } else {
+    good = false;
+  }
+  const auto items = value.find("items");
+  if (items == value.end()) return good ? std::optional(std::move(rows)) : std::nullopt;
+  // Every PCOMS measure has four scales (pcoms.md).
+  if (!items->is_array() || items->size() != 4) {
+    reader.problem(key + ".items", "must list four codings, one per item in the measure's order");
+    return std::nullopt;
+  }
+  for (size_t index = 0; index < items->size(); ++index) {
+    if (auto coding = reader.coding((*items)[index], key + ".items[" + std::to_string(index) + "]")) {
+      rows.items.push_back(*coding);
+    } else {
+      good = false;
+    }
+  }
+  return good ? std::optional(std::move(rows)) : std::nullopt;
+}
+
 // fhir.chart: the profiles and their settings.
 void read_chart(Reader& reader, const json& chart, fhir::ChartProfiles& profiles) {
   reader.check_keys(chart, "fhir.chart.");
@@ -224,38 +272,9 @@ void read_chart(Reader& reader, const json& chart, fhir::ChartProfiles& profiles
           reader.problem(key, "must be an object with \"total\" (a coding) and optionally \"items\"");
           continue;
         }
-        fhir::FlowsheetRows measure_rows;
-        bool good = true;
-        for (const auto& [name, member] : value.items()) {
-          if (name != "total" && name != "items") {
-            reader.problem(key + "." + name, "unknown key (rows have total and items)");
-            good = false;
-          }
+        if (auto measure_rows = read_flowsheet_rows(reader, value, key)) {
+          profiles.flowsheet_rows[measure] = std::move(*measure_rows);
         }
-        if (const auto total = value.find("total"); total == value.end()) {
-          reader.problem(key + ".total", "required");
-          good = false;
-        } else if (auto coding = reader.coding(*total, key + ".total")) {
-          measure_rows.total = *coding;
-        } else {
-          good = false;
-        }
-        if (const auto items = value.find("items"); items != value.end()) {
-          // Every PCOMS measure has four scales (pcoms.md).
-          if (!items->is_array() || items->size() != 4) {
-            reader.problem(key + ".items", "must list four codings, one per item in the measure's order");
-            good = false;
-          } else {
-            for (size_t index = 0; index < items->size(); ++index) {
-              if (auto coding = reader.coding((*items)[index], key + ".items[" + std::to_string(index) + "]")) {
-                measure_rows.items.push_back(*coding);
-              } else {
-                good = false;
-              }
-            }
-          }
-        }
-        if (good) profiles.flowsheet_rows[measure] = std::move(measure_rows);
       }
     }
   }
@@ -550,15 +569,9 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
                        "give either a client secret or a private key (private_key_file and key_id), not both");
       }
       if (auto file = reader.text(*smart, "client_secret_file", "fhir.smart.client_secret_file", false)) {
-        SecretFile secret = reader.secret_file(resolve(*file, origin), "fhir.smart.client_secret_file",
-                                               kPasswordLimitBytes);
-        if (secret.error.empty()) {
-          // The first line: an editor's final newline is not part of the secret.
-          const std::string_view content = secret.content;
-          std::string_view line = content.substr(0, content.find('\n'));
-          if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-          if (line.empty()) reader.problem("fhir.smart.client_secret_file", "is empty");
-          client.client_secret.assign(line);
+        if (auto secret = reader.secret_line(resolve(*file, origin), "fhir.smart.client_secret_file")) {
+          if (secret->empty()) reader.problem("fhir.smart.client_secret_file", "is empty");
+          client.client_secret = std::move(*secret);
         }
       }
       if (auto key = reader.text(*smart, "private_key_file", "fhir.smart.private_key_file", !with_secret)) {
@@ -593,13 +606,8 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       if (auto file = reader.text(*proxy, "password_file", "fhir.proxy.password_file", false)) {
         // A file, so that the password is in no configuration file and no log; read
         // as every secret file is (secret_file.hpp). The password is its first line.
-        SecretFile password = reader.secret_file(resolve(*file, origin), "fhir.proxy.password_file",
-                                                 kPasswordLimitBytes);
-        if (password.error.empty()) {
-          const std::string_view content = password.content;
-          std::string_view line = content.substr(0, content.find('\n'));
-          if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-          settings.proxy_password.assign(line);
+        if (auto password = reader.secret_line(resolve(*file, origin), "fhir.proxy.password_file")) {
+          settings.proxy_password = std::move(*password);
         }
       }
     }

@@ -72,20 +72,6 @@ std::string describe_throw(const std::exception* error) {
   return std::string("kind=exception type=") + log_value(typeid(*error).name());
 }
 
-// "name=value&name=value" (an entry's ifNoneExist) as search parameters.
-std::vector<std::pair<std::string, std::string>> query_parameters(const std::string& query) {
-  std::vector<std::pair<std::string, std::string>> parameters;
-  size_t start = 0;
-  while (start <= query.size()) {
-    const size_t end = std::min(query.find('&', start), query.size());
-    const std::string pair = query.substr(start, end - start);
-    const size_t equals = pair.find('=');
-    if (equals != std::string::npos) parameters.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
-    start = end + 1;
-  }
-  return parameters;
-}
-
 // When a path failed: how soon the timer looks in the store again (a held store is
 // usually free again within seconds).
 constexpr std::chrono::milliseconds kAfterFailure{1000};
@@ -512,7 +498,7 @@ void Delivery::find_entry(const std::shared_ptr<Push>& push, size_t index, bool 
     const std::string type = entry["request"]["url"].get<std::string>();
     fhir::HttpRequest request;
     request.method = fhir::HttpMethod::get;
-    request.target = fhir::search_target(type, query_parameters(entry["request"]["ifNoneExist"].get<std::string>()));
+    request.target = fhir::search_target_of_query(type, entry["request"]["ifNoneExist"].get<std::string>());
     request.extra_headers = std::move(headers);
     connections_[push->connection]->send(std::move(request), [this, push, index, type, after_refusal](fhir::HttpResult result) {
       guarded("delivery_answer", push, [&] { entry_found(push, index, type, after_refusal, result); });

@@ -15,6 +15,14 @@
 //                 If-None-Exist keeps every step idempotent, so a retry after a
 //                 failure half-way creates nothing twice.
 //
+// What is written follows the chart profiles (fhir.chart, chart_bundle.hpp): the
+// fhir-native resources, flowsheet rows, and the clinical note (plugin/documents,
+// drawn here on the worker before mapping). Without conditional creates
+// (fhir.conditional_creates false, always one by one) each entry's ifNoneExist is run
+// as a search first and the entry is written only when nothing is found; a refusal
+// that says it already exists counts once that search confirms it
+// (docs/chart-profiles.md).
+//
 // Questionnaires (fhir.ensure_questionnaires): before the first push of an
 // administration whose Questionnaire this process has not yet seen on the server, a
 // conditional create (If-None-Exist: url and version) puts it there; its server id is

@@ -18,6 +18,15 @@ TEST_SUITE("server search") {
     CHECK(target.find(' ') == std::string::npos);
   }
 
+  TEST_CASE("a conditional create's condition becomes the search that runs it, each value encoded") {
+    using alliance::fhir::search_target_of_query;
+    CHECK(search_target_of_query("Observation", "identifier=https://clinic.example.org/sid|6f1c-total") ==
+          "Observation?identifier=https://clinic.example.org/sid%7C6f1c-total");
+    CHECK(search_target_of_query("Observation", "patient=Patient/p-1&code=urn:oid:1.2|99&date=2026-11-02T15:04:05.123Z") ==
+          "Observation?patient=Patient/p-1&code=urn:oid:1.2%7C99&date=2026-11-02T15:04:05.123Z");
+    CHECK(search_target_of_query("DocumentReference", "") == "DocumentReference");
+  }
+
   TEST_CASE("server history: next links are followed only below the base URL of the same server") {
     const std::string base = "https://ehr.example.org/fhir/R4";
     CHECK(alliance::fhir::next_page_target(base, "https://ehr.example.org/fhir/R4/Observation?a=1&_offset=2") ==
