@@ -241,6 +241,17 @@ json conditional_create(const std::string& full_url, json resource, const Mappin
 
 }  // namespace
 
+std::string unwritable_reason(const Administration& administration) {
+  if (administration.patient_reference.rfind("Patient/", 0) != 0) {
+    return "no Patient reference: the host gave none for this client, so it cannot go into a chart";
+  }
+  if (administration.status != "completed" && administration.status != "stopped") {
+    return "the administration's status is \"" + administration.status + "\", not completed or stopped";
+  }
+  if (name_based_uuid(administration.administration_id, "").empty()) return "the administration id is not a UUID";
+  return {};
+}
+
 std::string questionnaire_response_identifier(const Administration& administration) {
   return administration.administration_id;
 }
@@ -255,14 +266,8 @@ std::string item_observation_identifier(const Administration& administration, si
 
 BundleResult administration_bundle(const Administration& administration, const MeasureDefinition& measure,
                                    const MappingSettings& settings, const std::string& questionnaire_reference) {
-  if (administration.patient_reference.rfind("Patient/", 0) != 0) {
-    return {{}, "no Patient reference: the host gave none for this client, so it cannot go into a chart"};
-  }
-  if (administration.status != "completed" && administration.status != "stopped") {
-    return {{}, "the administration's status is \"" + administration.status + "\", not completed or stopped"};
-  }
+  if (std::string problem = unwritable_reason(administration); !problem.empty()) return {{}, problem};
   const std::string response_uuid = name_based_uuid(administration.administration_id, "QuestionnaireResponse");
-  if (response_uuid.empty()) return {{}, "the administration id is not a UUID"};
   const std::string response_url = "urn:uuid:" + response_uuid;
   json entries = json::array();
   entries.push_back(

@@ -54,6 +54,11 @@ struct BundleResult {
 BundleResult administration_bundle(const Administration& administration, const MeasureDefinition& measure,
                                    const MappingSettings& settings, const std::string& questionnaire_reference = "");
 
+// Why an administration cannot go into any chart (no Patient, a status that is neither
+// completed nor stopped, an id that is no UUID), or "" when it can: every profile checks
+// this first.
+std::string unwritable_reason(const Administration& administration);
+
 // The identifier values (within settings.identifier_system) of the resources.
 std::string questionnaire_response_identifier(const Administration& administration);
 std::string total_observation_identifier(const Administration& administration);

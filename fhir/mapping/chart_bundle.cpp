@@ -146,17 +146,8 @@ BundleResult chart_bundle(const Administration& administration, const MeasureDef
     BundleResult native = administration_bundle(administration, measure, settings, questionnaire_reference);
     if (!native.error.empty()) return native;
     entries = std::move(native.bundle["entry"]);
-  } else {
-    // The same checks administration_bundle makes, for the profiles that skip it.
-    if (administration.patient_reference.rfind("Patient/", 0) != 0) {
-      return {{}, "no Patient reference: the host gave none for this client, so it cannot go into a chart"};
-    }
-    if (administration.status != "completed" && administration.status != "stopped") {
-      return {{}, "the administration's status is \"" + administration.status + "\", not completed or stopped"};
-    }
-    if (name_based_uuid(administration.administration_id, "x").empty()) {
-      return {{}, "the administration id is not a UUID"};
-    }
+  } else if (std::string problem = unwritable_reason(administration); !problem.empty()) {
+    return {{}, problem};
   }
   if (chart.flowsheet && !is_stopped(administration)) {
     const auto rows = chart.flowsheet_rows.find(measure.code);
