@@ -72,11 +72,41 @@
 
   function refreshEmpty() { noPanels.hidden = panels.size > 0; }
 
-  function openPanel(id, title, html) {
-    closePanel(id);
+  // A frame with the shell already loaded, hidden at the end of the panel area, for the
+  // next panel: loading a sandboxed frame (a process of its own) takes from 0.1 s on an
+  // idle machine to most of a second on a busy one, and the ORS should not wait for it.
+  // A frame cannot be moved in the document without loading again, so the spare is
+  // built in its box and the box is shown when a panel takes it.
+  var spare = null;
+
+  function prepareSpare() {
     var box = document.createElement("section");
     box.className = "panel-box";
+    box.hidden = true;
     var heading = document.createElement("h3");
+    var frame = document.createElement("iframe");
+    frame.className = "panel";
+    frame.setAttribute("sandbox", "allow-scripts");
+    frame.src = config.panelShell;
+    var shell = { box: box, heading: heading, frame: frame, loaded: false, onLoaded: null };
+    // Writing the panel's document in makes the frame fire "load" again: the first is
+    // the shell's.
+    function loaded() {
+      frame.removeEventListener("load", loaded);
+      shell.loaded = true;
+      if (shell.onLoaded) shell.onLoaded();
+    }
+    frame.addEventListener("load", loaded);
+    box.appendChild(heading);
+    box.appendChild(frame);
+    panelArea.appendChild(box);
+    spare = shell;
+  }
+
+  function openPanel(id, title, html) {
+    closePanel(id);
+    var shell = spare;
+    prepareSpare();
     var name = document.createElement("span");
     name.textContent = title;
     var close = document.createElement("button");
@@ -88,20 +118,16 @@
       sendToAlliance({ request: "panel_closed", panel: id, reason: "dismissed" });
       closePanel(id);
     });
-    heading.appendChild(name);
-    heading.appendChild(close);
-    var frame = document.createElement("iframe");
-    frame.className = "panel";
-    frame.setAttribute("sandbox", "allow-scripts");
+    shell.heading.appendChild(name);
+    shell.heading.appendChild(close);
+    var frame = shell.frame;
     frame.dataset.panelId = String(id);
     frame.title = title;
-    frame.src = config.panelShell;
-    var entry = { id: id, frame: frame, box: box, sent: false, queue: [] };
+    var entry = { id: id, frame: frame, box: shell.box, sent: false, queue: [] };
     // Until the shell has loaded, the frame's window is a blank one that would drop what
     // is posted to it; then the panel's document goes first and the queue after it, in
-    // order. (Writing the document in makes the frame fire "load" again: once is enough.)
-    function loaded() {
-      frame.removeEventListener("load", loaded);
+    // order.
+    function write() {
       frame.contentWindow.postMessage({ allianceShell: "document", html: html }, "*");
       entry.sent = true;
       html = null;
@@ -110,10 +136,10 @@
       entry.queue = [];
       waiting.forEach(function (text) { frame.contentWindow.postMessage(text, "*"); });
     }
-    frame.addEventListener("load", loaded);
-    box.appendChild(heading);
-    box.appendChild(frame);
-    panelArea.appendChild(box);
+    // Shown before the document goes in, so that the panel lays itself out at its width.
+    shell.box.hidden = false;
+    if (shell.loaded) write();
+    else shell.onLoaded = write;
     panels.set(String(id), entry);
     refreshEmpty();
   }
@@ -164,6 +190,7 @@
     wrong_participant: "This pass belongs to someone else in the call.",
     session_mismatch: "This room is running another session.",
     not_allowed: "Only the therapist can end the session.",
+    replaced: "This page was replaced by another one of yours: the forms now open there.",
     unavailable: "Alliance is stopping."
   };
 
@@ -173,8 +200,7 @@
       case "registered":
         body.dataset.alliance = "registered";
         mark("registered");
-        note("Alliance: registered as " + message.role);
-        statusLine.textContent = "Connected. Alliance knows you as the " + (message.role === "clinician" ? "therapist" : message.role) + ".";
+        note("Alliance: registered as " + (message.role === "clinician" ? "the therapist" : "the " + message.role));
         break;
       case "session":
         showSessionState(String(message.state));
@@ -361,9 +387,11 @@
       privateId = message.private_id;
       mark("joined");
       note("Joined the call");
-      statusLine.textContent = alliance && body.dataset.alliance === "registered"
-        ? statusLine.textContent : "In the call.";
-      if (Janus.isWebrtcSupported()) {
+      statusLine.textContent = "You are in the call.";
+      if (config.camera === false) {
+        body.dataset.publishing = "off";
+        selfPlaceholder.textContent = "Joined without camera and microphone.";
+      } else if (Janus.isWebrtcSupported()) {
         publish([{ type: "audio", capture: true, recv: false }, { type: "video", capture: true, recv: false }]);
       } else {
         body.dataset.publishing = "unsupported";
@@ -396,6 +424,7 @@
       opaqueId: "alliance-demo-" + Janus.randomString(12),
       success: function (handle) {
         room = handle;
+        mark("join_sent");
         handle.send({ message: {
           request: "join", room: config.room, ptype: "publisher", id: config.feed, display: config.display
         } });
@@ -432,6 +461,7 @@
   // ------------------------------------------------------------------------------------
 
   mark("page_started");
+  prepareSpare();
   Janus.init({
     debug: false,
     dependencies: Janus.useDefaultDependencies(),

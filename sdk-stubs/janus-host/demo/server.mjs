@@ -2,7 +2,7 @@
 //
 //   node sdk-stubs/janus-host/demo/server.mjs --janus http://127.0.0.1:8088/janus \
 //       --token-secret-file janus-token.secret --session-file tests/scenarios/demo_live.json \
-//       [--port N] [--room N] [--videoroom-admin-key KEY] [--string-ids]
+//       [--port N] [--room N] [--videoroom-admin-key KEY] [--string-ids] [--no-camera]
 //
 // What a platform's backend does for a video visit, and no more (docs/janus.md, "Demo"):
 // it creates the VideoRoom room through Janus's HTTP API, assigns each participant a
@@ -158,6 +158,7 @@ function participantPage(visit, participant, nonce, token) {
     role: participant.role,
     token,
     panelShell: '/panel-shell',
+    camera: visit.camera,
     // Names for the other participants' video tiles, by their publisher id.
     names: Object.fromEntries(others.map((other) => [String(other.feed), nameOf(other)])),
   };
@@ -240,7 +241,8 @@ function refuse(response, status, text) {
 // options: { janusUrl, tokenSecretFile, session (a scenario session: session_id,
 //   appointment_kind, start_time, encounter_reference, participants), room (default:
 //   random), port (default 0), tokenLifetimeSeconds (default 120), videoroomAdminKey,
-//   stringIds (the VideoRoom's string_ids), log (a function, default none) }
+//   stringIds (the VideoRoom's string_ids), camera (default true; false: the pages join
+//   without publishing camera and microphone), log (a function, default none) }
 export async function startDemo(options) {
   const log = options.log || (() => {});
   const janusUrl = options.janusUrl.replace(/\/+$/, '');
@@ -262,6 +264,7 @@ export async function startDemo(options) {
     roomValue: stringIds ? String(room) : Number(room),
     stringIds,
     janusUrl,
+    camera: options.camera !== false,
     startKey: crypto.randomBytes(32).toString('hex'),
     participants: session.participants.map((participant) => ({
       ...participant, feed: randomId(), key: crypto.randomBytes(32).toString('hex'),
@@ -407,10 +410,11 @@ function parseArguments(argv) {
     else if (argument === '--room') options.room = value();
     else if (argument === '--videoroom-admin-key') options.videoroomAdminKey = value();
     else if (argument === '--string-ids') options.stringIds = true;
+    else if (argument === '--no-camera') options.camera = false;
     else throw new Error(`unknown option ${argument}`);
   }
   for (const required of ['janusUrl', 'tokenSecretFile', 'sessionFile']) {
-    if (!options[required]) throw new Error('usage: server.mjs --janus URL --token-secret-file FILE --session-file FILE [--port N] [--room N] [--videoroom-admin-key KEY] [--string-ids]');
+    if (!options[required]) throw new Error('usage: server.mjs --janus URL --token-secret-file FILE --session-file FILE [--port N] [--room N] [--videoroom-admin-key KEY] [--string-ids] [--no-camera]');
   }
   return options;
 }
