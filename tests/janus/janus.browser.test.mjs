@@ -34,6 +34,7 @@ import { startDemo } from '../../sdk-stubs/janus-host/demo/server.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const browserPackages = createRequire(path.join(here, '..', 'browser', 'package.json'));
 const { chromium } = browserPackages('playwright-core');
+const axeSource = fs.readFileSync(browserPackages.resolve('axe-core/axe.min.js'), 'utf8');
 
 const environment = (name) => {
   const value = process.env[name];
@@ -251,13 +252,29 @@ function recordConfirm(frame) {
   });
 }
 
-// A picture of the page as it is on screen, or (`whole`) of all of it. A whole-page
-// picture lays the page out at its full height for a moment, after which chromium
-// routed the next click into another panel's frame (that frame's old place on the page),
-// in two runs of five: whole pages are taken only where no click follows.
+// A picture of the page as it is on screen, or (`whole`) of all of it, taken with a
+// viewport as tall as the page: chromium's own whole-page capture leaves the parts of
+// the panels' frames that were off screen blank. Changing the viewport, chromium then
+// routed the next click into another panel's frame (at that frame's old place), in two
+// runs of five: whole pages are taken only where no click follows.
 async function screenshot(page, name, { whole = false } = {}) {
   const file = path.join(artifacts, `janus-${name}.png`);
-  await page.screenshot({ path: file, fullPage: whole });
+  if (!whole) {
+    await page.screenshot({ path: file });
+    return file;
+  }
+  const original = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: original.width, height: Math.max(original.height, height) });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const twoFrames = () => new Promise((resolve) => {
+    setTimeout(resolve, 500);
+    requestAnimationFrame(() => requestAnimationFrame(resolve));
+  });
+  await page.evaluate(twoFrames);
+  for (const frame of page.frames()) if (frame !== page.mainFrame()) await frame.evaluate(twoFrames).catch(() => {});
+  await page.screenshot({ path: file });
+  await page.setViewportSize(original);
   return file;
 }
 
@@ -474,6 +491,24 @@ describe('Alliance in Janus, in chromium', { timeout: 120000 }, () => {
       assert.ok(overflow <= 0, `the ${name}'s page scrolls sideways by ${overflow} px at 360 px`);
       await screenshot(page, `${name}-phone`, { whole: true });
       await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  test('both pages pass axe (WCAG 2.1 A and AA: nothing serious or critical; the panels are browser.panels\'s)', async () => {
+    for (const [name, page] of [['client', clientPage], ['therapist', therapistPage]]) {
+      assert.ok(page, `no ${name} page (see the tests before)`);
+      await page.evaluate(axeSource);
+      const violations = await page.evaluate(async () => {
+        // eslint-disable-next-line no-undef
+        const outcome = await axe.run(document, {
+          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] }, resultTypes: ['violations'], iframes: false,
+        });
+        return outcome.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+      });
+      fs.writeFileSync(path.join(artifacts, `janus-axe-${name}.json`), JSON.stringify(violations, null, 2));
+      const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      if (violations.length > serious.length) console.log(`axe (${name}): ${violations.filter((v) => !serious.includes(v)).map((v) => `${v.id} [${v.impact}]`).join(', ')}`);
+      assert.deepEqual(serious, [], `${name}'s page`);
     }
   });
 
