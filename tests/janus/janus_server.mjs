@@ -275,6 +275,13 @@ export async function startJanus({
   // One start on fixed ports; resolves with the info, rejects with the logs' ends.
   async function launch(ports) {
     writeFolder(folder, { ...settings, ...ports });
+    // Janus appends to janus.log: what this start wrote begins here.
+    const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+    const bindFailed = () => {
+      try {
+        return /Couldn't start (admin\/monitor )?webserver/.test(fs.readFileSync(logFile).subarray(logStart).toString('utf8'));
+      } catch { return false; }
+    };
     // Each start's log follows the one before (a restart keeps what the killed one wrote).
     fs.appendFileSync(outFile, `=== janus started by janus_server.mjs at ${new Date().toISOString()} ===\n`);
     const out = fs.openSync(outFile, 'a');
@@ -296,7 +303,18 @@ export async function startJanus({
     const deadline = Date.now() + startTimeoutMs;
     let info = null;
     for (;;) {
-      if (exited) throw failure(`janus exited (${exited.code ?? exited.signal}) before it answered ${state.httpUrl}/info`);
+      if (exited) {
+        const error = failure(`janus exited (${exited.code ?? exited.signal}) before it answered ${state.httpUrl}/info`);
+        error.portTaken = bindFailed();
+        throw error;
+      }
+      if (bindFailed()) {
+        // Janus goes on with the other listener (or with none, never answering).
+        await kill();
+        const error = failure(`janus could not listen on 127.0.0.1:${ports.httpPort} or :${ports.adminPort}`);
+        error.portTaken = true;
+        throw error;
+      }
       info = await serverInfo(state.httpUrl);
       const plugins = Object.keys(info?.plugins || {});
       const wanted = ['janus.plugin.videoroom', ...(adapter ? ['janus.plugin.alliance'] : [])];
@@ -350,8 +368,7 @@ export async function startJanus({
       state.ports = ports;
       break;
     } catch (error) {
-      const bindFailed = /Couldn't start (admin\/monitor )?webserver/i.test(tail(logFile, 40));
-      if (!(choosePorts && bindFailed && attempt < 3)) throw error;
+      if (!(choosePorts && error.portTaken && attempt < 3)) throw error;
       say(`janus: a chosen port was taken, choosing again (${error.message.split('\n')[0]})`);
     }
   }
