@@ -215,8 +215,16 @@ async function joinRoom(page, room, feed) {
   return joined;
 }
 
-// Sends a request on the Alliance handle; resolves with the answer event's data.
-const ask = (page, body) => page.alliance.message(body, { timeoutMs: wait });
+// Sends a request on the Alliance handle; resolves with its answer: the event carrying
+// the request's transaction (docs/janus.md: every request is answered with one), or a
+// refusal Janus returned at once (the synchronous plugindata, an `error`).
+async function ask(page, body) {
+  const { transaction, answer } = await page.alliance.message(body, { wait: false });
+  const immediate = answer.plugindata?.data;
+  if (immediate?.alliance === 'error') return immediate;
+  const event = await page.alliance.waitFor((entry) => entry.janus === 'event' && entry.transaction === transaction, wait);
+  return event.data;
+}
 
 async function register(page, token) {
   const answer = await ask(page, { request: 'register', token });

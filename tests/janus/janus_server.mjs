@@ -544,16 +544,19 @@ export async function attach(session, plugin, { opaqueId, name = plugin } = {}) 
 }
 
 /**
- * Sends `body` to the handle's plugin. Resolves with the plugin's answer, the
- * plugindata.data of either Janus's synchronous `success` or the asynchronous event
- * carrying this request's transaction (waited for up to `timeoutMs`); with
- * { wait: false }, resolves with Janus's own answer (`ack`) without waiting.
+ * Sends `body` to the handle's plugin. By default resolves with the plugin's answer: the
+ * plugindata.data of Janus's synchronous `success` (the VideoRoom's `create`), or else
+ * of the event carrying this request's transaction (after Janus's `ack`; the VideoRoom's
+ * `join`), waited for up to `timeoutMs`.
+ * { wait: false }: resolves at once with { transaction, answer } (Janus's own answer:
+ * `ack`, or `success` with the plugin's synchronous plugindata), for a plugin that
+ * answers both at once and later with an event of the same transaction.
  */
 export async function message(handle, body, { jsep, wait = true, timeoutMs = 10000 } = {}) {
   const id = transaction();
   const answer = await janusRequest(handle.url, { janus: 'message', transaction: id, body, ...(jsep ? { jsep } : {}) });
+  if (!wait) return { transaction: id, answer };
   if (answer.janus === 'success') return answer.plugindata?.data;
-  if (!wait) return answer;
   const event = await waitFor(handle, (entry) => entry.transaction === id && entry.janus === 'event', timeoutMs);
   return event.data;
 }
