@@ -287,5 +287,129 @@ $documented_tree"
     case "$(state alliance)" in *" install ok installed") ;; *) fail "alliance is no longer installed: $(state alliance)" ;; esac
     echo "install, upgrade, remove, purge: ok"
     ;;
+  hardening)
+    # As packaging_test.sh checks alliance's binaries (Debian's dpkg-buildflags): PIE
+    # or shared, full RELRO, a stack that is not executable, the stack protector,
+    # _FORTIFY_SOURCE's checked calls, and CET: create(), which Janus calls through a
+    # pointer from dlsym, begins with the landing pad.
+    for library in plugins/libjanus_alliance.so events/libjanus_alliance_events.so; do
+      binary=$out/deb-root/$janus_dir/$library
+      name=$(basename "$binary")
+      readelf -hW "$binary" | grep -q 'Type:.*DYN' || fail "$name is not a shared object"
+      readelf -lW "$binary" | grep -q 'GNU_RELRO' || fail "$name has no GNU_RELRO segment (link with -z relro)"
+      readelf -dW "$binary" | grep -Eq '\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*NOW' ||
+        fail "$name is not bound at load time (no BIND_NOW: link with -z now), so its RELRO is partial"
+      readelf -lW "$binary" | grep 'GNU_STACK' | grep -q 'RW ' || fail "$name asks for an executable stack"
+      symbols=$(readelf --dyn-syms -W "$binary")
+      echo "$symbols" | grep -q ' __stack_chk_fail' ||
+        fail "$name does not reference __stack_chk_fail: not built with -fstack-protector-strong"
+      if echo "$symbols" | grep -Eq ' __[a-z0-9_]+_chk(@|$)'; then
+        fortified="fortified calls"
+      elif [ "$name" = libjanus_alliance.so ]; then
+        fail "$name references no fortified function (__*_chk): not built with -D_FORTIFY_SOURCE=2 and optimization"
+      else
+        # The event handler only passes a pointer on: it has no call to check.
+        fortified="no call that _FORTIFY_SOURCE checks"
+      fi
+      address=$(echo "$symbols" | awk '$8 == "create" && $4 == "FUNC" { print $2 }')
+      [ -n "$address" ] || fail "$name does not export create()"
+      first=$(objdump -d --no-show-raw-insn --start-address=0x$address --stop-address=$((0x$address + 4)) "$binary" |
+        awk '/^ *[0-9a-f]+:/ { print $2; exit }')
+      [ "$first" = endbr64 ] || fail "$name: create() begins with $first, not endbr64: not built with -fcf-protection"
+      echo "$name: shared, full RELRO, non-executable stack, stack protector, $fortified, CET landing pads"
+    done
+    ;;
+  janus_loads)
+    # Debian's Janus, started on the installed files: the two libraries from the
+    # package, the .jcfg templates as shipped (only their paths moved into a scratch
+    # root), the Alliance plugin and its measures from the alliance package, and the
+    # secret postinst makes. Janus's API on a Unix socket in the scratch root (the
+    # pfunix transport), nothing on the network.
+    work=$out/janus-loads
+    root=$work/root
+    rm -rf "$work" && mkdir -p "$root/etc/janus" "$work/conf" "$work/transports" "$work/store"
+    cp -a "$out/deb-root/." "$root/"
+    cp -a "$alliance_out/deb-root/." "$root/"
+    DPKG_ROOT="$root" sh "$out/deb-control/postinst" configure >/dev/null
+    (umask 077 && openssl rand -base64 32 >"$root/etc/alliance/store.key")
+    sed -i -e "s|\"/var/lib/alliance/|\"$work/store/|" -e "s|\"/etc/alliance/|\"$root/etc/alliance/|" \
+        -e "s|\"/usr/lib/telehealth/|\"$root/usr/lib/telehealth/|" "$root/etc/alliance/alliance.json"
+    for file in $plugin_configuration $events_configuration; do
+      sed -e "s|\"/etc/alliance/|\"$root/etc/alliance/|" -e "s|\"/usr/lib/telehealth/|\"$root/usr/lib/telehealth/|" \
+        "$root/$file" >"$work/conf/$(basename "$file")"
+    done
+    grep -q "\"$root/usr/lib/telehealth/plugins/alliance/liballiance.so\"" "$work/conf/janus.plugin.alliance.jcfg" ||
+      fail "the plugin's template names no liballiance.so to move"
+    ln -s "/$janus_dir/transports/libjanus_pfunix.so" "$work/transports/"
+    cat >"$work/conf/janus.transport.pfunix.jcfg" <<JCFG
+general: {
+	enabled = true
+	path = "$work/janus.sock"
+}
+admin: {
+	admin_enabled = false
+}
+JCFG
+    # Janus's own janus.jcfg as Debian ships it, with its folders moved here and event
+    # broadcasting as given.
+    write_janus_configuration() {
+      sed -e "s|^\([[:space:]]*configs_folder = \)\"[^\"]*\"|\1\"$work/conf\"|" \
+          -e "s|^\([[:space:]]*plugins_folder = \)\"[^\"]*\"|\1\"$root/$janus_dir/plugins\"|" \
+          -e "s|^\([[:space:]]*transports_folder = \)\"[^\"]*\"|\1\"$work/transports\"|" \
+          -e "s|^\([[:space:]]*events_folder = \)\"[^\"]*\"|\1\"$root/$janus_dir/events\"|" \
+          -e "s|^\([[:space:]]*loggers_folder = \)\"[^\"]*\"|\1\"$work/loggers\"|" \
+          /etc/janus/janus.jcfg >"$work/conf/janus.jcfg"
+      if [ "$1" = broadcast ]; then
+        sed -i 's/^\([[:space:]]*\)#broadcast = true/\1broadcast = true/' "$work/conf/janus.jcfg"
+      fi
+    }
+    # Starts Janus, waits until the Alliance plugin has started or failed, stops it.
+    run_janus() {
+      log=$work/$1.log
+      /usr/bin/janus -F "$work/conf" --disable-colors >"$log" 2>&1 &
+      janus_pid=$!
+      waited=0
+      until grep -q "Alliance is loaded\|plugin could not be initialized" "$log" || [ $waited -ge 300 ]; do
+        kill -0 "$janus_pid" 2>/dev/null || break
+        sleep 0.1; waited=$((waited + 1))
+      done
+      kill -INT "$janus_pid" 2>/dev/null || true
+      wait "$janus_pid" || true
+      grep '\[alliance\]\|alliance\|Event handlers support' "$log" | sed "s|^|$1: |"
+    }
+
+    echo "--- as installed, with events: { broadcast = true } in janus.jcfg"
+    write_janus_configuration broadcast
+    run_janus started
+    grep -q "Loading event handler plugin 'libjanus_alliance_events.so'" "$work/started.log" ||
+      fail "Janus did not load the event handler"
+    grep -q "\[alliance\] janus.eventhandler.alliance started" "$work/started.log" || fail "the event handler did not start"
+    grep -q "Loading plugin 'libjanus_alliance.so'" "$work/started.log" || fail "Janus did not load the plugin"
+    grep -q "\[alliance\] janus.plugin.alliance started: Alliance is loaded" "$work/started.log" ||
+      { cat "$work/started.log" >&2; fail "the plugin did not start with the templates as shipped"; }
+    grep -q "\[alliance\] janus.plugin.alliance stopped" "$work/started.log" || fail "the plugin did not stop with Janus"
+
+    echo "--- the secret readable by Janus's group (0640) is accepted"
+    chmod 0640 "$root/etc/alliance/janus-token.secret"
+    run_janus group-readable
+    grep -q "Alliance is loaded" "$work/group-readable.log" || fail "the plugin refused a group-readable secret"
+
+    echo "--- the secret readable by others is refused"
+    chmod 0644 "$root/etc/alliance/janus-token.secret"
+    run_janus others-readable
+    grep -q "\[alliance\] not started: janus.plugin.alliance.jcfg: token_secret_file .* is readable by others" \
+      "$work/others-readable.log" || fail "no word on a secret that others can read"
+    grep -q "The 'janus.plugin.alliance' plugin could not be initialized" "$work/others-readable.log" ||
+      fail "Janus did not say it runs without the plugin"
+    chmod 0600 "$root/etc/alliance/janus-token.secret"
+
+    echo "--- janus.jcfg as Debian ships it (no event broadcasting)"
+    write_janus_configuration as-shipped
+    run_janus no-broadcast
+    grep -q "Event handlers support disabled" "$work/no-broadcast.log" || fail "Janus did not say event handlers are off"
+    grep -q "\[alliance\] not started: Janus's events are off" "$work/no-broadcast.log" ||
+      fail "the plugin did not say that events are off"
+    echo "Janus loads both, as installed: ok"
+    ;;
   *) fail "unknown check $check" ;;
 esac
