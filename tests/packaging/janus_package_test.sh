@@ -313,7 +313,7 @@ $documented_tree"
       fi
       address=$(echo "$symbols" | awk '$8 == "create" && $4 == "FUNC" { print $2 }')
       [ -n "$address" ] || fail "$name does not export create()"
-      first=$(objdump -d --no-show-raw-insn --start-address=0x$address --stop-address=$((0x$address + 4)) "$binary" |
+      first=$(objdump -d --no-show-raw-insn --start-address="0x$address" --stop-address=$((0x$address + 4)) "$binary" |
         awk '/^ *[0-9a-f]+:/ { print $2; exit }')
       [ "$first" = endbr64 ] || fail "$name: create() begins with $first, not endbr64: not built with -fcf-protection"
       echo "$name: shared, full RELRO, non-executable stack, stack protector, $fortified, CET landing pads"
