@@ -4,7 +4,7 @@
 // janus.js: a VideoRoom handle that joins the room as a publisher with the feed id the
 // token names, and an Alliance handle that registers the token and carries the panels.
 //
-//   ctest --preset default -L janus --output-on-failure
+//   ctest --preset default -L '^janus$' --output-on-failure -V   (-V: the figures)
 //
 // Environment (set by tests/janus/CMakeLists.txt): ALLIANCE_JANUS_ADAPTER,
 // ALLIANCE_JANUS_EVENTS, ALLIANCE_PLUGIN, ALLIANCE_QUESTIONNAIRE_DIR,
@@ -399,8 +399,15 @@ describe('Alliance in a real Janus', { timeout: 120000 }, () => {
     assert.equal(allianceEvents(client, 'panel_post').filter((entry) => postedText(entry)?.type === 'result').length, 0,
       'the client is not sent the therapist\'s result');
 
+    // Only the clinician ends a session: the client's end_session is refused.
+    const clientEnding = client.alliance.events.length;
+    assert.equal((await ask(client, { request: 'end_session' }))?.alliance, 'ack');
+    const notAllowed = await client.alliance.waitFor((entry) => entry.data?.alliance === 'error', wait, clientEnding);
+    assert.equal(notAllowed.data.error, 'not_allowed', JSON.stringify(notAllowed.data));
+
     // The clinician ends the session: "ended", and the SRS for the client.
     const beforeEnd = client.alliance.events.length;
+    assert.ok(!allianceEvents(client, 'session').some((entry) => entry.data.state === 'ended'), 'the client did not end it');
     const ended = await ask(clinician, { request: 'end_session' });
     assert.equal(ended?.alliance, 'ack', `end_session: ${JSON.stringify(ended)}`);
     await client.alliance.waitFor((entry) => entry.data?.alliance === 'session' && entry.data.state === 'ended', wait, beforeEnd);
@@ -490,11 +497,41 @@ describe('Alliance in a real Janus', { timeout: 120000 }, () => {
       assert.equal(refusal.data.error, 'wrong_participant', `${thief.name}: ${JSON.stringify(refusal.data)}`);
     }
 
-    // The real client is unaffected: the ORS goes through, and after the end the SRS.
+    // Nor can a thief answer the client's ORS (its panel id is no secret: it is a small
+    // number), or end the session.
     const ors = allianceEvents(client, 'panel_open').find((entry) => isMeasurePanel('ORS')(entry.data));
+    const data = panelData(ors.data.html);
+    for (const thief of thieves) {
+      const from = thief.alliance.events.length;
+      const text = JSON.stringify({ type: 'submit', measure: 'ORS', answers: Object.fromEntries(data.items.map((item) => [item.linkId, 0])) });
+      await ask(thief, { request: 'panel_message', panel: ors.data.panel, text });
+      const refused = await thief.alliance.waitFor((entry) => entry.data?.alliance === 'error', wait, from);
+      assert.ok(['unknown_panel', 'not_registered'].includes(refused.data.error), `${thief.name} panel_message: ${JSON.stringify(refused.data)}`);
+      const ending = thief.alliance.events.length;
+      await ask(thief, { request: 'end_session' });
+      const notAllowed = await thief.alliance.waitFor((entry) => entry.data?.alliance === 'error', wait, ending);
+      assert.ok(['not_allowed', 'not_registered', 'wrong_participant'].includes(notAllowed.data.error),
+        `${thief.name} end_session: ${JSON.stringify(notAllowed.data)}`);
+    }
+
+    // The clinician's token, stolen: refused the same way, and its end_session ends nothing.
+    const impostor = await openPage(janus, 'thief-clinician');
+    await tryRegister(impostor, makeToken(secret, clinicianClaims(plan)));
+    const impostorRefusal = await impostor.alliance.waitFor((entry) => entry.data?.alliance === 'error', wait);
+    assert.equal(impostorRefusal.data.error, 'wrong_participant', JSON.stringify(impostorRefusal.data));
+    await ask(impostor, { request: 'end_session' });
+    await new Promise((resolve) => setTimeout(resolve, quiet));
+    const states = allianceEvents(client, 'session').map((entry) => entry.data.state);
+    assert.ok(!states.includes('ended'), `a stolen clinician's token ended the session: ${JSON.stringify(states)}`);
+    assert.deepEqual(allianceEvents(client, 'panel_open').map((entry) => measureOf(entry.data.html)), ['ORS'], 'no SRS yet');
+    thieves.push(impostor);
+
+    // The real client is unaffected: the ORS goes through (their marks, 24, not the
+    // thieves' 0), and after the end the SRS.
     await answerPanel(client, ors.data, [6.0, 6.0, 6.0, 6.0]);
     await panelPost(client, (text) => text.type === 'saved' && text.measure === 'ORS');
-    await panelPost(clinician, (text) => text.type === 'result' && text.measure === 'ORS');
+    const result = await panelPost(clinician, (text) => text.type === 'result' && text.measure === 'ORS');
+    assert.ok(Math.abs(postedText(result).total - 24) < 0.05, `the client's own ORS, 24: ${postedText(result).total}`);
     await ask(clinician, { request: 'end_session' });
     await panelOpen(client, isMeasurePanel('SRS'));
     await new Promise((resolve) => setTimeout(resolve, quiet));
@@ -502,9 +539,13 @@ describe('Alliance in a real Janus', { timeout: 120000 }, () => {
       const got = thief.alliance.events.map((entry) => entry.data?.alliance).filter((kind) => kind !== 'error' && kind !== 'registered');
       assert.deepEqual(got, [], `${thief.name}: no panel and no session event, got ${JSON.stringify(got)}`);
     }
-    // A second, now unbound registration of the same token elsewhere changed nothing on
-    // the client's handle either: one ORS, one SRS.
+    // Nothing changed on the client's handle either: one ORS, one SRS; and in the chart
+    // one ORS, the client's.
     assert.deepEqual(allianceEvents(client, 'panel_open').map((entry) => measureOf(entry.data.html)), ['ORS', 'SRS']);
+    assert.equal(client.alliance.events.filter((entry) => entry.data?.alliance === 'error').length, 0);
+    const found = await chartWhen(sharedFhir, plan.patient, (c) => c.ors.length >= 1 && c.orsTotals.length >= 1);
+    assert.equal(found.ors.length, 1, describeChart(found));
+    assert.deepEqual(found.orsTotals.map((o) => o.valueQuantity.value), [24], describeChart(found));
   });
 
   test('a client who leaves early: the session goes on, no SRS for them, the ORS in the chart', async () => {

@@ -570,18 +570,21 @@ export async function detach(handle) {
   await janusRequest(handle.url, { janus: 'detach', transaction: transaction() });
 }
 
-/** Destroys the session (if Janus still knows it) and stops its long poll. */
+/** Stops the session's long poll and destroys it (if Janus still knows it). */
 export async function destroy(session) {
-  if (!session.closed) {
+  const known = !session.closed;
+  // The poll first: one still waiting when the session goes would poll again and meet
+  // "Couldn't find any session" (an error line in Janus's log).
+  session.closed = true;
+  session.abort.abort();
+  await session.polling.catch(() => {});
+  if (known) {
     try {
       await janusRequest(session.url, { janus: 'destroy', transaction: transaction() });
     } catch (error) {
       if (!/458|no such session|fetch failed|ECONNREFUSED/i.test(error.message)) throw error;
     }
   }
-  session.closed = true;
-  session.abort.abort();
-  await session.polling.catch(() => {});
 }
 
 // ---------------------------------------------------------------------------------------
