@@ -346,6 +346,10 @@ void AllianceHost::leave(const std::string& session_id, const std::string& parti
   // panels close before the plugin hears of it, as host-sim does.
   session->second.attendees.erase(participant_id);
   close_panels(session_id, &participant_id);
+  // After the end the call is over: leaving the post-session window only closes the
+  // leaver's panels (above). A plugin forgets a session once its last panel closes, so
+  // a participant_left then would only be logged as for an unknown session.
+  if (session->second.ended) return;
   call_hook("participant_left", [&] {
     return plugin_.participant_left(plugin_.plugin, view(session_id), view(participant_id));
   });

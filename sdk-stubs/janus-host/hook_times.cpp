@@ -18,14 +18,15 @@ std::map<std::string, HookSummary> HookTimes::summary() const {
     copy = samples_ns_;
   }
   std::map<std::string, HookSummary> summaries;
-  for (auto& [hook, samples] : copy) {
+  for (auto& entry : copy) {
+    std::vector<std::int64_t>& samples = entry.second;
     if (samples.empty()) continue;
     std::sort(samples.begin(), samples.end());
     auto at = [&](double fraction) {
       auto index = static_cast<std::size_t>(fraction * static_cast<double>(samples.size() - 1) + 0.5);
       return static_cast<double>(samples[index]) / 1000.0;
     };
-    summaries[hook] = HookSummary{samples.size(), at(0.5), at(0.99), static_cast<double>(samples.back()) / 1000.0};
+    summaries[entry.first] = HookSummary{samples.size(), at(0.5), at(0.99), static_cast<double>(samples.back()) / 1000.0};
   }
   return summaries;
 }

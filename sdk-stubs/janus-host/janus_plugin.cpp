@@ -118,6 +118,12 @@ class JanusCallbacks final : public janus_host::JanusSide {
     }
     janus_plugin_session* handle = handles_.acquire(key);
     if (handle == nullptr) return false;
+    if (g_atomic_int_get(&handle->stopped) != 0) {
+      // Janus is tearing the handle down (destroy_session is on its way): a push now
+      // would only be refused, with an error line in Janus's log.
+      Handles::release(handle);
+      return false;
+    }
     int result = gateway->push_event(handle, &alliance_plugin,
                                      transaction.empty() ? nullptr : transaction.c_str(), event.get(),
                                      nullptr);

@@ -275,6 +275,13 @@ export async function startJanus({
   // One start on fixed ports; resolves with the info, rejects with the logs' ends.
   async function launch(ports) {
     writeFolder(folder, { ...settings, ...ports });
+    // Janus appends to janus.log: what this start wrote begins here.
+    const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+    const bindFailed = () => {
+      try {
+        return /Couldn't start (admin\/monitor )?webserver/.test(fs.readFileSync(logFile).subarray(logStart).toString('utf8'));
+      } catch { return false; }
+    };
     // Each start's log follows the one before (a restart keeps what the killed one wrote).
     fs.appendFileSync(outFile, `=== janus started by janus_server.mjs at ${new Date().toISOString()} ===\n`);
     const out = fs.openSync(outFile, 'a');
@@ -296,7 +303,18 @@ export async function startJanus({
     const deadline = Date.now() + startTimeoutMs;
     let info = null;
     for (;;) {
-      if (exited) throw failure(`janus exited (${exited.code ?? exited.signal}) before it answered ${state.httpUrl}/info`);
+      if (exited) {
+        const error = failure(`janus exited (${exited.code ?? exited.signal}) before it answered ${state.httpUrl}/info`);
+        error.portTaken = bindFailed();
+        throw error;
+      }
+      if (bindFailed()) {
+        // Janus goes on with the other listener (or with none, never answering).
+        await kill();
+        const error = failure(`janus could not listen on 127.0.0.1:${ports.httpPort} or :${ports.adminPort}`);
+        error.portTaken = true;
+        throw error;
+      }
       info = await serverInfo(state.httpUrl);
       const plugins = Object.keys(info?.plugins || {});
       const wanted = ['janus.plugin.videoroom', ...(adapter ? ['janus.plugin.alliance'] : [])];
@@ -350,8 +368,7 @@ export async function startJanus({
       state.ports = ports;
       break;
     } catch (error) {
-      const bindFailed = /Couldn't start (admin\/monitor )?webserver/i.test(tail(logFile, 40));
-      if (!(choosePorts && bindFailed && attempt < 3)) throw error;
+      if (!(choosePorts && error.portTaken && attempt < 3)) throw error;
       say(`janus: a chosen port was taken, choosing again (${error.message.split('\n')[0]})`);
     }
   }
@@ -527,16 +544,19 @@ export async function attach(session, plugin, { opaqueId, name = plugin } = {}) 
 }
 
 /**
- * Sends `body` to the handle's plugin. Resolves with the plugin's answer, the
- * plugindata.data of either Janus's synchronous `success` or the asynchronous event
- * carrying this request's transaction (waited for up to `timeoutMs`); with
- * { wait: false }, resolves with Janus's own answer (`ack`) without waiting.
+ * Sends `body` to the handle's plugin. By default resolves with the plugin's answer: the
+ * plugindata.data of Janus's synchronous `success` (the VideoRoom's `create`), or else
+ * of the event carrying this request's transaction (after Janus's `ack`; the VideoRoom's
+ * `join`), waited for up to `timeoutMs`.
+ * { wait: false }: resolves at once with { transaction, answer } (Janus's own answer:
+ * `ack`, or `success` with the plugin's synchronous plugindata), for a plugin that
+ * answers both at once and later with an event of the same transaction.
  */
 export async function message(handle, body, { jsep, wait = true, timeoutMs = 10000 } = {}) {
   const id = transaction();
   const answer = await janusRequest(handle.url, { janus: 'message', transaction: id, body, ...(jsep ? { jsep } : {}) });
+  if (!wait) return { transaction: id, answer };
   if (answer.janus === 'success') return answer.plugindata?.data;
-  if (!wait) return answer;
   const event = await waitFor(handle, (entry) => entry.transaction === id && entry.janus === 'event', timeoutMs);
   return event.data;
 }
@@ -550,18 +570,21 @@ export async function detach(handle) {
   await janusRequest(handle.url, { janus: 'detach', transaction: transaction() });
 }
 
-/** Destroys the session (if Janus still knows it) and stops its long poll. */
+/** Stops the session's long poll and destroys it (if Janus still knows it). */
 export async function destroy(session) {
-  if (!session.closed) {
+  const known = !session.closed;
+  // The poll first: one still waiting when the session goes would poll again and meet
+  // "Couldn't find any session" (an error line in Janus's log).
+  session.closed = true;
+  session.abort.abort();
+  await session.polling.catch(() => {});
+  if (known) {
     try {
       await janusRequest(session.url, { janus: 'destroy', transaction: transaction() });
     } catch (error) {
       if (!/458|no such session|fetch failed|ECONNREFUSED/i.test(error.message)) throw error;
     }
   }
-  session.closed = true;
-  session.abort.abort();
-  await session.polling.catch(() => {});
 }
 
 // ---------------------------------------------------------------------------------------
