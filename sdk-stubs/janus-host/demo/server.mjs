@@ -284,7 +284,7 @@ export async function startDemo(options) {
   if (options.videoroomAdminKey) create.admin_key = options.videoroomAdminKey;
   const roomCreated = performance.now();
   await videoroomRequest(janusUrl, create);
-  log(`room ${room} created in ${Math.round(performance.now() - roomCreated)} ms`);
+  log(`created room ${room} in ${Math.round(performance.now() - roomCreated)} ms`);
 
   const janusOrigin = new URL(janusUrl).origin;
   const server = http.createServer((request, response) => {
@@ -384,7 +384,7 @@ export async function startDemo(options) {
       closed = true;
       if (!keepRoom) {
         await videoroomRequest(janusUrl, { request: 'destroy', room: visit.roomValue, secret: roomSecret })
-          .catch((error) => log(`destroying room ${room}: ${error.message}`));
+          .catch((error) => log(`room ${room} was not destroyed (${error.message}): Janus may be stopping already`));
       }
       server.closeAllConnections?.();
       await new Promise((resolve) => server.close(() => resolve()));
