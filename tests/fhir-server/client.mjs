@@ -8,10 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export function connect({ portFile, caFile, clientCertificate, clientKey }) {
-  const port = Number(fs.readFileSync(portFile, 'utf8').trim());
+// The server's port from `portFile` (the fixtures write one) or as `port`. keepAlive:
+// false for a caller that makes a few requests and never calls close().
+export function connect({ portFile, port: givenPort, caFile, clientCertificate, clientKey, keepAlive = true }) {
+  const port = givenPort ?? Number(fs.readFileSync(portFile, 'utf8').trim());
   const agent = new https.Agent({
-    keepAlive: true,
+    keepAlive,
     ca: fs.readFileSync(caFile),
     cert: clientCertificate ? fs.readFileSync(clientCertificate) : undefined,
     key: clientKey ? fs.readFileSync(clientKey) : undefined,

@@ -22,10 +22,10 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { connect } from '../fhir-server/client.mjs';
 import { startJanus, writeTokenSecret } from './janus_server.mjs';
 import { startDemo } from '../../sdk-stubs/janus-host/demo/server.mjs';
 
@@ -47,7 +47,6 @@ const adapter = environment('ALLIANCE_JANUS_ADAPTER');
 const eventHandler = environment('ALLIANCE_JANUS_EVENTS');
 const questionnaires = environment('ALLIANCE_QUESTIONNAIRE_DIR');
 const testCaFile = environment('TEST_CA');
-const testCa = fs.readFileSync(testCaFile);
 const artifacts = environment('BROWSER_ARTIFACTS');
 const work = path.join(environment('BROWSER_WORK'), 'janus');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -66,26 +65,9 @@ const camera = process.env.JANUS_BROWSER_CAMERA !== 'off';
 // ---------------------------------------------------------------------------------------
 // The test FHIR server over HTTPS, trusting the test CA.
 
+// Through the test FHIR server's client (tests/fhir-server/client.mjs).
 function fhir(method, relative, body) {
-  return new Promise((resolve, reject) => {
-    const request = https.request(`${fhirBase}/${relative}`, {
-      method, ca: testCa, timeout: 10000,
-      headers: { Accept: 'application/fhir+json', ...(body ? { 'Content-Type': 'application/fhir+json' } : {}) },
-    }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => { text += chunk; });
-      response.on('end', () => {
-        let json = null;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: response.statusCode, body: json, text });
-      });
-    });
-    request.on('timeout', () => request.destroy(new Error(`${method} ${relative}: timed out`)));
-    request.on('error', reject);
-    if (body) request.write(JSON.stringify(body));
-    request.end();
-  });
+  return connect({ port: Number(fhirPort), caFile: testCaFile, keepAlive: false }).request(method, relative, { body });
 }
 
 async function seed(reference, resource) {

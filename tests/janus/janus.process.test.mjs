@@ -19,10 +19,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { connect } from '../fhir-server/client.mjs';
 import { startJanus, createSession, makeToken, writeTokenSecret, freePort, adminMessagePlugin } from './janus_server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,7 +38,6 @@ const events = environment('ALLIANCE_JANUS_EVENTS');
 const alliancePlugin = environment('ALLIANCE_PLUGIN');
 const questionnaires = environment('ALLIANCE_QUESTIONNAIRE_DIR');
 const testCaFile = environment('TEST_CA');
-const testCa = fs.readFileSync(testCaFile);
 const work = environment('JANUS_WORK');
 const sharedFhirPort = fs.readFileSync(environment('FHIR_SERVER_PORT_FILE'), 'utf8').trim();
 
@@ -57,28 +56,10 @@ const practitionerId = `pr-janus-${run}`;
 // ---------------------------------------------------------------------------------------
 // FHIR over HTTPS with the test CA.
 
+// Through the test FHIR server's client (tests/fhir-server/client.mjs), by the base URL's port.
 function fhir(base, method, relative, body) {
-  return new Promise((resolve, reject) => {
-    const request = https.request(`${base}/${relative}`, {
-      method,
-      ca: testCa,
-      headers: { Accept: 'application/fhir+json', ...(body ? { 'Content-Type': 'application/fhir+json' } : {}) },
-      timeout: 10000,
-    }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => { text += chunk; });
-      response.on('end', () => {
-        let json = null;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: response.statusCode, body: json, text });
-      });
-    });
-    request.on('timeout', () => request.destroy(new Error(`${method} ${relative}: timed out`)));
-    request.on('error', reject);
-    if (body) request.write(JSON.stringify(body));
-    request.end();
-  });
+  return connect({ port: Number(new URL(base).port), caFile: testCaFile, keepAlive: false })
+    .request(method, relative, { body });
 }
 
 const fhirBase = (port) => `https://localhost:${port}/fhir/R4`;
