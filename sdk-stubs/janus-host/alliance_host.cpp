@@ -400,8 +400,10 @@ void AllianceHost::tell_error(HandleKey handle, const std::string& transaction, 
 template <typename Call>
 thp_status AllianceHost::call_hook(std::string_view name, Call call) {
   auto started = std::chrono::steady_clock::now();
+  std::chrono::nanoseconds cpu_started = thread_cpu_time();
   thp_status status = call();
-  hook_times_.record(name, std::chrono::steady_clock::now() - started);
+  std::chrono::nanoseconds cpu = thread_cpu_time() - cpu_started;
+  hook_times_.record(name, std::chrono::steady_clock::now() - started, cpu);
   if (status != THP_OK) {
     log(THP_LOG_WARNING, "Alliance's " + std::string(name) + " hook returned status " + std::to_string(status));
   }

@@ -1,32 +1,50 @@
 #include "hook_times.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 
 namespace janus_host {
+namespace {
 
-void HookTimes::record(std::string_view hook, std::chrono::nanoseconds took) {
+TimeSummary summarize(std::vector<std::int64_t>& samples) {
+  std::sort(samples.begin(), samples.end());
+  auto at = [&](double fraction) {
+    auto index = static_cast<std::size_t>(fraction * static_cast<double>(samples.size() - 1) + 0.5);
+    return static_cast<double>(samples[index]) / 1000.0;
+  };
+  return TimeSummary{at(0.5), at(0.99), static_cast<double>(samples.back()) / 1000.0};
+}
+
+}  // namespace
+
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+}
+
+void HookTimes::record(std::string_view hook, std::chrono::nanoseconds wall, std::chrono::nanoseconds cpu) {
   std::lock_guard lock(mutex_);
-  auto samples = samples_ns_.find(hook);
-  if (samples == samples_ns_.end()) samples = samples_ns_.emplace(std::string(hook), std::vector<std::int64_t>{}).first;
-  if (samples->second.size() < kMaximumSamples) samples->second.push_back(took.count());
+  auto samples = samples_.find(hook);
+  if (samples == samples_.end()) samples = samples_.emplace(std::string(hook), Samples{}).first;
+  if (samples->second.wall_ns.size() < kMaximumSamples) {
+    samples->second.wall_ns.push_back(wall.count());
+    samples->second.cpu_ns.push_back(cpu.count());
+  }
 }
 
 std::map<std::string, HookSummary> HookTimes::summary() const {
-  std::map<std::string, std::vector<std::int64_t>, std::less<>> copy;
+  std::map<std::string, Samples, std::less<>> copy;
   {
     std::lock_guard lock(mutex_);
-    copy = samples_ns_;
+    copy = samples_;
   }
   std::map<std::string, HookSummary> summaries;
   for (auto& entry : copy) {
-    std::vector<std::int64_t>& samples = entry.second;
-    if (samples.empty()) continue;
-    std::sort(samples.begin(), samples.end());
-    auto at = [&](double fraction) {
-      auto index = static_cast<std::size_t>(fraction * static_cast<double>(samples.size() - 1) + 0.5);
-      return static_cast<double>(samples[index]) / 1000.0;
-    };
-    summaries[entry.first] = HookSummary{samples.size(), at(0.5), at(0.99), static_cast<double>(samples.back()) / 1000.0};
+    if (entry.second.wall_ns.empty()) continue;
+    summaries[entry.first] =
+        HookSummary{entry.second.wall_ns.size(), summarize(entry.second.wall_ns), summarize(entry.second.cpu_ns)};
   }
   return summaries;
 }

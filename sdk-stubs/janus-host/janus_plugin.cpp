@@ -457,9 +457,13 @@ json_t* plugin_handle_admin_message(json_t* message) {
     for (const auto& [name, summary] : host->hook_times()) {
       json_t* entry = json_object();
       json_object_set_new(entry, "count", json_integer(static_cast<json_int_t>(summary.count)));
-      json_object_set_new(entry, "median_us", json_real(summary.median_us));
-      json_object_set_new(entry, "p99_us", json_real(summary.p99_us));
-      json_object_set_new(entry, "max_us", json_real(summary.max_us));
+      json_object_set_new(entry, "median_us", json_real(summary.wall.median_us));
+      json_object_set_new(entry, "p99_us", json_real(summary.wall.p99_us));
+      json_object_set_new(entry, "max_us", json_real(summary.wall.max_us));
+      // The host thread's own CPU time in the call (hook_times.hpp).
+      json_object_set_new(entry, "cpu_median_us", json_real(summary.cpu.median_us));
+      json_object_set_new(entry, "cpu_p99_us", json_real(summary.cpu.p99_us));
+      json_object_set_new(entry, "cpu_max_us", json_real(summary.cpu.max_us));
       json_object_set_new(hooks, name.c_str(), entry);
     }
     json_object_set_new(answer, "hooks", hooks);

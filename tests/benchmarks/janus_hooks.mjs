@@ -111,7 +111,9 @@ function summary(name, janusFigure, benchFigure) {
   return `  ${name.padEnd(20)} Janus p50 ${janusFigure.median_us.toFixed(1)} us, p99 ${janusFigure.p99_us.toFixed(1)} us, ` +
     `max ${janusFigure.max_us.toFixed(1)} us (${janusFigure.count}); bench host p50 ${benchFigure.p50.toFixed(1)} us, ` +
     `p99 ${benchFigure.p99.toFixed(1)} us; ratio p50 ${ratio(janusFigure.median_us, benchFigure.p50)}, ` +
-    `p99 ${ratio(janusFigure.p99_us, benchFigure.p99)}`;
+    `p99 ${ratio(janusFigure.p99_us, benchFigure.p99)}\n` +
+    `  ${''.padEnd(20)} of which the host thread's own CPU: p50 ${janusFigure.cpu_median_us.toFixed(1)} us, ` +
+    `p99 ${janusFigure.cpu_p99_us.toFixed(1)} us, max ${janusFigure.cpu_max_us.toFixed(1)} us`;
 }
 
 const started = Date.now();
@@ -154,7 +156,8 @@ for (const name of ['panel_closed', 'session_ended', 'participant_left']) {
   const figure = hooks[name];
   if (figure) {
     console.log(`  ${name.padEnd(20)} Janus p50 ${figure.median_us.toFixed(1)} us, p99 ${figure.p99_us.toFixed(1)} us, ` +
-      `max ${figure.max_us.toFixed(1)} us (${figure.count})`);
+      `max ${figure.max_us.toFixed(1)} us (${figure.count}); own CPU p50 ${figure.cpu_median_us.toFixed(1)} us, ` +
+      `p99 ${figure.cpu_p99_us.toFixed(1)} us`);
   }
 }
 console.log(`  baseline (bench host, same run): bare mutex + condition_variable hand-off p50 ` +
