@@ -165,6 +165,7 @@ void AllianceHost::stop(std::chrono::milliseconds plugin_timeout) {
 void AllianceHost::handle_destroyed(HandleKey handle) {
   thread_.post([this, handle](bool run) {
     if (!run || !running_) return;
+    refused_registrations_.erase(handle);
     for (auto nonce = binding_nonces_.begin(); nonce != binding_nonces_.end();) {
       nonce = nonce->second == handle ? binding_nonces_.erase(nonce) : std::next(nonce);
     }
@@ -205,8 +206,15 @@ void AllianceHost::on_request(HandleKey handle, const std::string& transaction, 
                                                  static_cast<std::int64_t>(std::time(nullptr)),
                                                  settings_.token_lifetime_limit_seconds);
       if (!check.claims) {
-        // The reason, never the token: it names a patient's chart.
-        log(THP_LOG_WARNING, "refused a participant token: " + check.reason);
+        // The reason, never the token: it names a patient's chart. A page that keeps
+        // trying is answered every time but logged only at first, so that no page can
+        // fill Janus's log.
+        int refusals = ++refused_registrations_[handle];
+        if (refusals <= kLoggedRefusalsPerHandle) {
+          log(THP_LOG_WARNING, "refused a participant token: " + check.reason);
+        } else if (refusals == kLoggedRefusalsPerHandle + 1) {
+          log(THP_LOG_WARNING, "refused a participant token again; this page's further refusals are not logged");
+        }
         tell_error(handle, transaction, check.error, check.reason);
         return;
       }

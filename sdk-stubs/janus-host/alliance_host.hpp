@@ -142,6 +142,8 @@ class AllianceHost {
   // Host thread only.
   RoomDirectory directory_;
   std::map<std::string, HandleKey> binding_nonces_;
+  std::map<HandleKey, int> refused_registrations_;  // per live handle
+  static constexpr int kLoggedRefusalsPerHandle = 3;
   std::map<std::string, HostSession> sessions_;
   std::map<thp_panel_id, OpenPanel> panels_;
   thp_panel_id next_panel_ = 1;

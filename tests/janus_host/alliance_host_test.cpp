@@ -9,6 +9,7 @@
 #include "alliance_host.hpp"
 #include "participant_token.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -63,6 +64,18 @@ class RecordingJanus final : public janus_host::JanusSide {
   void log(thp_log_level, std::string_view message) override {
     std::lock_guard lock(mutex_);
     log_.emplace_back(message);
+  }
+  std::size_t log_lines_containing(std::string_view text) {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(std::count_if(log_.begin(), log_.end(), [&](const std::string& line) {
+      return line.find(text) != std::string::npos;
+    }));
+  }
+  std::size_t events_with_transaction_prefix(std::string_view prefix) {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(std::count_if(events_.begin(), events_.end(), [&](const PageEvent& event) {
+      return event.transaction.rfind(prefix, 0) == 0;
+    }));
   }
 
   PageEvent wait_for(const std::function<bool(const PageEvent&)>& wanted) {
@@ -256,4 +269,17 @@ TEST_CASE("a plugin that cannot start is reported with its reason, and nothing r
   AllianceHost host(settings, janus);
   std::string error = host.start();
   CHECK(error.find("cannot load /nonexistent/liballiance.so") == 0);
+}
+
+TEST_CASE("a page that keeps presenting bad tokens is answered every time, and logged only at first") {
+  RecordingJanus janus;
+  AllianceHost host(settings_for_echo(), janus);
+  REQUIRE(host.start().empty());
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    host.page_request(6, "bad-" + std::to_string(attempt), register_request("not.a-token"));
+  }
+  janus.wait_for([](const PageEvent& event) { return event.transaction == "bad-49"; });
+  CHECK(janus.events_with_transaction_prefix("bad-") == 50);
+  CHECK(janus.log_lines_containing("refused a participant token") == 4);
+  CHECK(janus.log_lines_containing("further refusals are not logged") == 1);
 }
