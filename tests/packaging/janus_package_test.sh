@@ -363,17 +363,30 @@ JCFG
         sed -i 's/^\([[:space:]]*\)#broadcast = true/\1broadcast = true/' "$work/conf/janus.jcfg"
       fi
     }
-    # Starts Janus, waits until the Alliance plugin has started or failed, stops it.
+    # Starts Janus, waits until it has started (its transport runs, so the plugins'
+    # start is over, Alliance's included), stops it. A SIGINT while Janus is still
+    # starting can leave it waiting for ever (seen in a clean-clone run), so the signal
+    # waits for the transport, and a Janus that does not stop is killed and reported.
     run_janus() {
       log=$work/$1.log
       /usr/bin/janus -F "$work/conf" --disable-colors >"$log" 2>&1 &
       janus_pid=$!
       waited=0
-      until grep -q "Alliance is loaded\|plugin could not be initialized" "$log" || [ $waited -ge 300 ]; do
+      until grep -q "Unix Sockets thread started" "$log" || [ $waited -ge 300 ]; do
         kill -0 "$janus_pid" 2>/dev/null || break
         sleep 0.1; waited=$((waited + 1))
       done
       kill -INT "$janus_pid" 2>/dev/null || true
+      waited=0
+      while kill -0 "$janus_pid" 2>/dev/null && [ $waited -lt 150 ]; do
+        sleep 0.1; waited=$((waited + 1))
+      done
+      if kill -0 "$janus_pid" 2>/dev/null; then
+        kill -KILL "$janus_pid" 2>/dev/null || true
+        wait "$janus_pid" || true
+        tail -5 "$log" >&2
+        fail "Janus did not stop within 15 s of SIGINT ($1)"
+      fi
       wait "$janus_pid" || true
       grep '\[alliance\]\|alliance\|Event handlers support' "$log" | sed "s|^|$1: |"
     }
