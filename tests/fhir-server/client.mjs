@@ -21,7 +21,18 @@ export function connect({ portFile, port: givenPort, caFile, clientCertificate, 
   const base = `https://localhost:${port}/fhir/R4`;
 
   /** Resolves to {status, headers, body (parsed JSON when it is JSON), text}. */
-  function request(method, path, { body, headers = {}, rawBody } = {}) {
+  function request(method, path, options = {}) {
+    return send(method, path, options).catch((error) => {
+      // A kept-alive connection the server closed as idle (Node's servers do after 5 s)
+      // just as this request went out on it: reset before any answer, so the server
+      // took nothing. Node's documentation answers this with one retry on a new
+      // connection; a reset on a fresh connection stays an error.
+      if (error.reusedSocket && error.code === 'ECONNRESET') return send(method, path, options);
+      throw error;
+    });
+  }
+
+  function send(method, path, { body, headers = {}, rawBody } = {}) {
     const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
     const url = path.startsWith('/') ? `https://localhost:${port}${path}` : `${base}/${path}`;
     return new Promise((resolve, reject) => {
@@ -49,7 +60,10 @@ export function connect({ portFile, port: givenPort, caFile, clientCertificate, 
         });
         incoming.on('error', reject);
       });
-      outgoing.on('error', reject);
+      outgoing.on('error', (error) => {
+        error.reusedSocket = outgoing.reusedSocket;
+        reject(error);
+      });
       outgoing.end(payload);
     });
   }
