@@ -23,6 +23,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { tabTo, typeValue } from './keyboard.mjs';
 
 const require = createRequire(import.meta.url);
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -266,11 +267,6 @@ async function measureFrame(page, { timeout = wait, excludeTitle = null } = {}) 
 }
 
 const state = (frame) => frame.evaluate(() => document.body.dataset.state);
-const activeInFrame = (frame) => frame.evaluate(() => {
-  const active = document.activeElement;
-  if (!document.hasFocus() || !active || active === document.body) return null;
-  return { id: active.id || null, linkId: active.dataset?.linkId ?? null, className: active.className || '' };
-});
 
 async function waitForState(frame, wanted, timeout = wait) {
   await frame.waitForSelector(`body[data-state="${wanted}"]`, { timeout });
@@ -280,23 +276,7 @@ function sliderValue(frame, linkId) {
   return frame.evaluate((id) => Number(document.querySelector(`.line[data-link-id="${id}"]`).getAttribute('aria-valuenow')), linkId);
 }
 
-// Presses Tab (in the page, as a keyboard user does) until focus is on what `wanted`
-// accepts inside `frame`; at most `limit` presses.
-async function tabTo(page, frame, wanted, limit = 40) {
-  for (let presses = 0; presses < limit; ++presses) {
-    const active = await activeInFrame(frame);
-    if (active && wanted(active)) return active;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`Tab did not reach the wanted element within ${limit} presses`);
-}
 
-// Sets a focused slider to `tenths` / 10 with keys only: Home, PageUp (+1), ArrowRight (+0.1).
-async function typeValue(page, tenths) {
-  await page.keyboard.press('Home');
-  for (let i = 0; i < Math.floor(tenths / 10); ++i) await page.keyboard.press('PageUp');
-  for (let i = 0; i < tenths % 10; ++i) await page.keyboard.press('ArrowRight');
-}
 
 // After a resize: each panel frame has its iframe's new width and has painted twice.
 async function settle(page) {

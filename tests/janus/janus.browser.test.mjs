@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '../fhir-server/client.mjs';
 import { startJanus, writeTokenSecret } from './janus_server.mjs';
 import { startDemo } from '../../sdk-stubs/janus-host/demo/server.mjs';
+import { tabTo, typeValue } from '../browser/keyboard.mjs';
 
 // The browser tests' packages (tests/browser/package-lock.json; ./run and the CTest
 // fixture browser_packages install them there).
@@ -184,26 +185,8 @@ async function interactiveTime(frame, timeout = wait, window = 1000) {
 }
 
 const frameState = (frame) => frame.evaluate(() => document.body.dataset.state);
-const activeInFrame = (frame) => frame.evaluate(() => {
-  const active = document.activeElement;
-  if (!document.hasFocus() || !active || active === document.body) return null;
-  return { id: active.id || null, linkId: active.dataset?.linkId ?? null };
-});
 
-async function tabTo(page, frame, wanted, limit = 40) {
-  for (let presses = 0; presses < limit; ++presses) {
-    const active = await activeInFrame(frame);
-    if (active && wanted(active)) return active;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`Tab did not reach the wanted element within ${limit} presses`);
-}
 
-async function typeValue(page, tenths) {
-  await page.keyboard.press('Home');
-  for (let i = 0; i < Math.floor(tenths / 10); ++i) await page.keyboard.press('PageUp');
-  for (let i = 0; i < tenths % 10; ++i) await page.keyboard.press('ArrowRight');
-}
 
 // Records, inside the therapist's panel, when the client's section first shows a total
 // matching `pattern` (ms since the epoch, as the pages' timelines).
