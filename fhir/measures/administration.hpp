@@ -30,6 +30,13 @@ struct Administration {
   bool other_rater = false;
   std::string rater_reference;
   std::string relationship;
+  // How the answers were given, as FHIR's questionnaireresponse-completionMode says it
+  // (v3 ParticipationMode): "ELECTRONIC" on the client's own panel; "VERBAL" when the
+  // therapist read the items aloud (an audio session) and entered what the client said.
+  std::string completion_mode = "ELECTRONIC";
+  // VERBAL: the Practitioner who read the items and entered the answers (or empty when
+  // the host gave no reference for them).
+  std::string entered_by_reference;
   std::string authored_at;             // RFC 3339 UTC, when it was submitted
   int age_years = -1;
   std::vector<std::string> item_link_ids;  // the Questionnaire's linkIds, in item order

@@ -43,6 +43,9 @@ struct MeasureItem {
   std::string text;     // what the client reads next to the line
   std::string short_name;  // "Goals and Topics": item.code.display, else the text
   Coding coding;           // item.code[0] (the project's pcoms-item code): for item Observations
+  // What the therapist reads aloud for this item in an audio session, in the measure's
+  // language (the Questionnaire's data, like `text`); empty when the file has none.
+  std::string verbal_script;
 };
 
 struct MeasureDefinition {
@@ -56,6 +59,9 @@ struct MeasureDefinition {
   // language whichever language the client answered in. Set by the loader.
   std::string chart_title;
   std::string instructions;  // Questionnaire.description: shown above the lines
+  // Read aloud before the items in an audio session (the time frame and the 0 to 10
+  // scale in spoken words); empty when the file has none.
+  std::string verbal_introduction;
   std::vector<MeasureItem> items;  // the scales, in order
   std::string total_link_id;       // the readOnly calculated total item
   std::string total_text;          // its text ("ORS total score")

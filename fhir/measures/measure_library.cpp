@@ -178,7 +178,7 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
     if (item_text.empty()) problems.push_back(where + ".text: required");
     const Coding item_coding = first_coding(item);
     const std::string& short_name = item_coding.display;
-    measure.items.push_back({link_id, item_text, short_name.empty() ? item_text : short_name, item_coding});
+    measure.items.push_back({link_id, item_text, short_name.empty() ? item_text : short_name, item_coding, {}});
   }
   if (measure.items.size() != 4) {
     problems.push_back(source + ": item: the measure needs 4 scale items (decimal, not readOnly); found " +

@@ -343,6 +343,8 @@ const std::vector<std::string>& configuration_keys() {
       "measures.enabled",
       "measures.other_rater_measure",
       "measures.record_not_completed",
+      "measures.media",
+      "measures.share_srs_trend_with_client",
       "scoring.ors_clinical_cutoff",
       "scoring.reliable_change",
       "scoring.srs_alliance_cutoff",
@@ -484,6 +486,23 @@ ConfigurationResult parse_configuration(std::string_view text, const std::filesy
       }
     }
     reader.flag(*measures, "record_not_completed", "measures.record_not_completed", selection.record_not_completed);
+    if (const auto media = measures->find("media"); media != measures->end()) {
+      const char* expected = "must be a list of session media: \"video\", \"audio\", \"in_person\"";
+      if (!media->is_array()) {
+        reader.problem("measures.media", expected);
+      } else {
+        selection.collect_video = selection.collect_audio = selection.collect_in_person = false;
+        for (const json& medium : *media) {
+          const std::string name = medium.is_string() ? medium.get<std::string>() : std::string();
+          if (name == "video") selection.collect_video = true;
+          else if (name == "audio") selection.collect_audio = true;
+          else if (name == "in_person") selection.collect_in_person = true;
+          else reader.problem("measures.media", "unknown medium " + medium.dump() + "; " + expected);
+        }
+      }
+    }
+    reader.flag(*measures, "share_srs_trend_with_client", "measures.share_srs_trend_with_client",
+                selection.share_srs_trend_with_client);
   }
   if (const json* scoring = reader.object(root, "scoring", "scoring", false)) {
     reader.check_keys(*scoring, "scoring.");

@@ -22,6 +22,15 @@ struct SelectionRules {
   // the chart, as a QuestionnaireResponse with status "stopped".
   bool record_not_completed = false;
   std::string default_language = "en";  // measures.default_language
+  // measures.media: the session media whose sessions collect measures. Video opens the
+  // client's own panel; audio (a phone session) gives the therapist the measure to read
+  // aloud and enter; in_person opens the client's panel on the host's device, as video.
+  bool collect_video = true;
+  bool collect_audio = true;
+  bool collect_in_person = false;
+  // measures.share_srs_trend_with_client: when the therapist shows the client their
+  // graph, it also holds their SRS trend (the ORS trend always).
+  bool share_srs_trend_with_client = false;
 
   bool is_enabled(const std::string& code) const;
 };
