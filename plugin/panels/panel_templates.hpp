@@ -5,5 +5,6 @@ namespace alliance {
 
 extern const char* const kPanelTemplate_measure;
 extern const char* const kPanelTemplate_clinician;
+extern const char* const kPanelTemplate_verbal;
 
 }  // namespace alliance

@@ -113,6 +113,25 @@ std::string render_measure_panel(const MeasureDefinition& measure) {
   return fill(kPanelTemplate_measure, measure.title, data.dump(), measure.language);
 }
 
+std::string render_verbal_panel(const MeasureDefinition& measure, std::string_view title, std::string_view client_name) {
+  json items = json::array();
+  for (const MeasureItem& item : measure.items) {
+    items.push_back({{"linkId", item.link_id},
+                     {"name", item.short_name},
+                     {"text", item.text},
+                     {"script", item.verbal_script.empty() ? item.text : item.verbal_script}});
+  }
+  const json data = {{"measure", measure.code},
+                     {"language", measure.language},
+                     {"title", std::string(title)},
+                     {"client", std::string(client_name)},
+                     {"introduction", measure.verbal_introduction.empty() ? measure.instructions
+                                                                          : measure.verbal_introduction},
+                     {"items", items}};
+  // The page's own words are the therapist's (English); the scripts are in the client's language.
+  return fill(kPanelTemplate_verbal, title, data.dump(), "en");
+}
+
 std::string render_clinician_panel(std::string_view title) { return fill(kPanelTemplate_clinician, title, "{}"); }
 
 }  // namespace alliance

@@ -17,6 +17,14 @@ namespace alliance {
 // the instructions and the items ({linkId, text}).
 std::string render_measure_panel(const MeasureDefinition& measure);
 
+// The therapist's form for a measure given aloud (an audio session): the measure's
+// spoken introduction and each item's script in the client's language (falling back
+// to the instructions and the item's text when the Questionnaire has no script), a
+// number entry per item, a review with the total, and "client declined". It sends the
+// same submit and decline messages as the client's form. `client_name` is shown to the
+// therapist only ("read each item to Sam").
+std::string render_verbal_panel(const MeasureDefinition& measure, std::string_view title, std::string_view client_name);
+
 // The child versions (CORS, CSRS, YCORS, CGSRS) show faces at the lines' ends.
 bool is_child_measure(std::string_view code);
 

@@ -43,6 +43,30 @@ std::string rater_title(const std::string& measure_title, const std::string& cli
   return measure_title + (spanish ? ": sobre " : ": about ") + client_name;
 }
 
+// The therapist's title of a form given aloud: "Outcome Rating Scale (ORS), read aloud
+// with Sam" (the therapist's own words are English; the form inside is the client's).
+std::string read_aloud_title(const std::string& measure_title, const std::string& answering_name) {
+  return measure_title + ", read aloud with " + (answering_name.empty() ? std::string("the client") : answering_name);
+}
+
+bool collected_medium(SessionMedium medium, const SelectionRules& rules) {
+  switch (medium) {
+    case SessionMedium::video: return rules.collect_video;
+    case SessionMedium::audio: return rules.collect_audio;
+    case SessionMedium::in_person: return rules.collect_in_person;
+  }
+  return false;
+}
+
+const char* medium_name(SessionMedium medium) {
+  switch (medium) {
+    case SessionMedium::video: return "video";
+    case SessionMedium::audio: return "audio";
+    case SessionMedium::in_person: return "in_person";
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 std::string client_key_for(const Participant& participant) {
@@ -124,13 +148,14 @@ void SessionWorkflow::session_started(SessionDetails details) {
   }
   SessionState& session = sessions_[details.session_id];
   session.tag = "s" + std::to_string(++sessions_seen_);
-  session.collects_measures = details.medium == SessionMedium::video;
+  session.collects_measures = collected_medium(details.medium, configuration_.selection);
+  session.given_aloud = details.medium == SessionMedium::audio;
   std::vector<Participant> participants = std::move(details.participants);
   session.details = std::move(details);
   const std::string session_date = session.details.start_time.empty() ? now_() : session.details.start_time;
   log(LogLevel::info, "event=session_started session=" + session.tag + " participants=" +
-                          std::to_string(participants.size()) + " collects_measures=" +
-                          (session.collects_measures ? "yes" : "no"));
+                          std::to_string(participants.size()) + " medium=" + medium_name(session.details.medium) +
+                          " collects_measures=" + (session.collects_measures ? "yes" : "no"));
   std::vector<std::string> order;
   for (Participant& participant : participants) {
     ParticipantState state;
@@ -163,8 +188,25 @@ AgeBand SessionWorkflow::band_of(const ParticipantState& participant) const {
   return age_band_for(participant.age_years, configuration_.scoring);
 }
 
+const SessionWorkflow::ParticipantState* SessionWorkflow::reader_for(const SessionState& session) const {
+  for (const auto& [id, participant] : session.participants) {
+    if (participant.details.role == ParticipantRole::clinician && participant.present) return &participant;
+  }
+  return nullptr;
+}
+
 void SessionWorkflow::admit(SessionState& session, ParticipantState& participant) {
   if (!session.collects_measures) return;
+  // Given aloud, a client's or rater's form needs a therapist to read it: without one
+  // yet, they are admitted again when a therapist joins.
+  const ParticipantState* reader = nullptr;
+  if (session.given_aloud && participant.details.role != ParticipantRole::clinician && !participant.outcome_offered) {
+    reader = reader_for(session);
+    if (reader == nullptr) {
+      log(LogLevel::info, "event=measure_waiting session=" + session.tag + " reason=no_therapist_to_read_aloud");
+      return;
+    }
+  }
   switch (participant.details.role) {
     case ParticipantRole::client:
       if (!participant.outcome_offered) {
@@ -174,11 +216,20 @@ void SessionWorkflow::admit(SessionState& session, ParticipantState& participant
           log(LogLevel::info, "event=measure_skipped session=" + session.tag + " reason=switched_off");
           return;
         }
-        open_measure_panel(session, participant, code);
+        open_measure_panel(session, participant, code, {}, reader);
       }
       break;
     case ParticipantRole::clinician:
       if (!participant.clinician_panel_offered) open_clinician_panel(session, participant);
+      if (session.given_aloud) {
+        // The forms that waited for a therapist to read them (clients first, so that a
+        // rater finds the client they rate).
+        for (const ParticipantRole role : {ParticipantRole::client, ParticipantRole::other_rater}) {
+          for (auto& [id, other] : session.participants) {
+            if (other.details.role == role && other.present && !other.outcome_offered) admit(session, other);
+          }
+        }
+      }
       break;
     case ParticipantRole::other_rater: {
       if (participant.outcome_offered) break;
@@ -192,7 +243,7 @@ void SessionWorkflow::admit(SessionState& session, ParticipantState& participant
         break;
       }
       participant.outcome_offered = true;
-      open_measure_panel(session, participant, code, client->details.participant_id);
+      open_measure_panel(session, participant, code, client->details.participant_id, reader);
       break;
     }
   }
@@ -215,7 +266,7 @@ const SessionWorkflow::ParticipantState* SessionWorkflow::rated_client(const Ses
 }
 
 void SessionWorkflow::open_measure_panel(SessionState& session, ParticipantState& participant, const std::string& code,
-                                         const std::string& rated) {
+                                         const std::string& rated, const ParticipantState* reader) {
   const MeasureDefinition* found_measure = measures_.find(code, participant.details.preferred_language);
   if (found_measure == nullptr) {
     // The loader refuses to start without every enabled measure; this is a safeguard.
@@ -226,32 +277,45 @@ void SessionWorkflow::open_measure_panel(SessionState& session, ParticipantState
   if (measure.kind == MeasureKind::session_rating_scale) participant.session_rating_offered = true;
   const std::string session_id = session.details.session_id;
   const std::string participant_id = participant.details.participant_id;
+  const std::string reader_id = reader == nullptr ? std::string() : reader->details.participant_id;
   std::string title = measure.title;
+  std::string rated_name;
   if (!rated.empty()) {
     const auto client = session.participants.find(rated);
-    const std::string name =
-        client == session.participants.end() ? std::string() : client->second.details.display_name;
-    title = rater_title(measure.title, name, measure.language);  // escaped by the renderer and the host
+    rated_name = client == session.participants.end() ? std::string() : client->second.details.display_name;
   }
-  MeasureDefinition shown = measure;
-  shown.title = title;
+  std::string html;
   // Rendered before the count is raised: a page that cannot be built (it once threw on a
   // name that was not UTF-8) must not keep the session open for an answer that never comes.
-  std::string html = render_measure_panel(shown);
+  if (reader != nullptr) {
+    // On the therapist's screen, titled in the therapist's words; an other rater's form
+    // says whom it is about, as on the rater's own screen.
+    const std::string answering = participant.details.display_name;
+    title = read_aloud_title(rated.empty() ? measure.title : rater_title(measure.title, rated_name, "en"), answering);
+    html = render_verbal_panel(measure, title, answering);  // escaped by the renderer and the host
+  } else {
+    if (!rated.empty()) title = rater_title(measure.title, rated_name, measure.language);  // escaped likewise
+    MeasureDefinition shown = measure;
+    shown.title = title;
+    html = render_measure_panel(shown);
+  }
   OpenPanelCount counted(session.open_panels);  // kept until the answer, unless the request throws
-  host_.open_panel(session_id, participant_id, title, std::move(html),
-                   [this, session_id, participant_id, found_measure, rated](thp_status status, thp_panel_id panel) {
+  host_.open_panel(session_id, reader_id.empty() ? participant_id : reader_id, title, std::move(html),
+                   [this, session_id, participant_id, found_measure, rated, reader_id](thp_status status,
+                                                                                      thp_panel_id panel) {
                      if (status != THP_OK || panel == 0) {
                        panel_open_failed(session_id, "measure=" + found_measure->code, status);
                        return;
                      }
                      const auto found = sessions_.find(session_id);
-                     panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::measure, found_measure,
-                                                   rated, false, false};
+                     PanelBinding binding{session_id, participant_id, PanelPurpose::measure, found_measure, rated};
+                     binding.reader_participant_id = reader_id;
+                     panels_[panel] = std::move(binding);
                      if (found != sessions_.end()) {
                        log(LogLevel::info, "event=panel_opened session=" + found->second.tag + " measure=" +
                                                found_measure->code + " language=" + found_measure->language +
-                                               (rated.empty() ? "" : " rater=other") + " panel=" +
+                                               (rated.empty() ? "" : " rater=other") +
+                                               (reader_id.empty() ? "" : " given=aloud") + " panel=" +
                                                std::to_string(panel));
                      }
                    });
@@ -271,8 +335,7 @@ void SessionWorkflow::open_clinician_panel(SessionState& session, ParticipantSta
                        return;
                      }
                      const auto found = sessions_.find(session_id);
-                     panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::clinician, nullptr,
-                                                   {}, false, false};
+                     panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::clinician, nullptr};
                      if (found == sessions_.end()) return;
                      found->second.clinician_panels.push_back(panel);
                      // A therapist who joins late still sees what was already answered.
@@ -317,7 +380,13 @@ void SessionWorkflow::session_ended(const std::string& session_id) {
           log(LogLevel::info, "event=measure_skipped session=" + session->tag + " reason=switched_off");
           continue;
         }
-        open_measure_panel(*session, participant, code);
+        const ParticipantState* reader = session->given_aloud ? reader_for(*session) : nullptr;
+        if (session->given_aloud && reader == nullptr) {
+          // Nobody is left to read it aloud: the SRS is not asked for (nothing to record).
+          log(LogLevel::info, "event=measure_skipped session=" + session->tag + " reason=no_therapist_to_read_aloud");
+          continue;
+        }
+        open_measure_panel(*session, participant, code, {}, reader);
         ++offered;
       }
     }
@@ -454,6 +523,12 @@ Administration SessionWorkflow::administration_for(const PanelBinding& binding, 
   administration.measure_code = measure.code;
   administration.language = measure.language;
   administration.authored_at = now_();
+  if (!binding.reader_participant_id.empty()) {
+    // Read aloud and entered by the therapist: the chart says so, and who entered it.
+    administration.completion_mode = "VERBAL";
+    const auto reader = session.participants.find(binding.reader_participant_id);
+    if (reader != session.participants.end()) administration.entered_by_reference = reader->second.details.fhir_reference;
+  }
   for (const MeasureItem& item : measure.items) administration.item_link_ids.push_back(item.link_id);
   const auto rated = binding.rated_participant_id.empty() ? session.participants.end()
                                                            : session.participants.find(binding.rated_participant_id);
@@ -778,6 +853,8 @@ std::string SessionWorkflow::result_message(const ParticipantState& participant,
                   {"measure_title", measure.title},
                   {"language", measure.language},
                   {"other_rater", !binding.rated_participant_id.empty()},
+                  // "aloud": the therapist read it and entered the answers (an audio session).
+                  {"given", binding.reader_participant_id.empty() ? "on_screen" : "aloud"},
                   {"total", tenths_to_points(scored.total)},
                   {"session_number", scored.session_number},
                   {"concern", scored.in_concern_range},

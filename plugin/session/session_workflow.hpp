@@ -1,6 +1,9 @@
 // What happens in a session, on the plugin's worker thread: an outcome measure opens
-// for each client (and other rater) when a video session starts, a session rating
-// measure for each client when it ends; answers are validated, scored, stored,
+// for each client (and other rater) when a session starts, a session rating measure
+// for each client when it ends (sessions of the media in measures.media). In a video
+// (or in-person) session the client answers on their own panel; in an audio session
+// (a phone call) the form opens on the therapist's screen instead, to read aloud and
+// enter what the client says, and is recorded as a verbal administration; answers are validated, scored, stored,
 // confirmed to the client and shown to the therapist. Which measure (ORS, CORS, YCORS,
 // SRS, CSRS, GSRS, CGSRS) and in which language is chosen per participant
 // (measure_selection.hpp). A measure that is declined or abandoned is counted, shown
@@ -77,7 +80,10 @@ class SessionWorkflow {
     std::string participant_id;
     PanelPurpose purpose = PanelPurpose::measure;
     const MeasureDefinition* measure = nullptr;  // lives in the MeasureLibrary
-    std::string rated_participant_id;  // an other rater's form: the client it is about
+    std::string rated_participant_id{};  // an other rater's form: the client it is about
+    // A form given aloud: the therapist whose screen it is on, who reads the items and
+    // enters the answers of `participant_id` (the client or rater who answers).
+    std::string reader_participant_id{};
     bool saved = false;
     bool saving = false;    // submitted, waiting for a held store (pending_saves_)
     bool declined = false;  // counted as not completed already
@@ -104,7 +110,8 @@ class SessionWorkflow {
     SessionDetails details;  // participants live in `participants` below
     std::string tag;         // opaque name for logs ("s3"): no host ids in logs
     bool ended = false;
-    bool collects_measures = true;  // video sessions only
+    bool collects_measures = true;  // the session's medium is in measures.media
+    bool given_aloud = false;       // an audio session: the therapist reads the forms aloud
     std::map<std::string, ParticipantState> participants;
     std::vector<thp_panel_id> clinician_panels;
     std::vector<std::string> results;  // result messages, replayed to a late therapist
@@ -117,9 +124,13 @@ class SessionWorkflow {
 
   void admit(SessionState& session, ParticipantState& participant);
   // Opens `code` for `participant` in their language; `rated` is the client an other
-  // rater's form is about (empty for a client's own form).
+  // rater's form is about (empty for a client's own form). With a `reader`, the form
+  // opens on the reader's (a therapist's) screen to be given aloud.
   void open_measure_panel(SessionState& session, ParticipantState& participant, const std::string& code,
-                          const std::string& rated = {});
+                          const std::string& rated = {}, const ParticipantState* reader = nullptr);
+  // Who reads the forms aloud in an audio session: a therapist who is present (the first
+  // by participant id when there are several), or nobody yet.
+  const ParticipantState* reader_for(const SessionState& session) const;
   // The client an other rater rates: the one named by the host, else the session's only
   // client. Nothing when that is unclear.
   const ParticipantState* rated_client(const SessionState& session, const ParticipantState& rater) const;

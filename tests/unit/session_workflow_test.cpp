@@ -817,5 +817,111 @@ TEST_SUITE("session_workflow") {
     fixture.message(ors, submit("ORS", {5.0, 6.0, 7.0, 5.5}));
     CHECK(fixture.host.panels[ors].received.back()["type"] == "saved");
   }
+
+  TEST_CASE("an audio session gives the therapist the forms to read aloud, recorded as verbal") {
+    Fixture fixture;
+    SessionDetails call = session("s1", {person("c1", ParticipantRole::client, "Patient/p1"),
+                                         person("t1", ParticipantRole::clinician, "Practitioner/d1")});
+    call.medium = SessionMedium::audio;
+    fixture.workflow.session_started(std::move(call));
+    // The client on the phone has no screen: the ORS opens on the therapist's, beside the card.
+    CHECK(fixture.host.find("c1", "Outcome") == 0);
+    const thp_panel_id ors = fixture.host.find("t1", "Outcome Rating Scale (ORS), read aloud with Name of c1");
+    REQUIRE(ors != 0);
+    CHECK(fixture.host.find("t1", "Alliance") != 0);
+    fixture.message(ors, submit("ORS", {5.0, 6.0, 4.5, 5.5}));
+    REQUIRE(fixture.host.panels[ors].received.size() == 1);
+    CHECK(fixture.host.panels[ors].received[0]["type"] == "saved");
+    const auto rows = fixture.store->administrations_for("Patient/p1");
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].patient_reference == "Patient/p1");  // the client's answers, in the client's chart
+    CHECK(rows[0].participant_id == "c1");
+    CHECK(rows[0].completion_mode == "VERBAL");
+    CHECK(rows[0].entered_by_reference == "Practitioner/d1");
+    CHECK(rows[0].scored.total == 210);
+    const auto results = therapist_messages(fixture.host, "t1", "result");
+    REQUIRE(results.size() == 1);
+    CHECK(results[0]["given"] == "aloud");
+    CHECK(results[0]["total"] == 21.0);
+    CHECK(results[0]["flags"][0]["code"] == "clinical-range");  // the same scoring and flags
+    CHECK(therapist_messages(fixture.host, "t1", "trend").size() == 1);
+    // The SRS at the end, read aloud too.
+    fixture.workflow.session_ended("s1");
+    CHECK(fixture.host.find("c1", "Session") == 0);
+    const thp_panel_id srs = fixture.host.find("t1", "Session Rating Scale (SRS), read aloud");
+    REQUIRE(srs != 0);
+    fixture.message(srs, submit("SRS", {9.0, 9.5, 8.0, 9.0}));
+    CHECK(fixture.host.panels[srs].received.at(0)["type"] == "saved");
+    const auto both = fixture.store->administrations_for("Patient/p1");
+    REQUIRE(both.size() == 2);
+    CHECK(both[1].completion_mode == "VERBAL");
+  }
+
+  TEST_CASE("a video session's forms are the client's own, recorded as electronic") {
+    Fixture fixture;
+    fixture.workflow.session_started(session("s1", {person("c1", ParticipantRole::client, "Patient/p1"),
+                                                    person("t1", ParticipantRole::clinician, "Practitioner/d1")}));
+    CHECK(fixture.host.find("t1", "read aloud") == 0);
+    fixture.message(fixture.host.find("c1", "Outcome"), submit("ORS", {5.0, 6.0, 4.5, 5.5}));
+    const auto rows = fixture.store->administrations_for("Patient/p1");
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].completion_mode == "ELECTRONIC");
+    CHECK(rows[0].entered_by_reference.empty());
+    CHECK(therapist_messages(fixture.host, "t1", "result").at(0)["given"] == "on_screen");
+  }
+
+  TEST_CASE("in an audio session the forms wait for a therapist to read them") {
+    Fixture fixture;
+    SessionDetails call = session("s1", {person("c1", ParticipantRole::client, "Patient/p1"),
+                                         rater("m1", "c1", "MTH")});
+    call.medium = SessionMedium::audio;
+    fixture.workflow.session_started(std::move(call));
+    CHECK(fixture.host.panels.empty());
+    CHECK(log_lines_with(fixture.host, "reason=no_therapist_to_read_aloud") == 2);
+    fixture.workflow.participant_joined("s1", person("t1", ParticipantRole::clinician, "Practitioner/d1"));
+    CHECK(fixture.host.find("t1", "Alliance") != 0);
+    CHECK(fixture.host.find("t1", "Outcome Rating Scale (ORS), read aloud with Name of c1") != 0);
+    // The mother's view of her child, read aloud to her: whom it is about, and who answers.
+    const thp_panel_id rated = fixture.host.find("t1", "about Name of c1, read aloud with Name of m1");
+    REQUIRE(rated != 0);
+    fixture.message(rated, submit("ORS", {7, 7, 7, 7}));
+    const auto rows = fixture.store->administrations_for("Patient/p1\nrated-by:RelatedPerson/m1");
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].other_rater);
+    CHECK(rows[0].rater_reference == "RelatedPerson/m1");
+    CHECK(rows[0].completion_mode == "VERBAL");
+    CHECK(rows[0].entered_by_reference == "Practitioner/d1");
+    // With the therapist gone at the end, nobody reads the SRS: it is not asked for.
+    fixture.workflow.participant_left("s1", "t1");
+    fixture.workflow.session_ended("s1");
+    CHECK(fixture.host.find("t1", "Session Rating") == 0);
+    CHECK(log_lines_with(fixture.host, "event=measure_skipped") == 1);
+  }
+
+  TEST_CASE("measures.media decides which sessions collect measures") {
+    const auto opened = [](const SelectionRules& rules, SessionMedium medium) {
+      Fixture fixture;
+      fixture.configuration.selection = rules;
+      SessionDetails details = session("s1", {person("c1", ParticipantRole::client, "Patient/p1"),
+                                              person("t1", ParticipantRole::clinician, "Practitioner/d1")});
+      details.medium = medium;
+      fixture.workflow.session_started(std::move(details));
+      std::string where;
+      if (fixture.host.find("c1", "Outcome") != 0) where += "client ";
+      if (fixture.host.find("t1", "Outcome") != 0) where += "therapist ";
+      if (fixture.host.find("t1", "Alliance") != 0) where += "card";
+      return where;
+    };
+    const SelectionRules defaults;
+    CHECK(opened(defaults, SessionMedium::video) == "client card");
+    CHECK(opened(defaults, SessionMedium::audio) == "therapist card");
+    CHECK(opened(defaults, SessionMedium::in_person) == "");  // off by default
+    SelectionRules in_person = defaults;
+    in_person.collect_in_person = true;
+    CHECK(opened(in_person, SessionMedium::in_person) == "client card");  // on the host's device, as video
+    SelectionRules video_only = defaults;
+    video_only.collect_audio = false;
+    CHECK(opened(video_only, SessionMedium::audio) == "");
+  }
 }
 
