@@ -152,6 +152,12 @@ typedef int32_t thp_appointment_kind;
 #define THP_APPOINTMENT_FAMILY 2
 #define THP_APPOINTMENT_GROUP 3
 
+/* How the session is held. A plugin may treat them differently: the host must say
+ * which it is, and opens panels for any participant of any medium. (Alliance: video
+ * opens each client's forms on the client's own device; audio, a phone call where the
+ * client has no screen, opens them on the clinician's device to be read aloud;
+ * in-person opens the client's forms on the host's device, when the clinic turns it
+ * on.) */
 typedef int32_t thp_session_medium;
 #define THP_MEDIUM_VIDEO 0
 #define THP_MEDIUM_AUDIO 1
