@@ -102,6 +102,8 @@ describe('a phone session, read aloud, in chromium', { timeout: 90000 }, () => {
     await card.waitForFunction(
       () => /23[.,]0/.test(document.querySelector('section.client[data-participant-id="client-alex"] .total.ors-total')?.textContent || ''),
       null, { timeout: wait });
+    assert.match(await card.locator('section.client[data-participant-id="client-alex"] .session').first().textContent(),
+      /given aloud/, 'the card says the ORS was given aloud');
     assert.equal(await clientPage.locator('iframe.panel').count(), 0, 'no panel on the phone client\'s page');
   });
 
