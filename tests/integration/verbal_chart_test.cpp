@@ -36,17 +36,23 @@ const alliance::MeasureLibrary& verbal_test_measures() {
 
 // The shipped Questionnaires (with their hidden verbal scripts) on the server, as
 // fhir.ensure_questionnaires puts them there: a conditional create on url and version.
+// One transaction per Questionnaire, as delivery sends them (the server takes only a
+// few conditional creates in one transaction).
 void ensure_questionnaires_on_server() {
-  json entries = json::array();
   for (const MeasureDefinition& measure : verbal_test_measures().measures) {
-    entries.push_back({{"resource", json::parse(measure.resource_json)},
-                       {"request", {{"method", "POST"},
-                                    {"url", "Questionnaire"},
-                                    {"ifNoneExist", "url=" + measure.url + "&version=" + measure.version}}}});
+    CAPTURE(measure.source_file);
+    const json entry = {{"resource", json::parse(measure.resource_json)},
+                        {"request", {{"method", "POST"},
+                                     {"url", "Questionnaire"},
+                                     {"ifNoneExist", "url=" + measure.url + "&version=" + measure.version}}}};
+    const FhirAnswer answer = fhir_request(
+        "POST", "", json{{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", json::array({entry})}});
+    REQUIRE_MESSAGE(answer.status == 200, answer.body.dump(2));
+    // Created now or by an earlier test: there is exactly one, with its scripts.
+    const auto stored = fhir_search("Questionnaire", "url=" + measure.url + "&version=" + measure.version);
+    REQUIRE(stored.size() == 1);
+    CHECK(stored[0]["item"][0]["linkId"].get<std::string>().find("-verbal-introduction") != std::string::npos);
   }
-  const FhirAnswer answer =
-      fhir_request("POST", "", json{{"resourceType", "Bundle"}, {"type", "transaction"}, {"entry", entries}});
-  REQUIRE_MESSAGE(answer.status == 200, answer.body.dump(2));
 }
 
 // A Patient, an Encounter and the reading Practitioner of this run (the server checks
@@ -82,7 +88,7 @@ VerbalChart seed_verbal_chart() {
 Administration verbal_administration(const MeasureDefinition& measure, const VerbalChart& chart,
                                      const std::vector<alliance::Tenths>& items) {
   Administration administration;
-  administration.administration_id = alliance::fhir::new_uuid();
+  administration.administration_id = alliance::new_uuid();
   administration.session_id = "audio-session";
   administration.client_key = chart.patient;
   administration.participant_id = "client-on-the-phone";
