@@ -8,8 +8,11 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "fhir_server.hpp"
 #include "mapping/administration_bundle.hpp"
+#include "mapping/one_by_one.hpp"
 #include "mapping/uuid.hpp"
 #include "measures/measure_library.hpp"
 #include "scoring/scoring.hpp"
@@ -159,6 +162,37 @@ TEST_SUITE("verbal_chart") {
         CHECK(observation["derivedFrom"][0]["reference"] == "QuestionnaireResponse/" + response["id"].get<std::string>());
       }
     }
+  }
+
+  TEST_CASE("a verbal SRS created one by one keeps its author source and performers") {
+    // fhir.transactions false: delivery creates each entry in turn, its urn:uuid
+    // references replaced by the ids the server gave (fhir/mapping/one_by_one.hpp).
+    ensure_questionnaires_on_server();
+    const VerbalChart chart = seed_verbal_chart();
+    const MeasureDefinition& measure = verbal_test_measures().session_rating();
+    const Administration administration = verbal_administration(measure, chart, {92, 90, 95, 96});
+    alliance::fhir::MappingSettings settings;
+    settings.item_observations = true;
+    const auto mapped = alliance::fhir::administration_bundle(administration, measure, settings);
+    REQUIRE(mapped.error.empty());
+    std::map<std::string, std::string> server_references;
+    for (const json& entry : mapped.bundle["entry"]) {
+      json resource = entry["resource"];
+      alliance::fhir::resolve_references(resource, server_references);
+      const std::string type = entry["request"]["url"];
+      const FhirAnswer answer = fhir_request("POST", type, resource);
+      REQUIRE_MESSAGE(answer.status == 201, answer.body.dump(2));
+      server_references[entry["fullUrl"]] = type + "/" + answer.body["id"].get<std::string>();
+    }
+    const json response = stored_by_identifier("QuestionnaireResponse", administration.administration_id);
+    CHECK(response["author"]["reference"] == chart.practitioner);
+    CHECK(response["source"]["reference"] == chart.patient);
+    CHECK(response["extension"][0]["valueCodeableConcept"]["coding"] == json::array({kVerbalParticipation}));
+    const json total = stored_by_identifier("Observation", administration.administration_id + "-total");
+    CHECK(total["method"]["coding"] == json::array({kVerbalParticipation}));
+    CHECK(total["performer"] == json::array({{{"reference", chart.patient}}, {{"reference", chart.practitioner}}}));
+    REQUIRE(total["hasMember"].size() == 4);
+    CHECK(total["hasMember"][0]["reference"].get<std::string>().rfind("Observation/", 0) == 0);
   }
 
   TEST_CASE("the server refuses a verbal response whose practitioner it does not know") {
