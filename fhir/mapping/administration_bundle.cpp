@@ -87,8 +87,18 @@ json questionnaire_response(const Administration& administration, const MeasureD
     response["encounter"] = reference(administration.encounter_reference);
   }
   if (!administration.authored_at.empty()) response["authored"] = administration.authored_at;
-  // The one who answered is both the author and the source of the answers.
-  if (const std::string who = answerer(administration); !who.empty()) {
+  const std::string who = answerer(administration);
+  if (is_verbal(administration)) {
+    // Read aloud and entered by a practitioner (docs/chart.md, "Verbal administration"):
+    // R4's author is the person who received and recorded the answers, its source the
+    // person who answered them, who is still the client (or their other rater).
+    response["extension"] = json::array({verbal_completion_mode_extension()});
+    if (const std::string recorder = entered_by(administration); !recorder.empty()) {
+      response["author"] = reference(recorder);
+    }
+    if (!who.empty()) response["source"] = reference(who);
+  } else if (!who.empty()) {
+    // On their own panel, the one who answered is both the author and the source.
     response["author"] = reference(who);
     response["source"] = reference(who);
   }
@@ -168,7 +178,7 @@ json interpretations(json& observation, const ScoredMeasure& scored) {
 }
 
 // What the total and the item Observations share: identifier, status, category,
-// subject, encounter, effective, performer.
+// subject, encounter, effective, performer, and how the answers were given.
 json observation_frame(const Administration& administration, const MappingSettings& settings,
                        const std::string& identifier, json code) {
   json observation = {
@@ -185,9 +195,14 @@ json observation_frame(const Administration& administration, const MappingSettin
   }
   observation["effectiveDateTime"] = administration.authored_at;
   // Self-report: the client; another rater: their RelatedPerson, or nobody when unknown.
-  if (const std::string who = answerer(administration); !who.empty()) {
-    observation["performer"] = json::array({reference(who)});
+  // Read aloud: also the practitioner who entered the answers, after the one who gave them.
+  json performers = json::array();
+  if (const std::string who = answerer(administration); !who.empty()) performers.push_back(reference(who));
+  if (const std::string recorder = entered_by(administration); !recorder.empty()) {
+    performers.push_back(reference(recorder));
   }
+  if (!performers.empty()) observation["performer"] = std::move(performers);
+  if (is_verbal(administration)) observation["method"] = verbal_method();
   return observation;
 }
 

@@ -40,6 +40,30 @@ std::string answerer(const Administration& administration) {
   return {};
 }
 
+bool is_verbal(const Administration& administration) { return administration.completion_mode == "VERBAL"; }
+
+std::string entered_by(const Administration& administration) {
+  if (!is_verbal(administration)) return {};
+  const std::string& who = administration.entered_by_reference;
+  return who.rfind("Practitioner/", 0) == 0 && who.size() > std::string_view("Practitioner/").size() ? who
+                                                                                                     : std::string();
+}
+
+namespace {
+
+json verbal_coding() { return {{"system", kParticipationMode}, {"code", "VERBAL"}, {"display", "verbal"}}; }
+
+}  // namespace
+
+json verbal_completion_mode_extension() {
+  return {{"url", kCompletionModeExtension}, {"valueCodeableConcept", {{"coding", json::array({verbal_coding()})}}}};
+}
+
+json verbal_method() {
+  return {{"coding", json::array({verbal_coding()})},
+          {"text", "Verbal administration: read aloud by the practitioner, who entered the client's answers"}};
+}
+
 // The relationships a collateral rater usually has.
 std::string relationship_display(const std::string& code) {
   static const std::map<std::string, std::string> displays = {

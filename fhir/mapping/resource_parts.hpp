@@ -39,6 +39,25 @@ bool is_stopped(const Administration& administration);
 // when the host named a RelatedPerson. Without one, nobody is claimed: "".
 std::string answerer(const Administration& administration);
 
+// How the answers were given (docs/chart.md, "Verbal administration"): FHIR's
+// questionnaireresponse-completionMode extension, coded in v3 ParticipationMode (the
+// extension's required value set, questionnaireresponse-mode: ELECTRONIC, VERBAL,
+// WRITTEN).
+inline constexpr const char* kCompletionModeExtension =
+    "http://hl7.org/fhir/StructureDefinition/questionnaireresponse-completionMode";
+inline constexpr const char* kParticipationMode = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode";
+
+// Read aloud by a practitioner who entered the client's answers (completion mode VERBAL).
+bool is_verbal(const Administration& administration);
+// VERBAL: the Practitioner who read the items and entered the answers, when the
+// administration names one as "Practitioner/…"; otherwise "" (nobody is claimed).
+std::string entered_by(const Administration& administration);
+// The completionMode extension of a verbal QuestionnaireResponse.
+nlohmann::json verbal_completion_mode_extension();
+// Observation.method of a verbal administration: the same coding, and words a chart
+// reader understands.
+nlohmann::json verbal_method();
+
 // The v3 RoleCode display of a collateral rater's relationship ("mother"), or "" for
 // codes without a known display (none is guessed).
 std::string relationship_display(const std::string& code);

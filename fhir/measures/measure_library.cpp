@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "reading/json_reader.hpp"
 
@@ -89,6 +90,100 @@ std::optional<std::pair<std::string, Coding>> measure_from_codes(const json& que
   return own;
 }
 
+// The spoken introduction and item scripts (docs/measures.md, "Scripts for verbal
+// administration"): `display` items found by their linkId's ending, hidden from a
+// generic form renderer, since they are the reader's words and not the client's.
+constexpr const char* kIntroductionSuffix = "-verbal-introduction";
+constexpr const char* kScriptSuffix = "-verbal-script";
+constexpr const char* kHiddenExtension = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden";
+// A script is read aloud in one breath or a few: a page of text is a mistake in the file.
+constexpr size_t kMaximumScriptBytes = 2000;
+
+bool ends_with(const std::string& text, const char* suffix) {
+  const std::string_view ending(suffix);
+  return text.size() >= ending.size() && text.compare(text.size() - ending.size(), ending.size(), ending) == 0;
+}
+
+bool is_hidden(const json& item) {
+  const auto extensions = item.find("extension");
+  if (extensions == item.end() || !extensions->is_array()) return false;
+  for (const json& extension : *extensions) {
+    if (extension.is_object() && string_field(extension, "url") == kHiddenExtension) {
+      const auto value = extension.find("valueBoolean");
+      return value != extension.end() && value->is_boolean() && value->get<bool>();
+    }
+  }
+  return false;
+}
+
+// The text of a verbal display item, or "" with a problem added.
+std::string verbal_text(const json& item, const std::string& where, std::vector<std::string>& problems) {
+  const auto text = item.find("text");
+  if (text == item.end() || !text->is_string() || text->get<std::string>().empty()) {
+    problems.push_back(where + ".text: required, the words the therapist reads aloud");
+    return {};
+  }
+  std::string words = text->get<std::string>();
+  if (words.size() > kMaximumScriptBytes) {
+    problems.push_back(where + ".text: longer than " + std::to_string(kMaximumScriptBytes) + " bytes");
+    return {};
+  }
+  if (!is_hidden(item)) {
+    problems.push_back(where + ": needs the extension " + kHiddenExtension +
+                       " with valueBoolean true, so that a form renderer does not show the therapist's words to the client");
+    return {};
+  }
+  if (item.contains("item")) {
+    problems.push_back(where + ": a display item cannot have nested items");
+    return {};
+  }
+  return words;
+}
+
+// A top-level display item: the introduction when its linkId says so, else text a
+// form shows that the plugin does not use.
+void read_top_level_display(const json& item, const std::string& where, MeasureDefinition& measure,
+                            std::vector<std::string>& problems) {
+  if (!ends_with(string_field(item, "linkId"), kIntroductionSuffix)) return;
+  const std::string where_named = where + " (" + string_field(item, "linkId") + ")";
+  if (!measure.verbal_introduction.empty()) {
+    problems.push_back(where_named + ": a second verbal introduction");
+    return;
+  }
+  measure.verbal_introduction = verbal_text(item, where_named, problems);
+}
+
+// The script of a scale item: its nested display item whose linkId ends in
+// "-verbal-script". A scale item nests nothing else the plugin would have to answer.
+std::string read_item_script(const json& item, const std::string& where, std::vector<std::string>& problems) {
+  const auto children = item.find("item");
+  if (children == item.end()) return {};
+  if (!children->is_array()) {
+    problems.push_back(where + ".item: must be a list");
+    return {};
+  }
+  std::string script;
+  bool found = false;
+  for (size_t index = 0; index < children->size(); ++index) {
+    const json& child = (*children)[index];
+    const std::string child_where = where + ".item[" + std::to_string(index) + "]";
+    if (!child.is_object() || string_field(child, "type") != "display") {
+      problems.push_back(child_where + ": a scale may nest display items only (its script)");
+      continue;
+    }
+    const std::string link_id = string_field(child, "linkId");
+    if (!ends_with(link_id, kScriptSuffix)) continue;
+    const std::string child_named = child_where + " (" + link_id + ")";
+    if (found) {
+      problems.push_back(child_named + ": a second verbal script for this item");
+      continue;
+    }
+    found = true;
+    script = verbal_text(child, child_named, problems);
+  }
+  return script;
+}
+
 }  // namespace
 
 std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, const std::string& source,
@@ -149,6 +244,10 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
     const std::string link_id = string_field(item, "linkId");
     if (link_id.empty()) problems.push_back(where + ".linkId: required");
     const std::string type = string_field(item, "type");
+    if (type == "display") {
+      read_top_level_display(item, where, measure, problems);
+      continue;
+    }
     if (type == "choice" || type == "coding") {  // "coding" is the R5 name
       // Who filled the form in: recorded by the plugin, not asked of the client.
       const Coding code = first_coding(item);
@@ -178,7 +277,9 @@ std::optional<MeasureDefinition> parse_questionnaire(const std::string& text, co
     if (item_text.empty()) problems.push_back(where + ".text: required");
     const Coding item_coding = first_coding(item);
     const std::string& short_name = item_coding.display;
-    measure.items.push_back({link_id, item_text, short_name.empty() ? item_text : short_name, item_coding, {}});
+    std::string script = read_item_script(item, where + " (" + link_id + ")", problems);
+    measure.items.push_back(
+        {link_id, item_text, short_name.empty() ? item_text : short_name, item_coding, std::move(script)});
   }
   if (measure.items.size() != 4) {
     problems.push_back(source + ": item: the measure needs 4 scale items (decimal, not readOnly); found " +

@@ -100,6 +100,11 @@ NoteSection rating_section(const Administration& administration) {
   NoteSection section{"Rating", {}};
   section.lines.push_back({"Date", utc_text(administration.authored_at, true)});
   section.lines.push_back({"Rated by", rated_by_value(administration)});
+  // A verbal administration (completion mode VERBAL, as the chart's QuestionnaireResponse
+  // codes it): the client said the numbers and the therapist typed them in.
+  if (administration.completion_mode == "VERBAL") {
+    section.lines.push_back({"Administered", "read aloud and entered by the therapist (phone/audio session)"});
+  }
   section.lines.push_back({"Form language", language_words(administration.language)});
   return section;
 }

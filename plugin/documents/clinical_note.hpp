@@ -62,7 +62,9 @@ struct ClinicalNote {
   bool completed = true;     // false: status "stopped" (declined or abandoned), no scores
   std::string language = "en";  // BCP 47 of the labels and sentences
   std::string form_language;    // BCP 47 of the form the client read (item names), e.g. "es"
-  // In order. The first is always "Rating" (when, who rated, the form's language).
+  // In order. The first is always "Rating" (when, who rated, and for a verbal
+  // administration that the therapist read it aloud and entered the answers, the
+  // form's language).
   std::vector<NoteSection> sections;
   NoteTrend trend;
 };

@@ -31,6 +31,8 @@ std::string encode_administration(const Administration& administration) {
                   {"other_rater", administration.other_rater},
                   {"rater_reference", administration.rater_reference},
                   {"relationship", administration.relationship},
+                  {"completion_mode", administration.completion_mode},
+                  {"entered_by_reference", administration.entered_by_reference},
                   {"age_band", static_cast<int>(scored.age_band)},
                   {"clinically_significant_change", scored.clinically_significant_change},
                   {"item_scores", scored.item_scores},
@@ -75,6 +77,15 @@ std::optional<Administration> decode_administration(const std::string& text) {
     administration.other_rater = encoded.value("other_rater", false);
     administration.rater_reference = encoded.value("rater_reference", std::string());
     administration.relationship = encoded.value("relationship", std::string());
+    // Added with verbal administration (issue 16): rows written before it were all
+    // answered on the client's own panel.
+    administration.completion_mode = encoded.value("completion_mode", std::string("ELECTRONIC"));
+    if (administration.completion_mode != "ELECTRONIC" && administration.completion_mode != "VERBAL") {
+      // The mapping writes this code to the chart, where its value set is required:
+      // another one is a damaged row, as an unknown flag code is.
+      return std::nullopt;
+    }
+    administration.entered_by_reference = encoded.value("entered_by_reference", std::string());
     scored.clinically_significant_change = encoded.value("clinically_significant_change", false);
     const auto optional_tenths = [&encoded](const char* key) -> std::optional<Tenths> {
       const auto found = encoded.find(key);

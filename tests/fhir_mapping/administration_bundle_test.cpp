@@ -288,9 +288,11 @@ TEST_SUITE("fhir_mapping") {
   TEST_CASE("answers follow the Questionnaire's order") {
     MeasureDefinition measure = measures().outcome();
     json questionnaire = json::parse(measure.resource_json);
-    // Rater items first, total before the scales: the response follows.
+    // Rater items first, total before the scales: the response follows. (items[0] is
+    // the spoken introduction, a display item, which has no answer.)
     json items = questionnaire["item"];
-    questionnaire["item"] = json::array({items[4], items[5], items[6], items[0], items[1], items[2], items[3]});
+    questionnaire["item"] =
+        json::array({items[5], items[6], items[7], items[0], items[1], items[2], items[3], items[4]});
     measure.resource_json = questionnaire.dump();
     const json response =
         entry_resource(administration_bundle(other_rater(measure, {52, 61, 47, 55}, 15), measure, MappingSettings{}).bundle, 0);

@@ -334,6 +334,37 @@ TEST_CASE("a stopped administration says it was not completed and why with no sc
                  "The client's father left before finishing the ORS this time.\n"));
 }
 
+TEST_CASE("a verbal administration's note says the therapist read it aloud and entered the answers") {
+  const MeasureDefinition& measure = installed_measure("SRS", "en");
+  Administration administration = note_administration(measure, {95, 92, 94, 96}, {}, "2026-11-02T15:52:00Z");
+  const std::string electronic = note_text(clinical_note(administration, measure, {}));
+  administration.completion_mode = "VERBAL";
+  administration.entered_by_reference = "Practitioner/secret-reader-4";
+  const std::string verbal = note_text(clinical_note(administration, measure, {}));
+  INFO(verbal);
+  CHECK(contains(verbal,
+                 "Rating\n"
+                 "------\n"
+                 "Date:           2026-11-02 15:52 UTC\n"
+                 "Rated by:       the client\n"
+                 "Administered:   read aloud and entered by the therapist (phone/audio session)\n"
+                 "Form language:  English (en)\n"));
+  // The one line is all that differs; who entered it is in the chart's resources, not here.
+  CHECK_FALSE(contains(electronic, "Administered"));
+  CHECK_FALSE(contains(verbal, "secret-reader"));
+  std::string without_line = verbal;
+  const std::string line = "Administered:   read aloud and entered by the therapist (phone/audio session)\n";
+  without_line.erase(without_line.find(line), line.size());
+  CHECK(without_line == electronic);
+  for (const std::string& text_line : lines_of(verbal)) CHECK(code_points(text_line) < 80);
+
+  // Stopped while being read aloud: the note still says how it was given.
+  administration.status = "stopped";
+  administration.not_completed_reason = "session_ended";
+  administration.scored = ScoredMeasure{};
+  CHECK(contains(note_text(clinical_note(administration, measure, {})), line));
+}
+
 TEST_CASE("a long value wraps under itself within 80 columns") {
   ClinicalNote note;
   note.title = "Outcome Rating Scale (ORS), session 2";

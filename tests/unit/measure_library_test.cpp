@@ -66,7 +66,9 @@ TEST_SUITE("measure_library") {
 
   TEST_CASE("a Questionnaire without four scales or without a total is refused") {
     json three = shipped_questionnaire("ors.json");
-    three["item"].erase(0);
+    auto& three_items = three["item"];
+    three_items.erase(std::find_if(three_items.begin(), three_items.end(),
+                                   [](const json& item) { return item["linkId"] == "ors-individually"; }));
     std::vector<std::string> problems;
     CHECK_FALSE(parse_questionnaire(three.dump(), "three.json", problems));
     CHECK(joined(problems).find("needs 4 scale items") != std::string::npos);
@@ -81,10 +83,10 @@ TEST_SUITE("measure_library") {
     CHECK(joined(problems).find("readOnly decimal total") != std::string::npos);
 
     json wrong_type = shipped_questionnaire("ors.json");
-    wrong_type["item"][1]["type"] = "integer";
+    wrong_type["item"][2]["type"] = "integer";  // item[0] is the spoken introduction
     problems.clear();
     CHECK_FALSE(parse_questionnaire(wrong_type.dump(), "wrong.json", problems));
-    CHECK(joined(problems).find("wrong.json: item[1].type") != std::string::npos);
+    CHECK(joined(problems).find("wrong.json: item[2].type") != std::string::npos);
   }
 
   TEST_CASE("a folder that does not exist is reported") {
@@ -228,7 +230,7 @@ TEST_SUITE("measure_library") {
         CHECK(parsed->relationship_link_id == relationship);
         CHECK(parsed->items.size() == 4);
       } else {
-        CHECK(joined(problems).find("extra.json: item[5]: a choice item must have code") != std::string::npos);
+        CHECK(joined(problems).find("extra.json: item[6]: a choice item must have code") != std::string::npos);
       }
     }
     // The shipped ORS records both who filled it in and their relationship.

@@ -169,6 +169,23 @@ TEST_CASE("an ORS note and a stopped note render") {
   CHECK_FALSE(contains(declined.text, "by session"));
 }
 
+TEST_CASE("a verbal administration's PDF says the therapist read it aloud and entered the answers") {
+  const MeasureDefinition& measure = shipped_measures().session_rating();
+  Administration administration;
+  administration.measure_code = "SRS";
+  administration.completion_mode = "VERBAL";
+  administration.entered_by_reference = "Practitioner/pr-kim";
+  administration.authored_at = "2026-12-07T15:52:00.000Z";
+  administration.age_years = 29;
+  administration.scored = score_measure(measure, {90, 88, 93, 95}, 29, MeasureHistory{}, ScoringRules{});
+  const PdfText verbal = check_pdf_file(note_pdf(clinical_note(administration, measure, {})), "srs-verbal");
+  INFO(verbal.text);
+  CHECK(verbal.pages == 1);
+  CHECK(contains(verbal.text, "Administered"));
+  CHECK(contains(verbal.text, "read aloud and entered by the therapist"));
+  CHECK_FALSE(contains(verbal.text, "pr-kim"));
+}
+
 TEST_CASE("a note too long for one page goes on to a second") {
   ClinicalNote note = outcome_note();
   NoteSection& flags = note.sections[4];
