@@ -104,7 +104,8 @@ constexpr std::string_view participant_template = R"(<!doctype html>
   .panel-box { background: #fff; border: 1px solid #d5d9e0; border-radius: 6px; }
   .panel-box h2 { font-size: 16px; margin: 0; padding: 4px 4px 4px 10px; display: flex; gap: 8px;
                   justify-content: space-between; align-items: center; border-bottom: 1px solid #d5d9e0; }
-  .panel-close { font: inherit; font-size: 15px; min-height: 44px; min-width: 44px; padding: 4px 12px; }
+  .panel-close { flex: none; white-space: nowrap; font: inherit; font-size: 15px; min-height: 44px;
+                 min-width: 44px; padding: 4px 12px; }
   /* On a phone, the screen's height: the page scrolls the frame into full view and
      the panel scrolls inside it, never a small scrolling box within a scrolling page. */
   iframe.panel { display: block; width: 100%; height: 560px; border: 0; }

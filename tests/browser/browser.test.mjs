@@ -427,6 +427,26 @@ async function assertPhoneLayout(page, frame, label, size) {
   if (inner.smallestGraphText !== null) assert.ok(inner.smallestGraphText >= 11, `${label}: the graph's words are ${inner.smallestGraphText} px`);
 }
 
+// The whole page on the phone, top to bottom: the screen made as tall as the page for
+// the picture (the panel frames keep their heights, which follow the screen's), so that
+// each frame is painted as shown rather than captured beyond the screen.
+async function phoneScreenshot(page, name, size) {
+  const pinned = await page.evaluate(() => Array.from(document.querySelectorAll('iframe.panel')).map((iframe) => {
+    const old = iframe.style.height;
+    iframe.style.height = `${iframe.getBoundingClientRect().height}px`;
+    return old;
+  }));
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
+  await settle(page);
+  await page.screenshot({ path: path.join(artifacts, name) });
+  await page.setViewportSize({ width: size.width, height: size.height });
+  await page.evaluate((olds) => {
+    Array.from(document.querySelectorAll('iframe.panel')).forEach((iframe, index) => { iframe.style.height = olds[index] ?? ''; });
+  }, pinned);
+  await settle(page);
+}
+
 // At each phone size: the participant's page as a phone shows it, checked and pictured
 // as phone-<width>-<name>.png; `answer`, when given, runs on the phone at the first size.
 async function phoneViews(browser, url, name, { title = null, answer = null } = {}) {
@@ -439,7 +459,7 @@ async function phoneViews(browser, url, name, { title = null, answer = null } = 
       if (await frame.locator('.line').count() > 0) await frame.locator('.line').first().waitFor({ state: 'visible', timeout: wait });
       await settle(page);
       await assertPhoneLayout(page, frame, `${name} on a ${size.width} px phone`, size);
-      await page.screenshot({ path: path.join(artifacts, `phone-${size.width}-${name}.png`), fullPage: true });
+      await phoneScreenshot(page, `phone-${size.width}-${name}.png`, size);
       if (answer && index === 0) await answer(page, frame, size);
     } finally {
       await page.context().close();
@@ -855,7 +875,7 @@ describe('Alliance panels in chromium', { timeout: 180000 }, () => {
         await touchLine(phone, phoneLines.nth(1), 0.2, 0.7);
         const dragged = Number(await phoneLines.nth(1).getAttribute('aria-valuenow'));
         assert.ok(Math.abs(dragged - 7) <= 0.5, `a drag from 20% to 70% of the line marks about 7, not ${dragged}`);
-        await phone.screenshot({ path: path.join(artifacts, `phone-${size.width}-ors-es-touched.png`), fullPage: true });
+        await phoneScreenshot(phone, `phone-${size.width}-ors-es-touched.png`, size);
       },
     });
     await clinicianEs.close();
