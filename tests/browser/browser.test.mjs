@@ -526,8 +526,9 @@ const documentTimings = (target) => target.evaluate(() => {
 // the first slider is laid out and takes focus (its key handler is on it before it is
 // on the page); the first frame it does is marked "test:first-slider-interactive". The
 // check runs in the panel itself, so that no round trip to the test delays the mark.
+// (No time limit: a frame that is not shown gets no animation frames, and a standby
+// frame's document may be written over long after it started.)
 function watchFirstSlider() {
-  const started = performance.now();
   const check = () => {
     const line = document.querySelector('.line[role="slider"]');
     if (line && line.getClientRects().length > 0) {
@@ -538,7 +539,7 @@ function watchFirstSlider() {
         return;
       }
     }
-    if (performance.now() - started < 30000) requestAnimationFrame(check);
+    requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
 }
@@ -558,7 +559,7 @@ async function startBreakdown({ host, clinician, client, frame, testClicked, tes
     ['host-sim: woken by the plugin (panel_open)', server.plugin_woke_host],
     ['host-sim: panel_open written to the client', server['panel_open_written.client']],
     ['client page: panel_open received (WebSocket)', page['host-sim:panel_open_received']],
-    ['client page: iframe added', page['host-sim:panel_frame_added']],
+    ['client page: panel frame navigating (the standby frame, or a new one)', page['host-sim:panel_frame_added']],
     ['panel: navigation start', panel['navigation:startTime']],
     ['host-sim: panel document requested', server['panel_document_requested.client']],
     ['panel: request sent (requestStart)', panel['navigation:requestStart']],
@@ -578,7 +579,11 @@ async function startBreakdown({ host, clinician, client, frame, testClicked, tes
   let before = clicked;
   const lines = [];
   for (const [name, at] of steps) {
-    if (typeof at !== 'number' || Number.isNaN(at)) { lines.push(`  ${'-'.padStart(7)} ${''.padStart(8)}  ${name} (not seen)`); continue; }
+    // Not seen, or (a standby frame's document, written over) from before the click.
+    if (typeof at !== 'number' || Number.isNaN(at) || at < testClicked - 1) {
+      lines.push(`  ${'-'.padStart(7)} ${''.padStart(8)}  ${name} (not on this path)`);
+      continue;
+    }
     lines.push(`  ${(at - clicked).toFixed(1).padStart(7)} ${`+${(at - before).toFixed(1)}`.padStart(8)}  ${name}`);
     before = at;
   }
