@@ -44,10 +44,12 @@ std::string_view usage_text() {
          "       host-sim --plugin PATH.so --config PLUGIN_CONFIG.json --serve SESSION.json\n"
          "                [--manifest MANIFEST.json] [--port N (0: any free port)] [--bind localhost|127.0.0.1|::1] [--record RECORD.json]\n"
          "                [--panel-calls host-thread|any-thread] [--step-timeout-ms N]\n"
-         "                [--shutdown-timeout-ms N] [--verbose]\n"
+         "                [--shutdown-timeout-ms N] [--verbose] [--trace-timing]\n"
          "  --serve serves a page per participant of the file's first session on loopback\n"
          "  (steps are ignored) until SIGINT or SIGTERM; each page's URL carries that\n"
          "  participant's key. --bind localhost (the default) listens on 127.0.0.1 and ::1.\n"
+         "  --trace-timing prints \"timing <event> <microseconds since the epoch>\" for each\n"
+         "  step from a \"Start session\" to a panel's document on a page.\n"
          "  --manifest names the plugin's manifest (library, entry symbol, ABI, SHA-256),\n"
          "  checked before the library is loaded; without it, NAME.manifest.json next to\n"
          "  libNAME.so is checked when present.\n"
@@ -75,6 +77,11 @@ CommandLineResult parse_command_line(int argument_count, const char* const* argu
     }
     if (option == "--verbose") {
       command_line.verbose = true;
+      continue;
+    }
+    if (option == "--trace-timing") {
+      command_line.trace_timing = true;
+      have_listen_option = true;
       continue;
     }
     // Every other option takes a value, as "--option value" or "--option=value".
@@ -165,7 +172,7 @@ CommandLineResult parse_command_line(int argument_count, const char* const* argu
     return result;
   }
   if (have_scenario && have_listen_option) {
-    result.error = "--port and --bind apply to --serve only";
+    result.error = "--port, --bind and --trace-timing apply to --serve only";
     return result;
   }
   if (!have_plugin || !have_config || (!have_scenario && !have_serve)) {

@@ -32,6 +32,7 @@ struct CommandLine {
   std::chrono::milliseconds step_timeout{5000};
   std::chrono::milliseconds shutdown_timeout{5000};
   bool verbose = false;
+  bool trace_timing = false;  // --serve: "timing <event> <microseconds>" lines (timing_trace.hpp)
 };
 
 struct CommandLineResult {

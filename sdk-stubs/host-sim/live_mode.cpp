@@ -37,7 +37,8 @@ int run_live_mode(const CommandLine& options) {
     return plugin_not_started;
   }
 
-  LiveServerSettings settings{options.bind_address, options.port, options.step_timeout};
+  LiveServerSettings settings{options.bind_address, options.port, options.step_timeout,
+                              options.trace_timing};
   LiveOutcome served =
       serve_live(session, plugin.api, host, transcript, watchdog, settings, std::cout);
   int exit_status = stopped_by_signal;

@@ -44,12 +44,21 @@ std::string fill(std::string_view text,
   return filled;
 }
 
+// Laid out for the screen it is on (the viewport meta tag in each page): on a phone the
+// text keeps its size, the panels take the whole width and the buttons are big enough
+// to tap (WCAG 2.5.8).
 constexpr std::string_view shared_style = R"(
-  body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
+  html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
+  body { font: 16px/1.45 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330;
+         overflow-wrap: break-word; }
   header { padding: 10px 18px; background: #23395d; color: #fff; }
-  header h1 { font-size: 17px; margin: 0; }
-  header p { margin: 2px 0 0; font-size: 13px; opacity: .85; }
+  header h1 { font-size: 18px; margin: 0; }
+  header p { margin: 2px 0 0; font-size: 14px; opacity: .9; }
   main { padding: 16px 18px; }
+  @media (max-width: 40rem) {
+    header { padding: 8px 12px; }
+    main { padding: 10px 8px; }
+  })
   a { color: #1f5fbf; }
   table { border-collapse: collapse; background: #fff; }
   th, td { border: 1px solid #d5d9e0; padding: 6px 10px; text-align: left; }
@@ -61,6 +70,7 @@ constexpr std::string_view index_template = R"(<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>host-sim live session</title>
 <style nonce="@NONCE@">@STYLE@</style>
 </head>
@@ -80,24 +90,36 @@ constexpr std::string_view participant_template = R"(<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>@NAME@ (@ROLE@): session @SESSION@</title>
 <style nonce="@NONCE@">@STYLE@
   .layout { display: flex; gap: 18px; align-items: flex-start; flex-wrap: wrap; }
-  .call { flex: 1 1 420px; max-width: 640px; }
-  .video { background: #8a8f98; color: #fff; aspect-ratio: 16 / 9; display: flex;
+  .call { flex: 1 1 420px; min-width: 0; max-width: 640px; }
+  .video { background: #5f6672; color: #fff; aspect-ratio: 16 / 9; display: flex;
            align-items: center; justify-content: center; font-size: 24px; border-radius: 6px; }
-  .controls { margin: 10px 0; display: flex; gap: 8px; }
-  .controls button { font: inherit; padding: 6px 14px; }
-  #status { font-size: 13px; color: #4a5262; }
-  #panels { flex: 1 1 420px; display: flex; flex-direction: column; gap: 12px; }
+  .controls { margin: 10px 0; display: flex; flex-wrap: wrap; gap: 8px; }
+  .controls button { font: inherit; padding: 6px 14px; min-height: 44px; }
+  #status { font-size: 14px; color: #4a5262; margin: 0 0 8px; }
+  #panels { flex: 1 1 420px; min-width: 0; display: flex; flex-direction: column; gap: 12px; }
   .panel-box { background: #fff; border: 1px solid #d5d9e0; border-radius: 6px; }
-  .panel-box h2 { font-size: 14px; margin: 0; padding: 6px 10px; display: flex;
+  .panel-box h2 { font-size: 16px; margin: 0; padding: 4px 4px 4px 10px; display: flex; gap: 8px;
                   justify-content: space-between; align-items: center; border-bottom: 1px solid #d5d9e0; }
+  .panel-close { flex: none; white-space: nowrap; font: inherit; font-size: 15px; min-height: 44px;
+                 min-width: 44px; padding: 4px 12px; }
+  /* On a phone, the screen's height: the page scrolls the frame into full view and
+     the panel scrolls inside it, never a small scrolling box within a scrolling page. */
   iframe.panel { display: block; width: 100%; height: 560px; border: 0; }
-  #no-panels { color: #4a5262; font-size: 13px; }
+  #no-panels { color: #4a5262; font-size: 14px; margin: 0; }
+  @media (max-width: 40rem) {
+    .layout { gap: 10px; }
+    iframe.panel { height: calc(100vh - 60px); height: calc(100svh - 60px); min-height: 400px; }
+    /* While a panel is open, the stand-in video shrinks to a strip above it. */
+    .layout:has(.panel-box:not([hidden])) .video { aspect-ratio: auto; height: 64px; font-size: 18px; }
+  }
 </style>
 </head>
-<body data-ws-state="connecting" data-ws-url="@SOCKET@" data-key="@KEY@" data-role="@ROLE@">
+<body data-ws-state="connecting" data-ws-url="@SOCKET@" data-key="@KEY@" data-role="@ROLE@"
+      data-standby-url="@STANDBY@">
 <header><h1>@NAME@ <small>(@ROLE@)</small></h1>
 <p>Session @SESSION@, served by host-sim: a stand-in for the telehealth platform.</p></header>
 <main class="layout">
@@ -123,15 +145,49 @@ constexpr std::string_view participant_template = R"(<!doctype html>
   // panel id -> { frame, box, loaded, queue }
   var panels = new Map();
   var socket = new WebSocket(body.dataset.wsUrl);
+  // Marks for the browser's performance timeline (and the browser test's breakdown of
+  // the time from "Start session" to a usable panel): "host-sim:" and what happened.
+  function mark(name) { if (window.performance && performance.mark) performance.mark("host-sim:" + name); }
 
   function send(message) {
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
   }
   function refreshEmpty() { empty.hidden = panels.size > 0; }
 
+  // A hidden sandboxed frame, loaded with an empty document, that the next panel to
+  // open takes over: the browser has the frame and the process it runs sandboxed
+  // frames in (Chromium gives them their own) ready before the panel comes.
+  var standby = null;
+  function prepareStandby() {
+    var box = document.createElement("section");
+    box.className = "panel-box";
+    box.hidden = true;
+    var frame = document.createElement("iframe");
+    frame.className = "panel-standby";
+    frame.setAttribute("sandbox", "allow-scripts");
+    frame.setAttribute("aria-hidden", "true");
+    frame.tabIndex = -1;
+    frame.title = "No panel";
+    frame.src = body.dataset.standbyUrl + "?key=" + encodeURIComponent(body.dataset.key);
+    box.appendChild(frame);
+    area.appendChild(box);
+    var waiting = { box: box, frame: frame, loaded: false };
+    // Taken only once loaded: its own "load" must not pass for the panel's.
+    frame.addEventListener("load", function () { waiting.loaded = true; }, { once: true });
+    standby = waiting;
+  }
+
   function openPanel(id, title, source) {
     closePanel(id);
-    var box = document.createElement("section");
+    var taken = standby && standby.loaded ? standby : null;
+    if (taken) {
+      standby = null;
+    } else {
+      taken = { box: document.createElement("section"), frame: document.createElement("iframe") };
+      taken.frame.setAttribute("sandbox", "allow-scripts");
+      taken.box.appendChild(taken.frame);
+    }
+    var box = taken.box, frame = taken.frame;
     box.className = "panel-box";
     var heading = document.createElement("h2");
     var name = document.createElement("span");
@@ -147,29 +203,33 @@ constexpr std::string_view participant_template = R"(<!doctype html>
     });
     heading.appendChild(name);
     heading.appendChild(close);
-    var frame = document.createElement("iframe");
     frame.className = "panel";
-    frame.setAttribute("sandbox", "allow-scripts");
+    frame.removeAttribute("aria-hidden");
+    frame.removeAttribute("tabindex");
     frame.dataset.panelId = String(id);
     frame.title = title;
-    // The panel's document comes from its own URL, with its own policy: as srcdoc it
-    // would inherit this page's, whose nonce blocks the panel's scripts. The host
-    // serves it to this participant's key only.
-    frame.src = source + "?key=" + encodeURIComponent(body.dataset.key);
     var entry = { frame: frame, box: box, loaded: false, queue: [] };
-    // Until its document has loaded, a frame's window is a blank one that would drop
-    // the messages; they wait here.
+    // Until its document has loaded, a frame's window is a blank (or the standby) one
+    // that would drop the messages; they wait here.
     frame.addEventListener("load", function () {
+      mark("panel_frame_loaded");
       entry.loaded = true;
       var waiting = entry.queue;
       entry.queue = [];
       waiting.forEach(function (text) { frame.contentWindow.postMessage(text, "*"); });
     });
-    box.appendChild(heading);
-    box.appendChild(frame);
-    area.appendChild(box);
+    // The panel's document comes from its own URL, with its own policy: as srcdoc it
+    // would inherit this page's, whose nonce blocks the panel's scripts. The host
+    // serves it to this participant's key only.
+    frame.src = source + "?key=" + encodeURIComponent(body.dataset.key);
+    box.insertBefore(heading, frame);
+    if (!box.parentNode) area.appendChild(box);
+    box.hidden = false;
+    mark("panel_frame_added");
     panels.set(id, entry);
     refreshEmpty();
+    // The next panel's frame, after this one (one is still loading: it stays).
+    if (!standby) prepareStandby();
   }
   function postToPanel(id, text) {
     var entry = panels.get(id);
@@ -219,6 +279,7 @@ constexpr std::string_view participant_template = R"(<!doctype html>
     var message;
     try { message = JSON.parse(event.data); } catch (error) { return; }
     if (!message || typeof message !== "object") return;
+    if (message.type === "panel_open") mark("panel_open_received");
     if (message.type === "panel_open") openPanel(message.panel_id, String(message.title), String(message.src));
     else if (message.type === "panel_post") postToPanel(message.panel_id, String(message.text));
     else if (message.type === "panel_close") closePanel(message.panel_id);
@@ -226,7 +287,12 @@ constexpr std::string_view participant_template = R"(<!doctype html>
     else if (message.type === "refused") console.warn("host-sim refused a message: " + message.reason);
   });
 
-  if (startButton) startButton.addEventListener("click", function () { send({ type: "start_session" }); });
+  prepareStandby();
+
+  if (startButton) startButton.addEventListener("click", function () {
+    mark("start_session_clicked");
+    send({ type: "start_session" });
+  });
   if (endButton) endButton.addEventListener("click", function () { send({ type: "end_session" }); });
   leaveButton.addEventListener("click", function () { send({ type: "leave" }); });
 }());
@@ -320,13 +386,19 @@ std::string panel_security_policy() {
          "form-action 'none'; frame-ancestors 'self'";
 }
 
+std::string standby_panel_document() {
+  return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<title>No panel</title>\n</head>\n<body></body>\n</html>\n";
+}
+
 std::string index_page(std::string_view nonce) {
   return fill(index_template, {{"NONCE", std::string(nonce)}, {"STYLE", std::string(shared_style)}});
 }
 
 std::string participant_page(const ScenarioSession& session, const ScenarioParticipant& viewer,
                              std::string_view socket_url, std::string_view key,
-                             std::string_view nonce) {
+                             std::string_view standby_url, std::string_view nonce) {
   std::string name = viewer.display_name.empty() ? viewer.participant_id : viewer.display_name;
   std::string clinician_buttons;
   if (viewer.role == THP_ROLE_CLINICIAN) {
@@ -343,6 +415,7 @@ std::string participant_page(const ScenarioSession& session, const ScenarioParti
                {"SESSION", escape_html(session.session_id)},
                {"SOCKET", escape_html(socket_url)},
                {"KEY", escape_html(key)},
+               {"STANDBY", escape_html(standby_url)},
                {"CLINICIAN_BUTTONS", clinician_buttons}});
 }
 

@@ -20,8 +20,15 @@ std::string url_path_segment(std::string_view id);
 std::string participant_page_path(std::string_view session_id, std::string_view participant_id);
 std::string participant_socket_path(std::string_view session_id, std::string_view participant_id);
 // "/panel/<session_id>/<participant_id>/": followed by a panel id, where one of the
-// participant's open panels is served.
+// participant's open panels is served, or by standby_panel_name.
 std::string participant_panel_prefix(std::string_view session_id, std::string_view participant_id);
+
+// The page keeps one hidden sandboxed frame loaded with this empty document (at the
+// panel prefix + "standby") and navigates it to the next panel that opens: the browser
+// has the frame, and the process it runs sandboxed frames in, ready before the panel
+// comes (a new one costs a process start in Chromium, which isolates sandboxed frames).
+inline constexpr std::string_view standby_panel_name = "standby";
+std::string standby_panel_document();
 
 // `text` with & < > " ' replaced by character references.
 std::string escape_html(std::string_view text);
@@ -48,9 +55,10 @@ std::string panel_security_policy();
 std::string index_page(std::string_view nonce);
 
 // `socket_url` is the absolute ws:// URL of this participant's WebSocket, key
-// included; `key` is their page key, which the page adds to its panels' URLs.
+// included; `key` is their page key, which the page adds to its panels' URLs (and to
+// `standby_url`, the path of their standby panel frame).
 std::string participant_page(const ScenarioSession& session, const ScenarioParticipant& viewer,
                              std::string_view socket_url, std::string_view key,
-                             std::string_view nonce);
+                             std::string_view standby_url, std::string_view nonce);
 
 }  // namespace host_sim

@@ -5,6 +5,7 @@
 #include "live_session.hpp"
 #include "page_keys.hpp"
 #include "page_target.hpp"
+#include "timing_trace.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -75,7 +76,8 @@ class PageSocket : public std::enable_shared_from_this<PageSocket> {
         participant_id_(std::move(participant_id)) {}
 
   void accept(Request request);
-  void send(std::string text);
+  // `written_event`: marked in the timing trace once the text is written.
+  void send(std::string text, std::string_view written_event = {});
   void close();
 
  private:
@@ -87,7 +89,7 @@ class PageSocket : public std::enable_shared_from_this<PageSocket> {
   ConnectionId connection_;
   std::string participant_id_;
   beast::flat_buffer buffer_;
-  std::deque<std::string> outgoing_;
+  std::deque<std::pair<std::string, std::string_view>> outgoing_;  // text, written_event
   bool open_ = false;
 };
 
@@ -116,7 +118,8 @@ class Server {
         transcript_(transcript),
         host_(host),
         keys_(std::move(keys)),
-        live_(session, plugin, host, transcript, watchdog, settings.hook_limit) {}
+        trace_(transcript, settings.trace_timing),
+        live_(session, plugin, host, transcript, watchdog, settings.hook_limit, trace_) {}
 
   std::optional<std::string> listen(const LiveServerSettings& settings) {
     const std::vector<asio::ip::address> addresses = loopbacks_for(settings.bind_address);
@@ -143,7 +146,10 @@ class Server {
   void run() {
     // Plugin threads wake the event loop; the wake-up runs on the host thread.
     host_.set_change_listener([this] {
-      if (!wake_pending_.exchange(true)) asio::post(io_, [this] { pump(); });
+      if (!wake_pending_.exchange(true)) {
+        if (trace_.enabled()) woken_at_ = std::chrono::system_clock::now().time_since_epoch().count();
+        asio::post(io_, [this] { pump(); });
+      }
     });
     signals_.async_wait([this](error_code error, int signal_number) {
       if (error) return;
@@ -165,11 +171,13 @@ class Server {
   }
 
   const std::vector<HookCall>& hook_calls() const { return live_.hook_calls(); }
+  const TimingTrace& trace() const { return trace_; }
 
   // --- For the connections. ---
 
-  // The reply to one HTTP request that is not a WebSocket upgrade.
-  Response respond(const Request& request);
+  // The reply to one HTTP request that is not a WebSocket upgrade; `written_event` is
+  // what the timing trace marks once it is written ("" for nothing).
+  Response respond(const Request& request, std::string_view& written_event);
   // Takes over the connection when `request` upgrades to a page's WebSocket.
   void upgrade(tcp::socket socket, Request request);
 
@@ -230,19 +238,30 @@ class Server {
   void accept(tcp::acceptor& acceptor) {
     acceptor.async_accept([this, &acceptor](error_code error, tcp::socket socket) {
       if (error == asio::error::operation_aborted || !acceptor.is_open()) return;
-      if (!error) std::make_shared<HttpConnection>(std::move(socket), *this)->read();
+      if (!error) {
+        // Small messages each way, each awaited: sent at once, not held back by Nagle's
+        // algorithm until the last one is acknowledged (which a delayed ACK can hold up).
+        error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<HttpConnection>(std::move(socket), *this)->read();
+      }
       accept(acceptor);
     });
   }
 
   // Runs the tasks the plugin queued, then tells the pages what changed.
   void pump() {
+    const auto woken_at = woken_at_.exchange(0);
     wake_pending_ = false;
+    if (woken_at != 0) {
+      trace_.mark_at("plugin_woke_host",
+                     TimingTrace::WallTime(TimingTrace::WallTime::duration(woken_at)));
+    }
     host_.run_ready_tasks();
     for (PageMessage& message : live_.take_page_messages()) {
       auto socket = sockets_.find(message.connection);
       if (socket == sockets_.end()) continue;
-      if (auto open = socket->second.lock()) open->send(std::move(message.text));
+      if (auto open = socket->second.lock()) open->send(std::move(message.text), message.written_event);
     }
   }
 
@@ -259,8 +278,9 @@ class Server {
   }
 
   // GET /panel/<session>/<participant>/<panel id>?key=KEY: one of that participant's
-  // open panels; nothing when the path is not of that form.
-  std::optional<Response> panel_document(const Request& request, const PageTarget& target) const;
+  // open panels; nothing when the path is not of that form. `written_event`: as respond's.
+  std::optional<Response> panel_document(const Request& request, const PageTarget& target,
+                                         std::string_view& written_event) const;
 
   // Whether `target` carries `participant`'s key.
   bool has_key_of(const ScenarioParticipant& participant, const PageTarget& target) const {
@@ -286,9 +306,13 @@ class Server {
   Transcript& transcript_;
   Host& host_;
   const PageKeys keys_;
+  const TimingTrace trace_;
   LiveSession live_;
   std::uint16_t port_ = 0;
   std::atomic<bool> wake_pending_{false};
+  // When a plugin thread last woke the loop, in system_clock ticks (--trace-timing
+  // only; 0: not since the last pump).
+  std::atomic<TimingTrace::WallTime::rep> woken_at_{0};
   ConnectionId next_connection_ = 1;
   std::map<ConnectionId, std::weak_ptr<PageSocket>> sockets_;
 };
@@ -311,7 +335,7 @@ Response refused_without_key(const Request& request) {
                         "host-sim printed for that participant");
 }
 
-Response Server::respond(const Request& request) {
+Response Server::respond(const Request& request, std::string_view& written_event) {
   std::optional<std::string> host = own_host(request);
   if (!host) return plain_response(request, http::status::misdirected_request, "unknown host name");
   if (request.method() != http::verb::get && request.method() != http::verb::head) {
@@ -335,8 +359,11 @@ Response Server::respond(const Request& request) {
         "ws://" + *host +
         participant_socket_path(live_.session().session_id, viewer->participant_id) +
         "?key=" + key;
-    body = participant_page(live_.session(), *viewer, socket_url, key, nonce);
-  } else if (std::optional<Response> panel = panel_document(request, target)) {
+    std::string standby_url =
+        participant_panel_prefix(live_.session().session_id, viewer->participant_id) +
+        std::string(standby_panel_name);
+    body = participant_page(live_.session(), *viewer, socket_url, key, standby_url, nonce);
+  } else if (std::optional<Response> panel = panel_document(request, target, written_event)) {
     return std::move(*panel);
   } else if (participant_at(target.path, /*socket=*/true) != nullptr) {
     return plain_response(request, http::status::upgrade_required, "a WebSocket endpoint");
@@ -358,8 +385,8 @@ Response Server::respond(const Request& request) {
   return response;
 }
 
-std::optional<Response> Server::panel_document(const Request& request,
-                                               const PageTarget& target) const {
+std::optional<Response> Server::panel_document(const Request& request, const PageTarget& target,
+                                               std::string_view& written_event) const {
   for (const ScenarioParticipant& participant : live_.session().participants) {
     std::string prefix =
         participant_panel_prefix(live_.session().session_id, participant.participant_id);
@@ -370,8 +397,17 @@ std::optional<Response> Server::panel_document(const Request& request,
     thp_panel_id panel_id = 0;
     auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), panel_id);
     std::optional<std::string> html;
-    if (error == std::errc() && end == number.data() + number.size()) {
+    if (number == standby_panel_name) {
+      html = standby_panel_document();
+    } else if (error == std::errc() && end == number.data() + number.size()) {
       html = live_.panel_html(participant.participant_id, panel_id);
+      if (html) {
+        const bool clinician = participant.role == THP_ROLE_CLINICIAN;
+        trace_.mark(clinician ? "panel_document_requested.clinician"
+                              : "panel_document_requested.client");
+        written_event =
+            clinician ? "panel_document_written.clinician" : "panel_document_written.client";
+      }
     }
     if (!html) return plain_response(request, http::status::not_found, "no such open panel");
     Response response{http::status::ok, request.version()};
@@ -458,20 +494,23 @@ void PageSocket::read() {
   });
 }
 
-void PageSocket::send(std::string text) {
+void PageSocket::send(std::string text, std::string_view written_event) {
   if (!open_) return;
-  outgoing_.push_back(std::move(text));
+  outgoing_.emplace_back(std::move(text), written_event);
   if (outgoing_.size() == 1) write_next();
 }
 
 void PageSocket::write_next() {
   stream_.text(true);
-  stream_.async_write(asio::buffer(outgoing_.front()),
+  stream_.async_write(asio::buffer(outgoing_.front().first),
                       [self = shared_from_this()](error_code error, std::size_t) {
                         if (error) {
                           self->open_ = false;
                           self->outgoing_.clear();
                           return;  // the pending read reports the closing
+                        }
+                        if (!self->outgoing_.front().second.empty()) {
+                          self->server_.trace().mark(self->outgoing_.front().second);
                         }
                         self->outgoing_.pop_front();
                         if (!self->outgoing_.empty()) self->write_next();
@@ -508,9 +547,14 @@ void HttpConnection::on_read(error_code error) {
     server_.upgrade(stream_.release_socket(), std::move(request));
     return;
   }
-  auto response = std::make_shared<Response>(server_.respond(request));
+  std::string_view written_event;
+  auto response = std::make_shared<Response>(server_.respond(request, written_event));
   http::async_write(stream_, *response,
-                    [self = shared_from_this(), response](error_code write_error, std::size_t) {
+                    [self = shared_from_this(), response, written_event](error_code write_error,
+                                                                         std::size_t) {
+                      if (!write_error && !written_event.empty()) {
+                        self->server_.trace().mark(written_event);
+                      }
                       if (write_error || !response->keep_alive()) {
                         error_code ignored;
                         self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -32,6 +32,7 @@ struct LiveServerSettings {
   std::string bind_address = "localhost";
   std::uint16_t port = 0;                  // 0: any free port
   std::chrono::milliseconds hook_limit{5000};
+  bool trace_timing = false;  // "timing <event> <microseconds>" lines (timing_trace.hpp)
 };
 
 struct LiveOutcome {

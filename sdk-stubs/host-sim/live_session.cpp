@@ -51,13 +51,14 @@ std::optional<std::string> string_in(const Json& message, const char* key) {
 
 LiveSession::LiveSession(const ScenarioSession& session, const thp_plugin_api& plugin, Host& host,
                          Transcript& transcript, HookWatchdog& watchdog,
-                         std::chrono::milliseconds hook_limit)
+                         std::chrono::milliseconds hook_limit, const TimingTrace& trace)
     : session_(session),
       plugin_(plugin),
       host_(host),
       transcript_(transcript),
       watchdog_(watchdog),
-      hook_limit_(hook_limit) {}
+      hook_limit_(hook_limit),
+      trace_(trace) {}
 
 template <typename Call>
 thp_status LiveSession::call_hook(const char* hook, Call&& call) {
@@ -206,6 +207,7 @@ void LiveSession::tell_everyone_session_state() {
 // --- Session control, as the scenario runner does it. ---
 
 void LiveSession::start(const Connection& from) {
+  trace_.mark("start_session_received");
   if (phase_ != SessionPhase::NotStarted) {
     transcript_.event("host: " + name_of(from.participant_id) +
                       " asked to start a session that has already started; ignored");
@@ -238,6 +240,7 @@ void LiveSession::start(const Connection& from) {
   transcript_.event("host: " + name_of(from.participant_id) + " started session " +
                     session_.session_id);
   call_hook("session_started", [&] { return plugin_.session_started(plugin_.plugin, &started); });
+  trace_.mark("session_started_returned");
 
   // Whoever already has their page open is in the call, listed at start or not.
   std::vector<std::string> waiting;
@@ -382,7 +385,9 @@ void LiveSession::deliver_panel_changes(std::vector<PageMessage>& out) {
                                                {"src", participant_panel_prefix(
                                                            session_.session_id,
                                                            panel.participant_id) +
-                                                           std::to_string(panel.panel_id)}})});
+                                                           std::to_string(panel.panel_id)}}),
+                         is_clinician(panel.participant_id) ? "panel_open_written.clinician"
+                                                            : "panel_open_written.client"});
           delivery = page.panels.emplace(panel.panel_id, PanelDelivery{}).first;
         }
         PanelDelivery& sent = delivery->second;

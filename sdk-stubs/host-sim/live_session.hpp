@@ -25,6 +25,7 @@
 #include "hook_watchdog.hpp"
 #include "host.hpp"
 #include "scenario.hpp"
+#include "timing_trace.hpp"
 #include "transcript.hpp"
 
 #include <telehealth/plugin_abi.h>
@@ -49,6 +50,8 @@ inline constexpr std::size_t largest_page_message_bytes = 64 * 1024;
 struct PageMessage {
   ConnectionId connection = 0;
   std::string text;
+  // With --trace-timing: the event to mark once the text is written ("" for none).
+  std::string_view written_event = {};
 };
 
 enum class SessionPhase { NotStarted, Running, Ended };
@@ -58,7 +61,8 @@ class LiveSession {
   // `session` and `plugin` must outlive this object. `hook_limit` is how long one
   // hook call may take before the watchdog ends the process.
   LiveSession(const ScenarioSession& session, const thp_plugin_api& plugin, Host& host,
-              Transcript& transcript, HookWatchdog& watchdog, std::chrono::milliseconds hook_limit);
+              Transcript& transcript, HookWatchdog& watchdog, std::chrono::milliseconds hook_limit,
+              const TimingTrace& trace);
   LiveSession(const LiveSession&) = delete;
   LiveSession& operator=(const LiveSession&) = delete;
 
@@ -121,6 +125,7 @@ class LiveSession {
   Transcript& transcript_;
   HookWatchdog& watchdog_;
   std::chrono::milliseconds hook_limit_;
+  const TimingTrace& trace_;
 
   SessionPhase phase_ = SessionPhase::NotStarted;
   std::map<ConnectionId, Connection> connections_;

@@ -320,12 +320,75 @@ TEST_SUITE("host_sim") {
     CHECK(client.body().find("id=\"start-session\"") == std::string::npos);
     CHECK(client.body().find("id=\"leave\"") != std::string::npos);
 
+    // Laid out at a phone's own width, not a desktop's shrunk.
+    const std::string viewport =
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
+    CHECK(index.body().find(viewport) != std::string::npos);
+    CHECK(clinician.body().find(viewport) != std::string::npos);
+    CHECK(client.body().find(viewport) != std::string::npos);
+
+    // The standby frame's empty document: the participant's key only, a panel's policy.
+    const std::string client_key = key_query_of(host_sim.page_urls.at("client-alex"));
+    CHECK(client.body().find("data-standby-url=\"/panel/visit-live/client-alex/standby\"") !=
+          std::string::npos);
+    auto standby = get(host_sim.port, "/panel/visit-live/client-alex/standby" + client_key);
+    CHECK(standby.result() == http::status::ok);
+    CHECK(std::string(standby["Content-Security-Policy"]).starts_with("sandbox allow-scripts"));
+    CHECK(standby.body().find("<script") == std::string::npos);
+    CHECK(get(host_sim.port, "/panel/visit-live/client-alex/standby").result() ==
+          http::status::forbidden);
+    CHECK(get(host_sim.port, "/panel/visit-live/clinician-kim/standby" + client_key).result() ==
+          http::status::forbidden);
+
     CHECK(get(host_sim.port, "/session/visit-live/nobody").result() == http::status::not_found);
     // Another site's name for loopback (DNS rebinding) is not served.
     CHECK(get(host_sim.port, "/", "evil.example:" + std::to_string(host_sim.port)).result() ==
           http::status::misdirected_request);
 
     CHECK(host_sim.terminate() == 0);
+  }
+
+  TEST_CASE("live mode with --trace-timing prints each step from the start to the panel's document") {
+    LiveHostSim host_sim({"--trace-timing"});
+    PageClient clinician(host_sim.port, socket_path_of(host_sim.page_urls.at("clinician-kim")));
+    PageClient client(host_sim.port, socket_path_of(host_sim.page_urls.at("client-alex")));
+    REQUIRE(clinician.wait_for(of_type("session_state")));
+    REQUIRE(client.wait_for(of_type("session_state")));
+    clinician.send({{"type", "start_session"}});
+    std::optional<json> ors = client.wait_for(panel_titled("Outcome Rating"));
+    REQUIRE(ors);
+    const std::string client_key = key_query_of(host_sim.page_urls.at("client-alex"));
+    REQUIRE(get(host_sim.port, ors->at("src").get<std::string>() + client_key).result() ==
+            http::status::ok);
+    REQUIRE(host_sim.terminate() == 0);
+    INFO(host_sim.output());
+
+    // "timing <event> <microseconds since the epoch>", in the order they happened.
+    const std::vector<std::string> steps{"start_session_received", "session_started_returned",
+                                         "panel_open_written.client",
+                                         "panel_document_requested.client",
+                                         "panel_document_written.client"};
+    std::map<std::string, long long> seen;
+    std::istringstream lines(host_sim.output());
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream words(line);
+      std::string first, event;
+      long long micros = 0;
+      if (!(words >> first >> event >> micros) || first != "timing") continue;
+      seen.emplace(event, micros);
+    }
+    const long long now = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    long long before = 0;
+    for (const std::string& step : steps) {
+      INFO(step);
+      REQUIRE(seen.count(step) == 1);
+      CHECK(seen.at(step) >= before);
+      CHECK(seen.at(step) <= now);
+      CHECK(seen.at(step) > now - 60'000'000);
+      before = seen.at(step);
+    }
   }
 
   TEST_CASE("a client's ORS goes from their page to the plugin and the result to the clinician's page") {
