@@ -45,6 +45,12 @@ TEST_SUITE("integration") {
   TEST_CASE("a phone session's ORS and SRS, read aloud, reach the chart as verbal administrations") {
     const PersonalizedScenario scenario = personalize_scenario("phone_session.json");
     const std::string patient = scenario.patients.at(0);
+    // The practitioner who enters the answers is named in the chart, so the server (which
+    // checks references, as a real one does) must know them.
+    const FhirAnswer practitioner = fhir_request(
+        "PUT", "Practitioner/pr-kim",
+        {{"resourceType", "Practitioner"}, {"id", "pr-kim"}, {"name", {{{"family", "Kim"}, {"given", {"Jordan"}}}}}});
+    REQUIRE_MESSAGE((practitioner.status == 200 || practitioner.status == 201), practitioner.status);
     const ScenarioRun run = run_scenario(scenario.path, {{}, fhir_settings()});
     REQUIRE_MESSAGE(run.process.exit_status == 0, describe(run));
 
@@ -52,7 +58,8 @@ TEST_SUITE("integration") {
     CHECK(run.panels_of("client-alex").empty());
     const auto therapist_panels = run.panels_of("clinician-kim");
     REQUIRE(therapist_panels.size() == 3);
-    CHECK(therapist_panels[1]["title"] == "Outcome Rating Scale (ORS), read aloud with Alex Rivera");
+    CHECK(therapist_panels[0]["title"] == "Outcome Rating Scale (ORS), read aloud with Alex Rivera");
+    CHECK(therapist_panels[1]["title"] == "Alliance: client feedback");
     CHECK(therapist_panels[2]["title"] == "Session Rating Scale (SRS), read aloud with Alex Rivera");
     const auto results = run.messages_to("clinician-kim", "result");
     REQUIRE(results.size() == 2);
