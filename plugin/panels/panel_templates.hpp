@@ -5,5 +5,6 @@ namespace alliance {
 
 extern const char* const kPanelTemplate_measure;
 extern const char* const kPanelTemplate_clinician;
+extern const char* const kPanelTemplate_client_graph;
 
 }  // namespace alliance
