@@ -33,6 +33,7 @@ struct GraphHost {
   std::vector<std::string> events;  // "open <title>", "close <id>", in order
   std::vector<std::string> logs;
   thp_panel_id next_panel = 1;
+  std::string refuse_title;  // panel_open of this title fails, as a host may refuse one
 
   static std::string text(thp_str view) { return std::string(view.ptr == nullptr ? "" : view.ptr, view.len); }
 
@@ -49,6 +50,7 @@ struct GraphHost {
     table.panel_open = [](thp_host* host, thp_str session, thp_str participant, thp_str title, thp_str html,
                           thp_panel_id* out) -> thp_status {
       auto* self = reinterpret_cast<GraphHost*>(host);
+      if (!self->refuse_title.empty() && text(title) == self->refuse_title) return THP_ERROR_NOT_FOUND;
       *out = self->next_panel++;
       self->panels[*out] = GraphHostPanel{text(session), text(participant), text(title), text(html), {}, false};
       self->events.push_back("open " + text(title));
@@ -403,6 +405,28 @@ TEST_SUITE("shared_graph") {
     fixture.send(fixture.therapist_panel(), R"({"type":"share_trend"})");
     CHECK(fixture.host.panels.at(fixture.therapist_panel()).received.back()["type"] == "invalid");
     CHECK(fixture.host.graphs().empty());
+  }
+
+  TEST_CASE("a graph the host will not open is refused, and the session does not wait for it") {
+    GraphFixture fixture;
+    fixture.host.refuse_title = "Your scores so far";
+    fixture.workflow.session_started(visit("s1", {client("c1"), therapist("t1")}));
+    fixture.send(fixture.host.find("c1", "Outcome"), marks("ORS", 5.0));
+    fixture.send(fixture.therapist_panel(), share("c1"));
+    CHECK(fixture.host.graphs().empty());
+    CHECK(fixture.host.sharing("t1").back() == json({{"type", "sharing"},
+                                                     {"participant_id", "c1"},
+                                                     {"state", "refused"},
+                                                     {"reason", "panel_refused"}}));
+    // Asked again, it is asked of the host again (nothing is left half-open).
+    fixture.host.refuse_title.clear();
+    fixture.send(fixture.therapist_panel(), share("c1"));
+    CHECK(fixture.host.graphs().size() == 1);
+    fixture.workflow.session_ended("s1");
+    for (const auto& [id, panel] : fixture.host.panels) {
+      if (!panel.closed_by_plugin) fixture.workflow.panel_closed(id, THP_PANEL_PARTICIPANT_LEFT);
+    }
+    CHECK(fixture.workflow.open_session_count() == 0);
   }
 
   TEST_CASE("a phone client has no screen: refused whatever else is true") {
