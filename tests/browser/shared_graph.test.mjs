@@ -364,6 +364,19 @@ describe('the client\'s own graph, shown by the therapist', { timeout: 110000 },
       /client closed/);
   });
 
+  test('at the session\'s end the graph closes before the SRS opens, and the button goes', async () => {
+    const share = therapist.locator('section.client[data-participant-id="client-alex"] .share button');
+    await share.click();
+    await frameByTitle(clientPage, graphTitle);
+    await therapist.waitForSelector('section.client[data-participant-id="client-alex"] .share button[aria-pressed="true"]', { timeout: wait });
+    await therapistPage.click('#end-session');
+    await clientPage.waitForSelector(`iframe.panel[title="${graphTitle}"]`, { state: 'detached', timeout: wait });
+    await clientPage.waitForSelector('iframe.panel[title="Session Rating Scale (SRS)"]', { state: 'attached', timeout: wait });
+    const note = therapist.locator('section.client[data-participant-id="client-alex"] .share-note');
+    await note.filter({ hasText: /session ended/ }).waitFor({ timeout: wait });
+    assert.equal(await share.isVisible(), false, 'no "Show to client" once the session is over');
+  });
+
   test('host-sim stops cleanly on SIGTERM', async () => {
     await browser.close();
     browser = null;

@@ -457,6 +457,10 @@ TEST_SUITE("shared_graph") {
     CHECK(fixture.host.sharing("t1").back()["reason"] == "session_ended");
     // The rest close as the host's window ends: nothing waits for the graph.
     fixture.send(fixture.host.find("c1", "Session Rating"), marks("SRS", 9.0));
+    // The trend after the SRS no longer offers "Show to client": the session is over.
+    const std::vector<json>& received = fixture.host.panels.at(fixture.therapist_panel()).received;
+    REQUIRE(received.back()["type"] == "trend");
+    CHECK(received.back()["shareable"] == false);
     for (const auto& [id, panel] : fixture.host.panels) {
       if (!panel.closed_by_plugin) fixture.workflow.panel_closed(id, THP_PANEL_PARTICIPANT_LEFT);
     }
