@@ -234,7 +234,7 @@ async function screenshot(page, name, title = graphTitle) {
   await page.screenshot({ path: path.join(artifacts, name), fullPage: true });
 }
 
-async function axeViolations(frame) {
+async function axeViolations(frame, name = 'shared-graph') {
   await frame.evaluate(axeSource);
   const violations = await frame.evaluate(async () => {
     // eslint-disable-next-line no-undef
@@ -244,7 +244,7 @@ async function axeViolations(frame) {
       nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ': ' + (n.failureSummary || '').replace(/\s+/g, ' ')),
     }));
   });
-  fs.writeFileSync(path.join(artifacts, 'axe-shared-graph.json'), JSON.stringify(violations, null, 2));
+  fs.writeFileSync(path.join(artifacts, `axe-${name}.json`), JSON.stringify(violations, null, 2));
   return violations;
 }
 
@@ -343,6 +343,35 @@ describe('the client\'s own graph, shown by the therapist', { timeout: 110000 },
     await clientPage.evaluate(() => { document.activeElement?.blur(); window.focus(); });
     const active = await tabTo(clientPage, frame, (a) => a.id === 'close', 60);
     assert.equal(active.id, 'close');
+  });
+
+  test('a child\'s graph in Spanish: the simpler words, a decimal comma, and no axe violation', async () => {
+    // The same page as the plugin rendered it, with the data a Spanish-speaking
+    // nine-year-old's graph gets (the CORS, its cutoff of 32), served at the panel's URL.
+    const { frame } = await frameByTitle(clientPage, graphTitle);
+    const url = frame.url();
+    const original = await (await clientPage.context().request.get(url)).text();
+    const data = {
+      language: 'es', measure: 'CORS', child: true,
+      outcome: { cutoff: 32, intake_total: 15, reliable_change: 5,
+        points: [{ session_number: 1, date: '2026-11-02', total: 15 }, { session_number: 2, date: '2026-11-09', total: 22.6 }] },
+    };
+    const html = original.replace('<html lang="en">', '<html lang="es">')
+      .replace(/(<script type="application\/json" id="panel-data">)[^<]*(<\/script>)/, `$1${JSON.stringify(data)}$2`);
+    assert.notEqual(html, original);
+    const context = await browser.newContext({ viewport: { width: 320, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const page = await context.newPage();
+    await page.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+    await page.goto(url);
+    await page.waitForSelector('#outcome-chart svg', { timeout: wait });
+    assert.equal(await page.locator('h1').textContent(), 'C\u00f3mo te ha ido');
+    const scores = await page.$$eval('#table td.score', (cells) => cells.map((cell) => cell.textContent));
+    assert.deepEqual(scores, ['15,0', '22,6']);
+    assert.match(await page.locator('#summary').textContent(), /sacaste 22,6/);
+    await page.screenshot({ path: path.join(artifacts, 'shared-graph-es-child-320-panel.png'), fullPage: true });
+    const violations = await axeViolations(page.mainFrame(), 'shared-graph-es-child');
+    assert.deepEqual(violations, [], `axe: violations on the Spanish child's graph:\n${JSON.stringify(violations, null, 2)}`);
+    await context.close();
   });
 
   test('the therapist stops sharing: the graph closes', async () => {
