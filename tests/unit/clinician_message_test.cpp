@@ -22,10 +22,6 @@ std::string problem_field(const std::string& text) {
   return invalid->problems[0].field.empty() ? "(message)" : invalid->problems[0].field;
 }
 
-}  // namespace clinician_message_test
-
-using clinician_message_test::problem_field;
-
 TEST_SUITE("clinician_message") {
   TEST_CASE("share_trend and stop_sharing name the client") {
     const ParsedClinicianMessage share = parse_clinician_message(R"({"type":"share_trend","participant_id":"c-1"})");
@@ -79,3 +75,5 @@ TEST_SUITE("clinician_message") {
     CHECK(parse_client_graph_message(R"({"type":"close"})" + std::string(300, ' ')) == ClientGraphMessage::ignored);
   }
 }
+
+}  // namespace clinician_message_test

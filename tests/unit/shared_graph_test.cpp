@@ -194,10 +194,8 @@ struct GraphFixture {
   }
 };
 
-}  // namespace shared_graph_test
-
-using namespace shared_graph_test;
-
+// The cases, in the namespace too: in a unity batch nothing of this file is visible to
+// the next.
 TEST_SUITE("shared_graph") {
   TEST_CASE("the therapist shows a client their graph: one panel, for that client, with only their own ORS") {
     GraphFixture fixture;
@@ -467,3 +465,5 @@ TEST_SUITE("shared_graph") {
     CHECK(fixture.workflow.open_session_count() == 0);
   }
 }
+
+}  // namespace shared_graph_test
