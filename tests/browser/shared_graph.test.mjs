@@ -354,7 +354,9 @@ describe('the client\'s own graph, shown by the therapist', { timeout: 110000 },
     const data = {
       language: 'es', measure: 'CORS', child: true,
       outcome: { cutoff: 32, intake_total: 15, reliable_change: 5,
-        points: [{ session_number: 1, date: '2026-11-02', total: 15 }, { session_number: 2, date: '2026-11-09', total: 22.6 }] },
+        points: [{ session_number: 1, date: '2025-11-02', total: 15 }, { session_number: 2, date: '2026-11-09', total: 22.6 }] },
+      // As with measures.share_srs_trend_with_client, and dates of two years: the widest table.
+      session_rating: { measure: 'CSRS', cutoff: 36, points: [{ session_number: 1, date: '2026-11-02', total: 38.1 }] },
     };
     const html = original.replace('<html lang="en">', '<html lang="es">')
       .replace(/(<script type="application\/json" id="panel-data">)[^<]*(<\/script>)/, `$1${JSON.stringify(data)}$2`);
@@ -368,6 +370,11 @@ describe('the client\'s own graph, shown by the therapist', { timeout: 110000 },
     const scores = await page.$$eval('#table td.score', (cells) => cells.map((cell) => cell.textContent));
     assert.deepEqual(scores, ['15,0', '22,6']);
     assert.match(await page.locator('#summary').textContent(), /sacaste 22,6/);
+    assert.equal(await page.locator('#session-rating').isVisible(), true);
+    // The numbers open: nothing may need sideways scrolling at 320 px.
+    await page.locator('#numbers summary').click();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the Spanish child's graph with its numbers open scrolls sideways by ${overflow} px`);
     await page.screenshot({ path: path.join(artifacts, 'shared-graph-es-child-320-panel.png'), fullPage: true });
     const violations = await axeViolations(page.mainFrame(), 'shared-graph-es-child');
     assert.deepEqual(violations, [], `axe: violations on the Spanish child's graph:\n${JSON.stringify(violations, null, 2)}`);
