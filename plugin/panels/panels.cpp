@@ -134,4 +134,8 @@ std::string render_verbal_panel(const MeasureDefinition& measure, std::string_vi
 
 std::string render_clinician_panel(std::string_view title) { return fill(kPanelTemplate_clinician, title, "{}"); }
 
+std::string render_client_graph_panel(std::string_view title, const std::string& data, const std::string& language) {
+  return fill(kPanelTemplate_client_graph, title, data, language);
+}
+
 }  // namespace alliance

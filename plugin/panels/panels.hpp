@@ -31,6 +31,10 @@ bool is_child_measure(std::string_view code);
 // The therapist's panel; results arrive later as {"type":"result"} messages.
 std::string render_clinician_panel(std::string_view title);
 
+// The client's own graph, shown to them by the therapist (session/shared_graph.hpp):
+// `data` is the page's whole data block (client_graph_data), `language` its words'.
+std::string render_client_graph_panel(std::string_view title, const std::string& data, const std::string& language);
+
 // Helpers, exposed for tests.
 std::string escape_html(std::string_view text);
 // JSON text that is safe between <script> tags: '<', '>' and '&' become \u escapes.

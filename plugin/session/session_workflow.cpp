@@ -340,6 +340,7 @@ void SessionWorkflow::open_clinician_panel(SessionState& session, ParticipantSta
                      found->second.clinician_panels.push_back(panel);
                      // A therapist who joins late still sees what was already answered.
                      for (const std::string& result : found->second.results) host_.post_to_panel(panel, result);
+                     post_sharing_states(found->second, panel);
                      log(LogLevel::info, "event=panel_opened session=" + found->second.tag +
                                              " panel_kind=clinician panel=" + std::to_string(panel));
                    });
@@ -363,6 +364,7 @@ void SessionWorkflow::session_ended(const std::string& session_id) {
     return;
   }
   session->ended = true;
+  stop_sharing_all(*session, "session_ended");  // before the SRS opens in its place
   int offered = 0;
   int absent = 0;
   if (session->collects_measures) {
@@ -456,11 +458,7 @@ void SessionWorkflow::panel_message(thp_panel_id panel, const std::string& text,
     return;
   }
   if (binding->second.purpose != PanelPurpose::measure) {
-    if (repeat_worth_logging(++binding->second.refused_messages)) {
-      log(LogLevel::debug, "event=panel_message outcome=ignored reason=clinician_panel ignored_so_far=" +
-                               std::to_string(binding->second.refused_messages));
-    }
-    return;
+    return sharing_panel_message(panel, binding->second, text, received_bytes);  // shared_graph.cpp
   }
   const auto session = sessions_.find(binding->second.session_id);
   if (session == sessions_.end()) return;
@@ -775,6 +773,8 @@ std::string SessionWorkflow::trend_message(const SessionState& session, const Pa
   return json({{"type", "trend"},
                {"participant_id", participant.details.participant_id},
                {"client", client},
+               // Whether "Show to client" may be offered (shared_graph.cpp decides again when asked).
+               {"shareable", cannot_share(session, participant) == nullptr},
                {"series", json::array({outcome, session_rating})}})
       .dump();
 }
@@ -890,6 +890,7 @@ void SessionWorkflow::panel_closed(thp_panel_id panel, thp_panel_close_reason re
   --session->second.open_panels;
   auto& clinician_panels = session->second.clinician_panels;
   std::erase(clinician_panels, panel);
+  if (closed.purpose == PanelPurpose::client_graph) shared_graph_closed(session->second, closed, reason);
   if (closed.purpose == PanelPurpose::measure && !closed.saved && !closed.saving && !closed.declined) {
     PanelBinding abandoned = closed;
     not_completed(abandoned, session->second, describe(reason));

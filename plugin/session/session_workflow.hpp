@@ -28,6 +28,7 @@
 #include "mapping/observation_history.hpp"
 #include "delivery/server_history.hpp"
 #include "session/session_details.hpp"
+#include "session/shared_graph.hpp"
 #include "store/store.hpp"
 
 namespace alliance {
@@ -73,7 +74,7 @@ class SessionWorkflow {
   }
 
  private:
-  enum class PanelPurpose { measure, clinician };
+  enum class PanelPurpose { measure, clinician, client_graph };
 
   struct PanelBinding {
     std::string session_id;
@@ -104,6 +105,7 @@ class SessionWorkflow {
     bool outcome_offered = false;
     bool session_rating_offered = false;
     bool clinician_panel_offered = false;
+    SharedGraph graph;  // their own graph, shown by the therapist (shared_graph.cpp)
   };
 
   struct SessionState {
@@ -162,6 +164,20 @@ class SessionWorkflow {
   // (with fhir.read_history) other sites' scores read at session start, marked so.
   std::string trend_message(const SessionState& session, const ParticipantState& participant,
                             const std::string& client_key) const;
+  // The client's own graph, shown by the therapist: shared_graph.cpp.
+  void sharing_panel_message(thp_panel_id panel, PanelBinding& binding, const std::string& text,
+                             size_t received_bytes);
+  void share_trend(SessionState& session, const std::string& participant_id, long long& refused_messages);
+  void stop_sharing(SessionState& session, ParticipantState& participant, const char* reason);
+  void shared_graph_opened(const std::string& session_id, const std::string& participant_id, thp_status status,
+                           thp_panel_id panel);
+  void shared_graph_closed(SessionState& session, const PanelBinding& closed, thp_panel_close_reason reason);
+  void stop_sharing_all(SessionState& session, const char* reason);
+  void tell_sharing(const SessionState& session, const std::string& participant_id, const char* state,
+                    const char* reason = nullptr);
+  void post_sharing_states(const SessionState& session, thp_panel_id clinician_panel);
+  // Why `participant` cannot be shown their graph now ("absent", "no_screen", ...), or nullptr.
+  const char* cannot_share(const SessionState& session, const ParticipantState& participant) const;
   void forget_if_finished(const std::string& session_id);
   SessionState* find_session(const std::string& session_id, const char* event);
   std::string practitioner_reference(const SessionState& session) const;
