@@ -260,7 +260,7 @@ void SessionWorkflow::shared_graph_opened(const std::string& session_id, const s
     return;
   }
   participant->graph = SharedGraph{panel, false, false};
-  panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::client_graph, nullptr, {}, false, false};
+  panels_[panel] = PanelBinding{session_id, participant_id, PanelPurpose::client_graph, nullptr};
   log(LogLevel::info, "event=panel_opened session=" + session->second.tag +
                           " panel_kind=client_graph srs=" +
                           (configuration_.selection.share_srs_trend_with_client ? "yes" : "no") +
