@@ -440,6 +440,27 @@ TEST_SUITE("shared_graph") {
     CHECK(std::string(share_refusal(in_person)) == "not_collected");
   }
 
+  TEST_CASE("in a phone session the therapist's card offers no sharing, and a share is refused") {
+    GraphFixture fixture;
+    SessionDetails call = visit("s1", {client("c1"), therapist("t1")});
+    call.medium = SessionMedium::audio;
+    fixture.workflow.session_started(std::move(call));
+    // The ORS read aloud and entered by the therapist.
+    fixture.send(fixture.host.find("t1", "read aloud"), marks("ORS", 6.0));
+    const thp_panel_id card = fixture.therapist_panel();
+    json trend;
+    for (const json& message : fixture.host.panels.at(card).received) {
+      if (message.value("type", "") == "trend") trend = message;
+    }
+    REQUIRE(trend.is_object());
+    CHECK(trend["shareable"] == false);
+    fixture.send(card, share("c1"));
+    REQUIRE(fixture.host.sharing("t1").size() == 1);
+    CHECK(fixture.host.sharing("t1")[0]["state"] == "refused");
+    CHECK(fixture.host.sharing("t1")[0]["reason"] == "no_screen");
+    CHECK(fixture.host.graphs().empty());
+  }
+
   TEST_CASE("at the session's end the graph closes before the SRS opens, and the session can finish") {
     GraphFixture fixture;
     fixture.workflow.session_started(visit("s1", {client("c1"), therapist("t1")}));
