@@ -61,7 +61,8 @@ export async function search(type, query) {
   return (answer.body.entry || []).map((entry) => entry.resource);
 }
 
-async function seed(reference, resource) {
+// Creates or replaces `reference` ("Patient/x") on the test server.
+export async function seed(reference, resource) {
   const answer = await fhir('PUT', reference, resource);
   assert.ok(answer.status === 200 || answer.status === 201,
     `seeding ${reference}: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { tabTo } from './keyboard.mjs';
 import {
-  artifacts, axeCheck, chromiumPath, clinician, openPage, panelFrame, search, seedClient, startHost, stopHost, wait, work,
+  artifacts, axeCheck, chromiumPath, clinician, openPage, panelFrame, search, seed, seedClient, startHost, stopHost, wait, work,
 } from './live_host.mjs';
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
@@ -35,6 +35,9 @@ describe('a phone session, read aloud, in chromium', { timeout: 90000 }, () => {
     fs.mkdirSync(work, { recursive: true });
     if (!fs.existsSync(chromiumPath)) throw new Error(`${chromiumPath} not found (./run installs chromium)`);
     await seedClient(patient, `enc-phone-${run}`, ['Alex', 'Rivera'], '1991-05-14');
+    // The chart names the practitioner who entered the answers: the server checks that
+    // they exist, as a real one does.
+    await seed('Practitioner/pr-kim', { resourceType: 'Practitioner', id: 'pr-kim', name: [{ family: 'Kim', given: ['Jordan'] }] });
     [host, browser] = await Promise.all([
       startHost('phone', {
         session_id: `browser-phone-${run}`, appointment_kind: 'individual', medium: 'audio',
