@@ -678,6 +678,13 @@ describe('Alliance panels in chromium', { timeout: 180000 }, () => {
       openPage(browser, main.pages['client-alex'].url, { initScript: watchFirstSlider }),
     ]);
     await clinicianPage.waitForSelector('#start-session', { state: 'visible' });
+    // As a client meets it: they open their page and wait in the room until the
+    // therapist starts. The page has its standby panel frame by then (host-sim keeps one
+    // loaded so that a panel does not wait for the browser to make a frame and start its
+    // process); the measurement starts from a page at rest, not one still loading.
+    const standby = await clientPage.waitForSelector('iframe.panel-standby', { state: 'attached', timeout: wait });
+    await (await standby.contentFrame()).waitForLoadState('load');
+    await clientPage.waitForTimeout(1000);
 
     // From the click (the event's time in the therapist's page) to the first animation
     // frame of the client's panel in which its first slider is visible and takes focus
