@@ -102,6 +102,7 @@ constexpr std::string_view participant_template = R"(<!doctype html>
   #status { font-size: 14px; color: #4a5262; margin: 0 0 8px; }
   #panels { flex: 1 1 420px; min-width: 0; display: flex; flex-direction: column; gap: 12px; }
   .panel-box { background: #fff; border: 1px solid #d5d9e0; border-radius: 6px; }
+  .panel-box.standby { position: absolute; left: -10000px; top: 0; width: 320px; height: 200px; overflow: hidden; }
   .panel-box h2 { font-size: 16px; margin: 0; padding: 4px 4px 4px 10px; display: flex; gap: 8px;
                   justify-content: space-between; align-items: center; border-bottom: 1px solid #d5d9e0; }
   .panel-close { flex: none; white-space: nowrap; font: inherit; font-size: 15px; min-height: 44px;
@@ -114,7 +115,7 @@ constexpr std::string_view participant_template = R"(<!doctype html>
     .layout { gap: 10px; }
     iframe.panel { height: calc(100vh - 60px); height: calc(100svh - 60px); min-height: 400px; }
     /* While a panel is open, the stand-in video shrinks to a strip above it. */
-    .layout:has(.panel-box:not([hidden])) .video { aspect-ratio: auto; height: 64px; font-size: 18px; }
+    .layout:has(.panel-box:not([hidden]):not(.standby)) .video { aspect-ratio: auto; height: 64px; font-size: 18px; }
   }
 </style>
 </head>
@@ -161,7 +162,10 @@ constexpr std::string_view participant_template = R"(<!doctype html>
   function prepareStandby() {
     var box = document.createElement("section");
     box.className = "panel-box";
-    box.hidden = true;
+    // Laid out off screen rather than hidden: a frame that is not rendered would not
+    // have its fonts loaded and its first layout done before the panel needs them.
+    box.className = "panel-box standby";
+    box.setAttribute("aria-hidden", "true");
     var frame = document.createElement("iframe");
     frame.className = "panel-standby";
     frame.setAttribute("sandbox", "allow-scripts");
@@ -389,7 +393,11 @@ std::string panel_security_policy() {
 std::string standby_panel_document() {
   return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<title>No panel</title>\n</head>\n<body></body>\n</html>\n";
+         "<title>No panel</title>\n</head>\n"
+         // Text in the panels' fonts and weights, so that the frame's process has them
+         // loaded (a first use costs a fresh renderer a few hundred milliseconds).
+         "<body style=\"font: 1rem/1.45 system-ui, sans-serif\"><p>Ready</p><p><b>Ready</b></p>"
+         "<p><i>Ready</i></p></body>\n</html>\n";
 }
 
 std::string index_page(std::string_view nonce) {
