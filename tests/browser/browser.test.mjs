@@ -16,33 +16,14 @@
 // axe-core checks, and the Spanish ORS is where submitting with an unmarked item is tried.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { tabTo, typeValue } from './keyboard.mjs';
-
-const require = createRequire(import.meta.url);
-const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-const environment = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (run through ctest -L browser)`);
-  return value;
-};
-
-const hostSim = environment('ALLIANCE_HOST_SIM');
-const plugin = environment('ALLIANCE_PLUGIN');
-const questionnaires = environment('ALLIANCE_QUESTIONNAIRE_DIR');
-const testCa = fs.readFileSync(environment('TEST_CA'));
-const artifacts = environment('BROWSER_ARTIFACTS');
-const work = environment('BROWSER_WORK');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const fhirPort = fs.readFileSync(environment('FHIR_SERVER_PORT_FILE'), 'utf8').trim();
-const fhirBase = `https://localhost:${fhirPort}/fhir/R4`;
+import * as live from './live_host.mjs';
+import {
+  artifacts, axeCheck, chromiumPath, clinician, fhir, openPage, panelFrame, search, seedClient, stopHost, wait, work,
+} from './live_host.mjs';
 
 // The FHIR server is shared with other tests (and earlier runs): ids of our own.
 const run = `${process.pid}-${Date.now().toString(36)}`;
@@ -68,58 +49,10 @@ const phoneSettings = { isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 // The smallest text a phone page or panel may have (CSS px): host-sim's page keeps 14 and
 // more, the panels' secondary text (legends, hints) 13.6.
 const smallestPhoneText = 13;
-const axeTags = ['wcag2a', 'wcag2aa', 'wcag21aa'];
 const therapistTitle = 'Alliance: client feedback';
-// How long to wait for anything the host or a panel should do at once; short, so that a
-// broken panel fails the suite quickly instead of running into ctest's timeout.
-const wait = 10000;
 
 // ---------------------------------------------------------------------------------------
-// The test FHIR server over HTTPS, trusting the test CA.
-
-function fhir(method, relative, body) {
-  return new Promise((resolve, reject) => {
-    const request = https.request(`${fhirBase}/${relative}`, {
-      method,
-      ca: testCa,
-      headers: {
-        Accept: 'application/fhir+json',
-        ...(body ? { 'Content-Type': 'application/fhir+json' } : {}),
-      },
-      timeout: 10000,
-    }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => { text += chunk; });
-      response.on('end', () => {
-        let json = null;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: response.statusCode, body: json, text });
-      });
-    });
-    request.on('timeout', () => request.destroy(new Error(`${method} ${relative}: timed out`)));
-    request.on('error', reject);
-    if (body) request.write(JSON.stringify(body));
-    request.end();
-  });
-}
-
-async function seed(reference, resource) {
-  const answer = await fhir('PUT', reference, resource);
-  assert.ok(answer.status === 200 || answer.status === 201,
-    `seeding ${reference}: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
-}
-
-async function seedClient(patientId, encounterId, name, birthDate) {
-  await seed(`Patient/${patientId}`, {
-    resourceType: 'Patient', id: patientId, name: [{ family: name[1], given: [name[0]] }], birthDate,
-  });
-  await seed(`Encounter/${encounterId}`, {
-    resourceType: 'Encounter', id: encounterId, status: 'finished',
-    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'VR' },
-    subject: { reference: `Patient/${patientId}` },
-  });
-}
+// The test FHIR server (tests/browser/live_host.mjs has the rest).
 
 // An ORS total another site wrote to the chart two weeks ago (its own identifiers).
 async function seedOtherSiteOrs(patientId) {
@@ -136,41 +69,9 @@ async function seedOtherSiteOrs(patientId) {
   assert.equal(answer.status, 201, `seeding another site's ORS: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
 }
 
-async function search(type, query) {
-  const answer = await fhir('GET', `${type}?${query}&_count=100`);
-  assert.equal(answer.status, 200, `search ${type}?${query}: HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
-  return (answer.body.entry || []).map((entry) => entry.resource);
-}
-
 // ---------------------------------------------------------------------------------------
-// host-sim --serve: one process per session, each with its own configuration and store.
-
-function writeConfiguration(folder) {
-  fs.mkdirSync(folder, { recursive: true });
-  const keyFile = path.join(folder, 'store.key');
-  fs.rmSync(keyFile, { force: true });
-  fs.writeFileSync(keyFile, `${crypto.randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-  fs.chmodSync(keyFile, 0o600);
-  const configuration = {
-    store: { path: path.join(folder, 'state', 'alliance.db'), key_file: keyFile },
-    measures: { questionnaire_folder: questionnaires },
-    fhir: {
-      base_url: fhirBase, ca_file: environment('TEST_CA'),
-      timeout_seconds: 5, retry_initial_seconds: 1, retry_maximum_seconds: 2,
-      // Earlier scores from other sites join the therapist's graph (one is seeded below).
-      read_history: true,
-    },
-    log_level: 'info',
-  };
-  const file = path.join(folder, 'alliance.json');
-  fs.writeFileSync(file, JSON.stringify(configuration, null, 2));
-  return file;
-}
-
-const clinician = {
-  participant_id: 'clinician-kim', role: 'clinician', display_name: 'Dr. Jordan Kim',
-  fhir_reference: 'Practitioner/pr-kim',
-};
+// host-sim --serve: one process per session, each with its own configuration and store
+// (live_host.mjs).
 
 function sessionFor(name, client) {
   return {
@@ -185,83 +86,16 @@ function sessionFor(name, client) {
 
 const hosts = [];
 
-// Starts host-sim --serve and resolves with { pages: {participant: {role, url}}, ready }.
-function startHost(name, session) {
-  const folder = path.join(work, name);
-  fs.rmSync(folder, { recursive: true, force: true });
-  const configuration = writeConfiguration(folder);
-  const sessionFile = path.join(folder, 'session.json');
-  // A scenario file: --serve serves its first session and ignores the steps.
-  fs.writeFileSync(sessionFile, JSON.stringify({ name: `browser ${name}`, sessions: [{ ...session, steps: [] }] }, null, 2));
-  const log = fs.createWriteStream(path.join(folder, 'host-sim.log'));
-  // --trace-timing: "timing <event> <µs since the epoch>" lines for startBreakdown().
-  const child = spawn(hostSim, ['--plugin', plugin, '--config', configuration, '--serve', sessionFile, '--port', '0', '--trace-timing'],
-    { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
-  const host = { name, child, folder, pages: {}, ready: null, exited: null, output: '' };
+// host-sim --serve for one session, with the therapist's graph reading other sites'
+// scores (one is seeded below) and the timing trace for startBreakdown().
+async function startHost(name, session) {
+  const host = await live.startHost(name, session, { fhir: { read_history: true } }, ['--trace-timing']);
   hosts.push(host);
-  child.stderr.on('data', (chunk) => { log.write(chunk); host.output += chunk; });
-  return new Promise((resolve, reject) => {
-    let pending = '';
-    const timer = setTimeout(() => reject(new Error(`host-sim (${name}) printed no "ready" line within 20 s:\n${host.output.slice(-2000)}`)), 20000);
-    child.stdout.on('data', (chunk) => {
-      log.write(chunk);
-      host.output += chunk;
-      pending += chunk;
-      let newline;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, newline).trim();
-        pending = pending.slice(newline + 1);
-        const page = /^page (\S+) (\S+) (http\S+)$/.exec(line);
-        if (page) host.pages[page[1]] = { role: page[2], url: page[3] };
-        const ready = /^ready (http\S+)$/.exec(line);
-        if (ready) {
-          host.ready = ready[1];
-          clearTimeout(timer);
-          resolve(host);
-        }
-      }
-    });
-    child.on('exit', (code, signal) => {
-      host.exited = { code, signal };
-      clearTimeout(timer);
-      reject(new Error(`host-sim (${name}) exited (${code ?? signal}) before it was ready:\n${host.output.slice(-2000)}`));
-    });
-    child.on('error', reject);
-  });
-}
-
-async function stopHost(host) {
-  if (host.exited) return host.exited;
-  const exited = new Promise((resolve) => host.child.once('exit', (code, signal) => resolve({ code, signal })));
-  host.child.kill('SIGTERM');
-  const timer = setTimeout(() => host.child.kill('SIGKILL'), 10000);
-  const result = await exited;
-  clearTimeout(timer);
-  return result;
+  return host;
 }
 
 // ---------------------------------------------------------------------------------------
 // Pages and panels.
-
-// `initScript`: run in every document of the page's context (its panels' included)
-// before the document's own scripts.
-async function openPage(browser, url, { initScript = null } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  if (initScript) await context.addInitScript(initScript);
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.waitForSelector('body[data-ws-state="open"]', { timeout: wait });
-  return page;
-}
-
-// The frame of the panel whose iframe matches `selector` (e.g. by title), once it exists.
-async function panelFrame(page, selector = 'iframe.panel', timeout = wait) {
-  const element = await page.waitForSelector(selector, { timeout, state: 'attached' });
-  const frame = await element.contentFrame();
-  assert.ok(frame, `no frame for ${selector}`);
-  await frame.waitForLoadState('domcontentloaded');
-  return frame;
-}
 
 // A panel that has sliders: the one whose frame holds .line elements.
 // `excludeTitle`: skip the panel of that title (the ORS, when waiting for the SRS).
@@ -288,8 +122,6 @@ async function waitForState(frame, wanted, timeout = wait) {
 function sliderValue(frame, linkId) {
   return frame.evaluate((id) => Number(document.querySelector(`.line[data-link-id="${id}"]`).getAttribute('aria-valuenow')), linkId);
 }
-
-
 
 // After a resize: each panel frame has its iframe's new width and has painted twice.
 async function settle(page) {
@@ -588,23 +420,6 @@ async function startBreakdown({ host, clinician, client, frame, testClicked, tes
     before = at;
   }
   return lines.join('\n');
-}
-
-async function axeCheck(frame, panel) {
-  await frame.evaluate(axeSource);
-  const results = await frame.evaluate(async (tags) => {
-    // eslint-disable-next-line no-undef
-    const outcome = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return outcome.violations.map((v) => ({
-      id: v.id, impact: v.impact, help: v.help,
-      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ': ' + (n.failureSummary || '').replace(/\s+/g, ' ')),
-    }));
-  }, axeTags);
-  fs.writeFileSync(path.join(artifacts, `axe-${panel}.json`), JSON.stringify(results, null, 2));
-  const serious = results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const minor = results.filter((v) => !serious.includes(v));
-  if (minor.length) console.log(`axe (${panel}): ${minor.map((v) => `${v.id} [${v.impact}]`).join(', ')} (not serious)`);
-  assert.deepEqual(serious, [], `axe: serious or critical violations on the ${panel} panel:\n${JSON.stringify(serious, null, 2)}`);
 }
 
 // ---------------------------------------------------------------------------------------

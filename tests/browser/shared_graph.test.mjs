@@ -17,34 +17,19 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { tabTo, typeValue } from './keyboard.mjs';
+import * as live from './live_host.mjs';
+import { artifacts, chromiumPath, environment, fhirBase, hostSim, plugin, questionnaires, seed, wait } from './live_host.mjs';
 
 const require = createRequire(import.meta.url);
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-const environment = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (run through ctest -R browser.shared_graph)`);
-  return value;
-};
-
-const hostSim = environment('ALLIANCE_HOST_SIM');
-const plugin = environment('ALLIANCE_PLUGIN');
-const questionnaires = environment('ALLIANCE_QUESTIONNAIRE_DIR');
-const testCa = fs.readFileSync(environment('TEST_CA'));
-const artifacts = environment('BROWSER_ARTIFACTS');
-const work = path.join(environment('BROWSER_WORK'), 'shared-graph');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const fhirPort = fs.readFileSync(environment('FHIR_SERVER_PORT_FILE'), 'utf8').trim();
-const fhirBase = `https://localhost:${fhirPort}/fhir/R4`;
+const work = path.join(live.work, 'shared-graph');
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
 const patientId = `pat-shared-graph-${run}`;
-const wait = 10000;
 const graphTitle = 'Your scores so far';
 const therapistTitle = 'Alliance: client feedback';
 
@@ -52,22 +37,6 @@ const therapistTitle = 'Alliance: client feedback';
 const firstMarks = [3.1, 4.2, 5.3, 2.4];
 const secondTenths = [52, 61, 43, 70];
 const expectedTotals = ['15.0', '22.6'];
-
-function seed(reference, resource) {
-  return new Promise((resolve, reject) => {
-    const request = https.request(`${fhirBase}/${reference}`, {
-      method: 'PUT', ca: testCa, timeout: 10000,
-      headers: { Accept: 'application/fhir+json', 'Content-Type': 'application/fhir+json' },
-    }, (response) => {
-      response.resume();
-      response.on('end', () => (response.statusCode === 200 || response.statusCode === 201
-        ? resolve() : reject(new Error(`seeding ${reference}: HTTP ${response.statusCode}`))));
-    });
-    request.on('timeout', () => request.destroy(new Error(`seeding ${reference}: timed out`)));
-    request.on('error', reject);
-    request.end(JSON.stringify(resource));
-  });
-}
 
 const alex = {
   participant_id: 'client-alex', role: 'client', display_name: 'Alex Rivera', age_years: 35,
@@ -145,61 +114,22 @@ function firstSession(configuration) {
 
 let host = null;
 
-function serveSecondSession(configuration) {
+async function serveSecondSession(configuration) {
   const file = sessionFile('second', [], new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
-  const child = spawn(hostSim, ['--plugin', plugin, '--config', configuration, '--serve', file, '--port', '0'],
-    { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-  host = { child, pages: {}, output: '', exited: null };
-  const log = fs.createWriteStream(path.join(work, 'host-sim.log'));
-  child.stderr.on('data', (chunk) => { log.write(chunk); host.output += chunk; });
-  return new Promise((resolve, reject) => {
-    let pending = '';
-    const timer = setTimeout(() => reject(new Error(`host-sim printed no "ready" line within 20 s:\n${host.output.slice(-2000)}`)), 20000);
-    child.stdout.on('data', (chunk) => {
-      log.write(chunk);
-      host.output += chunk;
-      pending += chunk;
-      let newline;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, newline).trim();
-        pending = pending.slice(newline + 1);
-        const page = /^page (\S+) (\S+) (http\S+)$/.exec(line);
-        if (page) host.pages[page[1]] = page[3];
-        if (/^ready http/.test(line)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      }
-    });
-    child.on('exit', (code, signal) => {
-      host.exited = { code, signal };
-      clearTimeout(timer);
-      reject(new Error(`host-sim exited (${code ?? signal}) before it was ready:\n${host.output.slice(-2000)}`));
-    });
-  });
+  host = await live.serve('shared-graph', configuration, file, work);
+  // The pages by participant, as this test reads them: their URLs.
+  host.urls = Object.fromEntries(Object.entries(host.pages).map(([id, page]) => [id, page.url]));
 }
 
 async function stopHost() {
-  if (!host || host.exited) return host?.exited;
-  const exited = new Promise((resolve) => host.child.once('exit', (code, signal) => resolve({ code, signal })));
-  host.child.kill('SIGTERM');
-  const timer = setTimeout(() => host.child.kill('SIGKILL'), 10000);
-  const result = await exited;
-  clearTimeout(timer);
-  host.exited = result;
-  return result;
+  return host ? live.stopHost(host) : undefined;
 }
 
 // A participant's page in a context of its own: a desktop, or a phone (`width` < 600).
-async function openPage(browser, url, width) {
-  const phone = width < 600;
-  const context = await browser.newContext(phone
+function openPage(browser, url, width) {
+  return live.openPage(browser, url, width < 600
     ? { viewport: { width, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }
     : { viewport: { width, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.waitForSelector('body[data-ws-state="open"]', { timeout: wait });
-  return page;
 }
 
 async function frameByTitle(page, title) {
@@ -271,8 +201,8 @@ describe('the client\'s own graph, shown by the therapist', { timeout: 110000 },
 
   test('the client answers the ORS of the second session', async () => {
     [therapistPage, clientPage] = await Promise.all([
-      openPage(browser, host.pages['clinician-kim'], 1280),
-      openPage(browser, host.pages['client-alex'], 1280),
+      openPage(browser, host.urls['clinician-kim'], 1280),
+      openPage(browser, host.urls['client-alex'], 1280),
     ]);
     await therapistPage.click('#start-session');
     const { frame } = await frameByTitle(clientPage, 'Outcome Rating Scale (ORS)');
@@ -324,7 +254,7 @@ describe('the client\'s own graph, shown by the therapist', { timeout: 110000 },
 
   test('screenshots at 320 and 360 px (a phone) and 1280 px; the Close button is reachable by keyboard', async () => {
     for (const width of [320, 360]) {
-      const phone = await openPage(browser, host.pages['client-alex'], width);
+      const phone = await openPage(browser, host.urls['client-alex'], width);
       const { frame } = await frameByTitle(phone, graphTitle);
       assert.deepEqual((await shownSeries(frame)).scores, expectedTotals);
       await screenshot(phone, `shared-graph-${width}.png`);
