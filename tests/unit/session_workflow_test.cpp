@@ -9,6 +9,7 @@
 #include "abi/host_copy.hpp"
 #include "session/session_workflow.hpp"
 #include "test_support.hpp"
+#include "workflow_host.hpp"
 #include "runtime/worker.hpp"
 
 using namespace alliance;
@@ -18,61 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-struct OpenedPanel {
-  std::string session_id;
-  std::string participant_id;
-  std::string title;
-  std::vector<json> received;
-  bool closed_by_plugin = false;
-};
-
-struct RecordingHost {
-  std::map<thp_panel_id, OpenedPanel> panels;
-  std::vector<std::string> logs;
-  thp_panel_id next_panel = 1;
-
-  static std::string text(thp_str view) { return std::string(view.ptr == nullptr ? "" : view.ptr, view.len); }
-
-  thp_host_api api() {
-    thp_host_api table{};
-    table.struct_size = sizeof table;
-    table.abi_major = THP_ABI_MAJOR;
-    table.abi_minor = THP_ABI_MINOR;
-    table.host = reinterpret_cast<thp_host*>(this);
-    table.flags = THP_HOST_FLAG_PANEL_CALLS_FROM_ANY_THREAD;
-    table.log = [](thp_host* host, thp_log_level, thp_str message) {
-      reinterpret_cast<RecordingHost*>(host)->logs.push_back(text(message));
-    };
-    table.panel_open = [](thp_host* host, thp_str session, thp_str participant, thp_str title, thp_str,
-                          thp_panel_id* out) -> thp_status {
-      auto* self = reinterpret_cast<RecordingHost*>(host);
-      *out = self->next_panel++;
-      self->panels[*out] = OpenedPanel{text(session), text(participant), text(title), {}, false};
-      return THP_OK;
-    };
-    table.panel_post = [](thp_host* host, thp_panel_id panel, thp_str message) -> thp_status {
-      auto* self = reinterpret_cast<RecordingHost*>(host);
-      if (self->panels.count(panel) == 0) return THP_ERROR_NOT_FOUND;
-      self->panels[panel].received.push_back(json::parse(text(message)));
-      return THP_OK;
-    };
-    table.panel_close = [](thp_host* host, thp_panel_id panel) -> thp_status {
-      reinterpret_cast<RecordingHost*>(host)->panels[panel].closed_by_plugin = true;
-      return THP_OK;
-    };
-    table.run_on_host_thread = [](thp_host*, thp_host_task, void*) -> thp_status { return THP_ERROR_UNAVAILABLE; };
-    return table;
-  }
-
-  // The newest panel of a participant whose title contains `title_part`, or 0.
-  thp_panel_id find(const std::string& participant, const std::string& title_part) const {
-    thp_panel_id found = 0;
-    for (const auto& [id, panel] : panels) {
-      if (panel.participant_id == participant && panel.title.find(title_part) != std::string::npos) found = id;
-    }
-    return found;
-  }
-};
+using RecordingHost = alliance::testing::WorkflowHost;
 
 Participant person(const std::string& id, ParticipantRole role, const std::string& reference, int age = 30) {
   Participant participant;
@@ -135,12 +82,7 @@ std::vector<json> therapist_messages(const RecordingHost& host, const std::strin
   return found;
 }
 
-// The lines of the log that contain `part`.
-int log_lines_with(const RecordingHost& host, const std::string& part) {
-  int count = 0;
-  for (const std::string& line : host.logs) count += line.find(part) != std::string::npos;
-  return count;
-}
+int log_lines_with(const RecordingHost& host, const std::string& part) { return host.log_lines_with(part); }
 
 struct Fixture {
   TemporaryFolder folder;

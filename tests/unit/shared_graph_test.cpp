@@ -10,6 +10,7 @@
 #include "session/session_workflow.hpp"
 #include "session/shared_graph.hpp"
 #include "test_support.hpp"
+#include "workflow_host.hpp"
 #include "runtime/worker.hpp"
 
 using namespace alliance;
@@ -19,88 +20,28 @@ using nlohmann::json;
 
 namespace shared_graph_test {
 
-struct GraphHostPanel {
-  std::string session_id;
-  std::string participant_id;
-  std::string title;
-  std::string html;
-  std::vector<json> received;
-  bool closed_by_plugin = false;
-};
+using GraphHost = alliance::testing::WorkflowHost;
+using GraphHostPanel = alliance::testing::WorkflowPanel;
 
-struct GraphHost {
-  std::map<thp_panel_id, GraphHostPanel> panels;
-  std::vector<std::string> events;  // "open <title>", "close <id>", in order
-  std::vector<std::string> logs;
-  thp_panel_id next_panel = 1;
-  std::string refuse_title;  // panel_open of this title fails, as a host may refuse one
-
-  static std::string text(thp_str view) { return std::string(view.ptr == nullptr ? "" : view.ptr, view.len); }
-
-  thp_host_api api() {
-    thp_host_api table{};
-    table.struct_size = sizeof table;
-    table.abi_major = THP_ABI_MAJOR;
-    table.abi_minor = THP_ABI_MINOR;
-    table.host = reinterpret_cast<thp_host*>(this);
-    table.flags = THP_HOST_FLAG_PANEL_CALLS_FROM_ANY_THREAD;
-    table.log = [](thp_host* host, thp_log_level, thp_str message) {
-      reinterpret_cast<GraphHost*>(host)->logs.push_back(text(message));
-    };
-    table.panel_open = [](thp_host* host, thp_str session, thp_str participant, thp_str title, thp_str html,
-                          thp_panel_id* out) -> thp_status {
-      auto* self = reinterpret_cast<GraphHost*>(host);
-      if (!self->refuse_title.empty() && text(title) == self->refuse_title) return THP_ERROR_NOT_FOUND;
-      *out = self->next_panel++;
-      self->panels[*out] = GraphHostPanel{text(session), text(participant), text(title), text(html), {}, false};
-      self->events.push_back("open " + text(title));
-      return THP_OK;
-    };
-    table.panel_post = [](thp_host* host, thp_panel_id panel, thp_str message) -> thp_status {
-      auto* self = reinterpret_cast<GraphHost*>(host);
-      if (self->panels.count(panel) == 0 || self->panels[panel].closed_by_plugin) return THP_ERROR_NOT_FOUND;
-      self->panels[panel].received.push_back(json::parse(text(message)));
-      return THP_OK;
-    };
-    table.panel_close = [](thp_host* host, thp_panel_id panel) -> thp_status {
-      auto* self = reinterpret_cast<GraphHost*>(host);
-      self->panels[panel].closed_by_plugin = true;
-      self->events.push_back("close " + self->panels[panel].title);
-      return THP_OK;
-    };
-    table.run_on_host_thread = [](thp_host*, thp_host_task, void*) -> thp_status { return THP_ERROR_UNAVAILABLE; };
-    return table;
+// Every graph panel ever opened, for anyone.
+std::vector<thp_panel_id> graphs_of(const GraphHost& host) {
+  std::vector<thp_panel_id> found;
+  for (const auto& [id, panel] : host.panels) {
+    if (panel.title == "Your scores so far" || panel.title == "Sus puntuaciones hasta ahora") found.push_back(id);
   }
+  return found;
+}
 
-  // The newest panel of a participant whose title contains `title_part`, or 0.
-  thp_panel_id find(const std::string& participant, const std::string& title_part) const {
-    thp_panel_id found = 0;
-    for (const auto& [id, panel] : panels) {
-      if (panel.participant_id == participant && panel.title.find(title_part) != std::string::npos) found = id;
-    }
-    return found;
+// The "sharing" messages a therapist's panel received.
+std::vector<json> sharing_told(const GraphHost& host, const std::string& therapist) {
+  std::vector<json> found;
+  const thp_panel_id panel = host.find(therapist, "Alliance");
+  if (panel == 0) return found;
+  for (const json& message : host.panels.at(panel).received) {
+    if (message.value("type", "") == "sharing") found.push_back(message);
   }
-
-  // Every graph panel ever opened, for anyone.
-  std::vector<thp_panel_id> graphs() const {
-    std::vector<thp_panel_id> found;
-    for (const auto& [id, panel] : panels) {
-      if (panel.title == "Your scores so far" || panel.title == "Sus puntuaciones hasta ahora") found.push_back(id);
-    }
-    return found;
-  }
-
-  // The "sharing" messages a therapist's panel received.
-  std::vector<json> sharing(const std::string& therapist) const {
-    std::vector<json> found;
-    const thp_panel_id panel = find(therapist, "Alliance");
-    if (panel == 0) return found;
-    for (const json& message : panels.at(panel).received) {
-      if (message.value("type", "") == "sharing") found.push_back(message);
-    }
-    return found;
-  }
-};
+  return found;
+}
 
 Participant someone(const std::string& id, ParticipantRole role, const std::string& reference, int age = 30) {
   Participant participant;
@@ -160,11 +101,6 @@ std::vector<double> totals(const json& series) {
   return found;
 }
 
-int log_lines_containing(const GraphHost& host, const std::string& part) {
-  int count = 0;
-  for (const std::string& line : host.logs) count += line.find(part) != std::string::npos;
-  return count;
-}
 
 struct GraphFixture {
   TemporaryFolder folder;
@@ -217,7 +153,7 @@ TEST_SUITE("shared_graph") {
     fixture.send(fixture.therapist_panel(), share("c1"));
 
     REQUIRE(fixture.host.panels.size() == panels_before + 1);
-    const std::vector<thp_panel_id> graphs = fixture.host.graphs();
+    const std::vector<thp_panel_id> graphs = graphs_of(fixture.host);
     REQUIRE(graphs.size() == 1);
     const GraphHostPanel& graph = fixture.host.panels.at(graphs[0]);
     CHECK(graph.participant_id == "c1");
@@ -245,7 +181,7 @@ TEST_SUITE("shared_graph") {
     const std::string dumped = data.dump();
     for (const char* other_total : {"4.4", "8.8", "13.2"}) CHECK_MESSAGE(dumped.find(other_total) == std::string::npos, other_total);
     // The therapists hear it is shown; c2 and the parent got nothing new.
-    const std::vector<json> told = fixture.host.sharing("t1");
+    const std::vector<json> told = sharing_told(fixture.host, "t1");
     REQUIRE(told.size() == 1);
     CHECK(told[0] == json({{"type", "sharing"}, {"participant_id", "c1"}, {"state", "shown"}}));
     // The trend the therapist got offers the button for a client who can see it.
@@ -264,8 +200,8 @@ TEST_SUITE("shared_graph") {
       fixture.individual_session("s1", 5.0, 9.0);
       fixture.individual_session("s2", 7.0, 8.0, false);
       fixture.send(fixture.therapist_panel(), share("c1"));
-      REQUIRE(fixture.host.graphs().size() == 1);
-      const json data = page_data(fixture.host.panels.at(fixture.host.graphs()[0]).html);
+      REQUIRE(graphs_of(fixture.host).size() == 1);
+      const json data = page_data(fixture.host.panels.at(graphs_of(fixture.host)[0]).html);
       CHECK(totals(data["outcome"]) == std::vector<double>{20.0, 28.0});
       CHECK_FALSE(data.contains("session_rating"));
     }
@@ -275,8 +211,8 @@ TEST_SUITE("shared_graph") {
       fixture.individual_session("s1", 5.0, 9.0);
       fixture.individual_session("s2", 7.0, 8.0, false);
       fixture.send(fixture.therapist_panel(), share("c1"));
-      REQUIRE(fixture.host.graphs().size() == 1);
-      const json data = page_data(fixture.host.panels.at(fixture.host.graphs()[0]).html);
+      REQUIRE(graphs_of(fixture.host).size() == 1);
+      const json data = page_data(fixture.host.panels.at(graphs_of(fixture.host)[0]).html);
       CHECK(totals(data["outcome"]) == std::vector<double>{20.0, 28.0});
       REQUIRE(data.contains("session_rating"));
       CHECK(data["session_rating"]["measure"] == "SRS");
@@ -290,8 +226,8 @@ TEST_SUITE("shared_graph") {
       fixture.workflow.session_started(visit("s1", {child, therapist("t1")}));
       fixture.send(fixture.host.find("c1", ""), marks("CORS", 5.0));  // the Spanish CORS
       fixture.send(fixture.therapist_panel(), share("c1"));
-      REQUIRE(fixture.host.graphs().size() == 1);
-      const GraphHostPanel& graph = fixture.host.panels.at(fixture.host.graphs()[0]);
+      REQUIRE(graphs_of(fixture.host).size() == 1);
+      const GraphHostPanel& graph = fixture.host.panels.at(graphs_of(fixture.host)[0]);
       CHECK(graph.title == "Sus puntuaciones hasta ahora");
       CHECK(graph.html.find("<html lang=\"es\">") != std::string::npos);
       const json data = page_data(graph.html);
@@ -308,10 +244,10 @@ TEST_SUITE("shared_graph") {
     fixture.send(fixture.host.find("c1", "Outcome"), marks("ORS", 5.0));
     fixture.send(fixture.therapist_panel("t1"), share("c1"));
     fixture.send(fixture.therapist_panel("t2"), share("c1"));  // already shown: answered so
-    REQUIRE(fixture.host.graphs().size() == 1);
-    const thp_panel_id graph = fixture.host.graphs()[0];
+    REQUIRE(graphs_of(fixture.host).size() == 1);
+    const thp_panel_id graph = graphs_of(fixture.host)[0];
     for (const char* who : {"t1", "t2"}) {
-      const std::vector<json> told = fixture.host.sharing(who);
+      const std::vector<json> told = sharing_told(fixture.host, who);
       REQUIRE(told.size() == 2);
       CHECK(told[0]["state"] == "shown");
       CHECK(told[1]["state"] == "shown");
@@ -319,20 +255,20 @@ TEST_SUITE("shared_graph") {
     fixture.send(fixture.therapist_panel("t2"), stop("c1"));
     CHECK(fixture.host.panels.at(graph).closed_by_plugin);
     for (const char* who : {"t1", "t2"}) {
-      const json last = fixture.host.sharing(who).back();
+      const json last = sharing_told(fixture.host, who).back();
       CHECK(last["state"] == "stopped");
       CHECK(last["reason"] == "stopped_by_therapist");
     }
     // A late message from the closed graph changes nothing.
     fixture.send(graph, R"({"type":"close"})");
-    CHECK(fixture.host.sharing("t1").size() == 3);
+    CHECK(sharing_told(fixture.host, "t1").size() == 3);
     // Shown again: a new panel.
     fixture.send(fixture.therapist_panel("t1"), share("c1"));
-    CHECK(fixture.host.graphs().size() == 2);
+    CHECK(graphs_of(fixture.host).size() == 2);
     // A therapist who opens the panel later learns it is shown.
     fixture.workflow.participant_joined("s1", therapist("t3"));
-    REQUIRE(fixture.host.sharing("t3").size() == 1);
-    CHECK(fixture.host.sharing("t3")[0]["state"] == "shown");
+    REQUIRE(sharing_told(fixture.host, "t3").size() == 1);
+    CHECK(sharing_told(fixture.host, "t3")[0]["state"] == "shown");
   }
 
   TEST_CASE("the client closes the graph: by its Close button or the host's, and the therapists hear it") {
@@ -341,30 +277,30 @@ TEST_SUITE("shared_graph") {
     fixture.send(fixture.host.find("c1", "Outcome"), marks("ORS", 5.0));
 
     fixture.send(fixture.therapist_panel(), share("c1"));
-    const thp_panel_id first = fixture.host.graphs().back();
+    const thp_panel_id first = graphs_of(fixture.host).back();
     // Anything but its Close message is ignored, with a bounded log.
     for (int index = 0; index < 1000; ++index) fixture.send(first, R"({"type":"share_trend","participant_id":"c1"})");
     fixture.send(first, R"({"type":"close","extra":1})");
     fixture.send(first, std::string(300, ' ') + R"({"type":"close"})");
     CHECK_FALSE(fixture.host.panels.at(first).closed_by_plugin);
     CHECK(fixture.host.panels.at(first).received.empty());
-    CHECK(fixture.host.sharing("t1").size() == 1);
-    CHECK(log_lines_containing(fixture.host, "reason=client_graph") == 6);  // 1, 2, 3, 10, 100, 1000
+    CHECK(sharing_told(fixture.host, "t1").size() == 1);
+    CHECK(fixture.host.log_lines_with("reason=client_graph") == 6);  // 1, 2, 3, 10, 100, 1000
 
     fixture.send(first, R"({"type":"close"})");
     CHECK(fixture.host.panels.at(first).closed_by_plugin);
-    CHECK(fixture.host.sharing("t1").back() ==
+    CHECK(sharing_told(fixture.host, "t1").back() ==
           json({{"type", "sharing"}, {"participant_id", "c1"}, {"state", "stopped"}, {"reason", "closed_by_client"}}));
 
     fixture.send(fixture.therapist_panel(), share("c1"));
-    const thp_panel_id second = fixture.host.graphs().back();
+    const thp_panel_id second = graphs_of(fixture.host).back();
     REQUIRE(second != first);
     fixture.workflow.panel_closed(second, THP_PANEL_DISMISSED);
-    CHECK(fixture.host.sharing("t1").back()["reason"] == "closed_by_client");
+    CHECK(sharing_told(fixture.host, "t1").back()["reason"] == "closed_by_client");
 
     fixture.send(fixture.therapist_panel(), share("c1"));
-    fixture.workflow.panel_closed(fixture.host.graphs().back(), THP_PANEL_PARTICIPANT_LEFT);
-    CHECK(fixture.host.sharing("t1").back()["reason"] == "participant_left");
+    fixture.workflow.panel_closed(graphs_of(fixture.host).back(), THP_PANEL_PARTICIPANT_LEFT);
+    CHECK(sharing_told(fixture.host, "t1").back()["reason"] == "participant_left");
   }
 
   TEST_CASE("refused: from a client's panel, for someone unknown, absent or not a client, without a chart, without scores") {
@@ -379,13 +315,13 @@ TEST_SUITE("shared_graph") {
     const thp_panel_id form = fixture.host.find("c3", "Outcome");
     fixture.send(form, share("c3"));
     CHECK(fixture.host.panels.at(form).received.back()["type"] == "invalid");
-    CHECK(fixture.host.graphs().empty());
-    CHECK(fixture.host.sharing("t1").empty());
+    CHECK(graphs_of(fixture.host).empty());
+    CHECK(sharing_told(fixture.host, "t1").empty());
 
     const auto refused = [&](const std::string& who, const char* reason) {
       fixture.send(fixture.therapist_panel(), share(who));
-      CHECK(fixture.host.graphs().empty());
-      const json last = fixture.host.sharing("t1").back();
+      CHECK(graphs_of(fixture.host).empty());
+      const json last = sharing_told(fixture.host, "t1").back();
       CHECK(last["participant_id"] == who);
       CHECK(last["state"] == "refused");
       CHECK(last["reason"] == reason);
@@ -402,7 +338,7 @@ TEST_SUITE("shared_graph") {
     // A therapist's malformed message gets its problem back and opens nothing.
     fixture.send(fixture.therapist_panel(), R"({"type":"share_trend"})");
     CHECK(fixture.host.panels.at(fixture.therapist_panel()).received.back()["type"] == "invalid");
-    CHECK(fixture.host.graphs().empty());
+    CHECK(graphs_of(fixture.host).empty());
   }
 
   TEST_CASE("a graph the host will not open is refused, and the session does not wait for it") {
@@ -411,15 +347,15 @@ TEST_SUITE("shared_graph") {
     fixture.workflow.session_started(visit("s1", {client("c1"), therapist("t1")}));
     fixture.send(fixture.host.find("c1", "Outcome"), marks("ORS", 5.0));
     fixture.send(fixture.therapist_panel(), share("c1"));
-    CHECK(fixture.host.graphs().empty());
-    CHECK(fixture.host.sharing("t1").back() == json({{"type", "sharing"},
+    CHECK(graphs_of(fixture.host).empty());
+    CHECK(sharing_told(fixture.host, "t1").back() == json({{"type", "sharing"},
                                                      {"participant_id", "c1"},
                                                      {"state", "refused"},
                                                      {"reason", "panel_refused"}}));
     // Asked again, it is asked of the host again (nothing is left half-open).
     fixture.host.refuse_title.clear();
     fixture.send(fixture.therapist_panel(), share("c1"));
-    CHECK(fixture.host.graphs().size() == 1);
+    CHECK(graphs_of(fixture.host).size() == 1);
     fixture.workflow.session_ended("s1");
     for (const auto& [id, panel] : fixture.host.panels) {
       if (!panel.closed_by_plugin) fixture.workflow.panel_closed(id, THP_PANEL_PARTICIPANT_LEFT);
@@ -455,10 +391,10 @@ TEST_SUITE("shared_graph") {
     REQUIRE(trend.is_object());
     CHECK(trend["shareable"] == false);
     fixture.send(card, share("c1"));
-    REQUIRE(fixture.host.sharing("t1").size() == 1);
-    CHECK(fixture.host.sharing("t1")[0]["state"] == "refused");
-    CHECK(fixture.host.sharing("t1")[0]["reason"] == "no_screen");
-    CHECK(fixture.host.graphs().empty());
+    REQUIRE(sharing_told(fixture.host, "t1").size() == 1);
+    CHECK(sharing_told(fixture.host, "t1")[0]["state"] == "refused");
+    CHECK(sharing_told(fixture.host, "t1")[0]["reason"] == "no_screen");
+    CHECK(graphs_of(fixture.host).empty());
   }
 
   TEST_CASE("at the session's end the graph closes before the SRS opens, and the session can finish") {
@@ -466,14 +402,14 @@ TEST_SUITE("shared_graph") {
     fixture.workflow.session_started(visit("s1", {client("c1"), therapist("t1")}));
     fixture.send(fixture.host.find("c1", "Outcome"), marks("ORS", 5.0));
     fixture.send(fixture.therapist_panel(), share("c1"));
-    const thp_panel_id graph = fixture.host.graphs().back();
+    const thp_panel_id graph = graphs_of(fixture.host).back();
     fixture.host.events.clear();
     fixture.workflow.session_ended("s1");
     CHECK(fixture.host.panels.at(graph).closed_by_plugin);
     REQUIRE(fixture.host.events.size() == 2);
     CHECK(fixture.host.events[0] == "close Your scores so far");
     CHECK(fixture.host.events[1].rfind("open Session Rating Scale", 0) == 0);
-    CHECK(fixture.host.sharing("t1").back()["reason"] == "session_ended");
+    CHECK(sharing_told(fixture.host, "t1").back()["reason"] == "session_ended");
     // The rest close as the host's window ends: nothing waits for the graph.
     fixture.send(fixture.host.find("c1", "Session Rating"), marks("SRS", 9.0));
     // The trend after the SRS no longer offers "Show to client": the session is over.
