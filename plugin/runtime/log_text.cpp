@@ -27,4 +27,10 @@ std::string log_value(std::string_view text) {
   return value;
 }
 
+bool repeat_worth_logging(long long count) {
+  if (count <= 3) return true;
+  while (count % 10 == 0) count /= 10;
+  return count == 1;
+}
+
 }  // namespace alliance

@@ -18,4 +18,9 @@ inline constexpr std::size_t kLogTextLimit = 300;
 // most kLogTextLimit bytes of the text (then "...").
 std::string log_value(std::string_view text);
 
+// Whether the `count`th repeat of one kind of line is logged: a page can send messages as
+// fast as it likes, so the log gets the first three, then the 10th, 100th, 1000th ...
+// (each line carries the count so far).
+bool repeat_worth_logging(long long count);
+
 }  // namespace alliance

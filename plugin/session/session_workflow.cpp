@@ -101,14 +101,6 @@ const char* describe(thp_panel_close_reason reason) {
   }
 }
 
-// A page can send messages as fast as it likes: the log gets the first three of a kind,
-// then the 10th, 100th, 1000th ..., each with the count so far.
-bool repeat_worth_logging(long long count) {
-  if (count <= 3) return true;
-  while (count % 10 == 0) count /= 10;
-  return count == 1;
-}
-
 json problems_message(const InvalidMessage& invalid) {
   json problems = json::array();
   for (const MessageProblem& problem : invalid.problems) {
@@ -149,7 +141,6 @@ void SessionWorkflow::session_started(SessionDetails details) {
   SessionState& session = sessions_[details.session_id];
   session.tag = "s" + std::to_string(++sessions_seen_);
   session.collects_measures = collected_medium(details.medium, configuration_.selection);
-  session.given_aloud = details.medium == SessionMedium::audio;
   std::vector<Participant> participants = std::move(details.participants);
   session.details = std::move(details);
   const std::string session_date = session.details.start_time.empty() ? now_() : session.details.start_time;
@@ -200,7 +191,7 @@ void SessionWorkflow::admit(SessionState& session, ParticipantState& participant
   // Given aloud, a client's or rater's form needs a therapist to read it: without one
   // yet, they are admitted again when a therapist joins.
   const ParticipantState* reader = nullptr;
-  if (session.given_aloud && participant.details.role != ParticipantRole::clinician && !participant.outcome_offered) {
+  if (session.given_aloud() && participant.details.role != ParticipantRole::clinician && !participant.outcome_offered) {
     reader = reader_for(session);
     if (reader == nullptr) {
       log(LogLevel::info, "event=measure_waiting session=" + session.tag + " reason=no_therapist_to_read_aloud");
@@ -221,7 +212,7 @@ void SessionWorkflow::admit(SessionState& session, ParticipantState& participant
       break;
     case ParticipantRole::clinician:
       if (!participant.clinician_panel_offered) open_clinician_panel(session, participant);
-      if (session.given_aloud) {
+      if (session.given_aloud()) {
         // The forms that waited for a therapist to read them (clients first, so that a
         // rater finds the client they rate).
         for (const ParticipantRole role : {ParticipantRole::client, ParticipantRole::other_rater}) {
@@ -382,8 +373,8 @@ void SessionWorkflow::session_ended(const std::string& session_id) {
           log(LogLevel::info, "event=measure_skipped session=" + session->tag + " reason=switched_off");
           continue;
         }
-        const ParticipantState* reader = session->given_aloud ? reader_for(*session) : nullptr;
-        if (session->given_aloud && reader == nullptr) {
+        const ParticipantState* reader = session->given_aloud() ? reader_for(*session) : nullptr;
+        if (session->given_aloud() && reader == nullptr) {
           // Nobody is left to read it aloud: the SRS is not asked for (nothing to record).
           log(LogLevel::info, "event=measure_skipped session=" + session->tag + " reason=no_therapist_to_read_aloud");
           continue;

@@ -113,7 +113,6 @@ class SessionWorkflow {
     std::string tag;         // opaque name for logs ("s3"): no host ids in logs
     bool ended = false;
     bool collects_measures = true;  // the session's medium is in measures.media
-    bool given_aloud = false;       // an audio session: the therapist reads the forms aloud
     std::map<std::string, ParticipantState> participants;
     std::vector<thp_panel_id> clinician_panels;
     std::vector<std::string> results;  // result messages, replayed to a late therapist
@@ -122,6 +121,8 @@ class SessionWorkflow {
     std::map<std::string, std::vector<fhir::HistoryPoint>> server_points;
     int measures_completed = 0;
     int measures_not_completed = 0;  // declined or abandoned
+    // An audio session: the therapist reads the forms aloud.
+    bool given_aloud() const { return details.medium == SessionMedium::audio; }
   };
 
   void admit(SessionState& session, ParticipantState& participant);

@@ -24,14 +24,6 @@ namespace {
 
 bool spanish(const std::string& language) { return language == "es" || language.rfind("es-", 0) == 0; }
 
-// The first three of a kind, then the 10th, 100th, 1000th ...: a page may send as fast
-// as it likes, the log stays short.
-bool sharing_log_worthy(long long count) {
-  if (count <= 3) return true;
-  while (count % 10 == 0) count /= 10;
-  return count == 1;
-}
-
 // Only the fields the page shows, each checked for its kind: whatever else a trend
 // point carries stays behind.
 json copy_points(const json& series) {
@@ -135,14 +127,14 @@ void SessionWorkflow::sharing_panel_message(thp_panel_id panel, PanelBinding& bi
         return;
       }
     }
-    if (sharing_log_worthy(++binding.refused_messages)) {
+    if (repeat_worth_logging(++binding.refused_messages)) {
       log(LogLevel::debug, "event=panel_message outcome=ignored reason=client_graph ignored_so_far=" +
                                std::to_string(binding.refused_messages));
     }
     return;
   }
   const auto answer_invalid = [&](const InvalidMessage& invalid) {
-    if (sharing_log_worthy(++binding.refused_messages)) {
+    if (repeat_worth_logging(++binding.refused_messages)) {
       log(LogLevel::info, "event=clinician_message_refused problems=" + std::to_string(invalid.problems.size()) +
                               " refused_so_far=" + std::to_string(binding.refused_messages));
     }
@@ -180,7 +172,7 @@ void SessionWorkflow::sharing_panel_message(thp_panel_id panel, PanelBinding& bi
 void SessionWorkflow::share_trend(SessionState& session, const std::string& participant_id,
                                   long long& refused_messages) {
   const auto refuse = [&](const char* reason) {
-    if (sharing_log_worthy(++refused_messages)) {
+    if (repeat_worth_logging(++refused_messages)) {
       log(LogLevel::info, "event=graph_share_refused session=" + session.tag + " reason=" + reason +
                               " refused_so_far=" + std::to_string(refused_messages));
     }
